@@ -1,0 +1,23 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/contracttest"
+)
+
+func platformHarness(*testing.T) contracttest.PlatformHarness {
+	store := memory.NewStore()
+	return contracttest.PlatformHarness{
+		Platform: memory.NewUnitOfWork(store, func(tx *memory.Tx) contracttest.PlatformStores {
+			return contracttest.PlatformStores{Keys: memory.NewIdempotencyKeys(tx), Outbox: memory.NewOutbox(tx)}
+		}),
+		Idempotency: memory.NewUnitOfWork(store, memory.IdempotencyStores),
+		Claims:      memory.NewKeysUnitOfWork(store),
+		Outbox:      memory.NewOutboxReader(store),
+	}
+}
+
+func TestUnitOfWorkContract(t *testing.T)  { contracttest.RunUnitOfWork(t, platformHarness) }
+func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, platformHarness) }

@@ -1,0 +1,140 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jmoiron/sqlx"
+)
+
+// openTx is a transaction with a counter for naming nested savepoints.
+type openTx struct {
+	tx         *sqlx.Tx
+	savepoints int
+}
+
+type txKey struct{ db *DB }
+
+func txFrom(ctx context.Context, db *DB) *openTx {
+	tx, _ := ctx.Value(txKey{db}).(*openTx)
+	return tx
+}
+
+// maxAttempts bounds retries of a transaction that lost a serialization or deadlock race.
+const maxAttempts = 4
+
+// UnitOfWork adapts the database to core's uow.UnitOfWork for one area's Stores.
+type UnitOfWork[S any] struct {
+	db    *DB
+	build func(q Querier) S
+}
+
+// NewUnitOfWork returns a unit of work that hands fn the stores build makes on each transaction.
+func NewUnitOfWork[S any](db *DB, build func(q Querier) S) *UnitOfWork[S] {
+	return &UnitOfWork[S]{db: db, build: build}
+}
+
+// Do runs fn in a transaction (READ COMMITTED; the repositories use conditional updates and row
+// locks for their invariants). Inside another Do on the same database it becomes a savepoint.
+// The outermost Do retries the whole function on 40001/40P01, so fn must be safe to run again.
+func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, stores S) error) error {
+	if parent := txFrom(ctx, u.db); parent != nil {
+		return u.nested(ctx, parent, fn)
+	}
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = u.once(ctx, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts {
+			return err
+		}
+		// Jittered backoff so the racing transactions do not collide again in lockstep.
+		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return err
+		}
+	}
+}
+
+func (u *UnitOfWork[S]) once(ctx context.Context, fn func(ctx context.Context, stores S) error) (err error) {
+	tx, err := u.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	open := &openTx{tx: tx}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{u.db}, open), u.build(tx)); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (u *UnitOfWork[S]) nested(ctx context.Context, parent *openTx, fn func(ctx context.Context, stores S) error) error {
+	parent.savepoints++
+	name := fmt.Sprintf("sp_%d", parent.savepoints)
+	if _, err := parent.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(ctx, u.build(parent.tx)); err != nil {
+		if _, rbErr := parent.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rbErr != nil {
+			return errors.Join(err, rbErr)
+		}
+		return err
+	}
+	_, err := parent.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
+
+// SQLSTATE codes the adapters react to.
+const (
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+	codeUniqueViolation      = "23505"
+	codeCheckViolation       = "23514"
+	codeForeignKeyViolation  = "23503"
+)
+
+func pgCode(err error) (code, constraint string) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code, pgErr.ConstraintName
+	}
+	return "", ""
+}
+
+func retryable(err error) bool {
+	code, _ := pgCode(err)
+	return code == codeSerializationFailure || code == codeDeadlockDetected
+}
+
+// IsUniqueViolation reports whether err is a unique-key violation (of constraint, when non-empty).
+func IsUniqueViolation(err error, constraint string) bool {
+	code, c := pgCode(err)
+	return code == codeUniqueViolation && (constraint == "" || c == constraint)
+}
+
+// IsCheckViolation reports whether err is a CHECK violation (of constraint, when non-empty).
+func IsCheckViolation(err error, constraint string) bool {
+	code, c := pgCode(err)
+	return code == codeCheckViolation && (constraint == "" || c == constraint)
+}
+
+// IsForeignKeyViolation reports whether err is a foreign-key violation.
+func IsForeignKeyViolation(err error) bool {
+	code, _ := pgCode(err)
+	return code == codeForeignKeyViolation
+}
