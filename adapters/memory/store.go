@@ -57,14 +57,20 @@ func (t *Table[K, V]) Delete(k K) { delete(t.rows, k) }
 
 func (t *Table[K, V]) clone() *Table[K, V] { return &Table[K, V]{rows: maps.Clone(t.rows)} }
 
-// State is every in-memory table. Areas add their tables here.
+// State is every in-memory table. Each area keeps its tables in one struct declared in its own file
+// (identityTables in identity.go, ...); copying State copies those structs, so copy-on-write works
+// for their fields too: Mutable(tx, &tx.State.Identity.Users).
 type State struct {
-	Outbox *Table[string, outboxRow]
+	Outbox   *Table[string, outboxRow]
+	Identity identityTables
+	Catalog  catalogTables
 }
 
 func newState() *State {
 	return &State{
-		Outbox: newTable[string, outboxRow](),
+		Outbox:   newTable[string, outboxRow](),
+		Identity: newIdentityTables(),
+		Catalog:  newCatalogTables(),
 	}
 }
 

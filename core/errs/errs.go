@@ -24,10 +24,11 @@ const (
 	Unavailable
 	TooLarge
 	MethodNotAllowed
+	UnsupportedMedia
 )
 
 var kindNames = [...]string{"Internal", "Invalid", "NotFound", "Conflict", "FailedPrecondition",
-	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed"}
+	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed", "UnsupportedMedia"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -149,6 +150,7 @@ var (
 	ErrNotFound          = New(NotFound, "NOT_FOUND", "The resource was not found.")
 	ErrMethodNotAllowed  = New(MethodNotAllowed, "METHOD_NOT_ALLOWED", "The method is not allowed on this resource.")
 	ErrBodyTooLarge      = New(TooLarge, "BODY_TOO_LARGE", "The request body is too large.")
+	ErrUnsupportedMedia  = New(UnsupportedMedia, "UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON.")
 	ErrUnauthenticated   = New(Unauthenticated, "UNAUTHENTICATED", "Authentication is required.")
 	ErrForbidden         = New(Forbidden, "FORBIDDEN", "You are not allowed to do this.")
 	ErrRateLimited       = New(RateLimited, "RATE_LIMITED", "Too many requests.")

@@ -55,7 +55,7 @@ func TestRequiredCodesArePresent(t *testing.T) {
 // The codes declared as sentinels in core must be translatable; this catches a renamed code.
 func TestSentinelCodesArePresent(t *testing.T) {
 	sentinels := []*errs.Error{
-		errs.ErrInternal, errs.ErrValidation, errs.ErrNotFound, errs.ErrMethodNotAllowed, errs.ErrBodyTooLarge,
+		errs.ErrInternal, errs.ErrValidation, errs.ErrNotFound, errs.ErrMethodNotAllowed, errs.ErrBodyTooLarge, errs.ErrUnsupportedMedia,
 		errs.ErrUnauthenticated, errs.ErrForbidden, errs.ErrRateLimited, errs.ErrUnavailable,
 		errs.ErrVersionConflict, errs.ErrInvalidTransition,
 		kernel.ErrInvalidMarket, kernel.ErrUnknownCurrency, kernel.ErrCurrencyMismatch, kernel.ErrInvalidRate,

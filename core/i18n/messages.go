@@ -136,6 +136,11 @@ var areaMessages = Messages{
 	},
 
 	// Request decoding and storage.
+	"UNSUPPORTED_MEDIA_TYPE": {
+		KO: "요청 본문은 JSON 형식이어야 합니다.",
+		EN: "The request body must be JSON.",
+		JA: "リクエスト本文は JSON 形式である必要があります。",
+	},
 	"MALFORMED_JSON": {
 		KO: "요청 본문이 올바른 JSON 형식이 아닙니다.",
 		EN: "The request body is not valid JSON.",

@@ -41,11 +41,14 @@ type Response struct {
 	Status      int
 	ContentType string
 	Body        []byte
+	// Rejected marks a request refused before it reached its use case (a malformed body): like a
+	// 5xx it is not stored, so the client may fix the request and retry with the same key.
+	Rejected bool
 }
 
-// Storable reports whether an outcome may be stored: successes and business answers (4xx) are,
-// failures of the server (5xx) are not, so the client may retry them.
-func (r Response) Storable() bool { return r.Status >= 200 && r.Status < 500 }
+// Storable reports whether an outcome may be stored: successes and business answers (4xx) are;
+// failures of the server (5xx) and requests rejected before execution are not.
+func (r Response) Storable() bool { return !r.Rejected && r.Status >= 200 && r.Status < 500 }
 
 // Store keeps idempotency records. Implementations must make Claim atomic per (scope, key).
 type Store interface {
