@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"runtime/debug"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -158,14 +157,6 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	}
 	c.SetUserContext(kernel.WithRequest(c.UserContext(), req))
 	return c.Next()
-}
-
-func (s *Server) authenticate(ctx context.Context, authorization string) (kernel.Principal, error) {
-	scheme, token, ok := strings.Cut(authorization, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" || s.cfg.Auth == nil {
-		return kernel.Principal{}, errs.ErrUnauthenticated.WithMessage("A valid bearer token is required.")
-	}
-	return s.cfg.Auth.Authenticate(ctx, strings.TrimSpace(token))
 }
 
 // authorize applies the route's RBAC policy: 401 without a valid token, 403 with one lacking the role.
