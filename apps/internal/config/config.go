@@ -1,0 +1,229 @@
+// Package config loads the binaries' configuration with viper: embedded YAML defaults, an optional
+// file named by JUPANG_CONFIG, then JUPANG_* environment variables. Invalid values stop the start
+// with one line naming the key.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-viper/mapstructure/v2"
+	"github.com/spf13/viper"
+
+	"github.com/jupang/jupang/configs"
+)
+
+// Config is every setting a binary reads at start. Runtime-changeable business settings live in the
+// settings store instead.
+type Config struct {
+	Env         string      `mapstructure:"env"`
+	Log         Log         `mapstructure:"log"`
+	Database    Database    `mapstructure:"database"`
+	Storefront  Listen      `mapstructure:"storefront"`
+	Admin       Listen      `mapstructure:"admin"`
+	Partner     Partner     `mapstructure:"partner"`
+	Worker      Listen      `mapstructure:"worker"`
+	Kafka       Kafka       `mapstructure:"kafka"`
+	RateLimit   RateLimit   `mapstructure:"ratelimit"`
+	Tracing     Tracing     `mapstructure:"tracing"`
+	Auth        Auth        `mapstructure:"auth"`
+	Idempotency Idempotency `mapstructure:"idempotency"`
+	Catalog     Catalog     `mapstructure:"catalog"`
+	Shutdown    Shutdown    `mapstructure:"shutdown"`
+}
+
+// Log configures zap.
+type Log struct {
+	Level string `mapstructure:"level"`
+}
+
+// Database says where PostgreSQL is.
+type Database struct {
+	URL          string `mapstructure:"url"`
+	ReplicaURL   string `mapstructure:"replica_url"`
+	MaxOpenConns int    `mapstructure:"max_open_conns"`
+	AutoMigrate  bool   `mapstructure:"auto_migrate"`
+}
+
+// Listen is a binary's listen address.
+type Listen struct {
+	Addr string `mapstructure:"addr"`
+}
+
+// Partner is the partner binary's address and mTLS material.
+type Partner struct {
+	Addr     string `mapstructure:"addr"`
+	TLSCert  string `mapstructure:"tls_cert"`
+	TLSKey   string `mapstructure:"tls_key"`
+	ClientCA string `mapstructure:"client_ca"`
+}
+
+// Kafka lists the brokers of the outbox relay.
+type Kafka struct {
+	Brokers []string `mapstructure:"brokers"`
+}
+
+// RateLimit switches rate limits (off for load tests).
+type RateLimit struct {
+	Enabled bool `mapstructure:"enabled"`
+}
+
+// Tracing configures OpenTelemetry export.
+type Tracing struct {
+	OTLPEndpoint string  `mapstructure:"otlp_endpoint"`
+	SampleRatio  float64 `mapstructure:"sample_ratio"`
+}
+
+// Auth configures token issuing.
+type Auth struct {
+	Issuer  string `mapstructure:"issuer"`
+	KeysDir string `mapstructure:"keys_dir"`
+}
+
+// Idempotency configures the replay window and the in-flight lock.
+type Idempotency struct {
+	TTL           time.Duration `mapstructure:"ttl"`
+	Lease         time.Duration `mapstructure:"lease"`
+	SweepInterval time.Duration `mapstructure:"sweep_interval"`
+}
+
+// Catalog configures catalog jobs.
+type Catalog struct {
+	RankingInterval time.Duration `mapstructure:"ranking_interval"`
+}
+
+// Shutdown bounds graceful shutdown.
+type Shutdown struct {
+	Timeout time.Duration `mapstructure:"timeout"`
+}
+
+// Error names the key that is wrong; its message is the one line printed at start-up.
+type Error struct {
+	Key    string
+	Reason string
+}
+
+func (e *Error) Error() string { return "config: " + e.Key + ": " + e.Reason }
+
+// Load reads defaults, the optional JUPANG_CONFIG file and the environment.
+func Load() (Config, error) { return load(os.Getenv("JUPANG_CONFIG")) }
+
+func load(file string) (Config, error) {
+	v := viper.New()
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewReader(configs.Default)); err != nil {
+		return Config{}, &Error{Key: "configs/default.yaml", Reason: err.Error()}
+	}
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.MergeInConfig(); err != nil {
+			return Config{}, &Error{Key: "JUPANG_CONFIG", Reason: err.Error()}
+		}
+	}
+	v.SetEnvPrefix("JUPANG")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+
+	var cfg Config
+	err := v.Unmarshal(&cfg, func(dc *mapstructure.DecoderConfig) {
+		dc.ErrorUnused = true
+		dc.WeaklyTypedInput = true
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(
+			mapstructure.StringToTimeDurationHookFunc(), mapstructure.StringToSliceHookFunc(","))
+	})
+	if err != nil {
+		return Config{}, decodeError(err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// decodeError turns a mapstructure error into one naming the first bad key. mapstructure says
+// "'<key>' expected type ..." for a bad value and "'<parent>' has invalid keys: <key>" for an unknown one.
+func decodeError(err error) error {
+	msg := err.Error()
+	i := strings.Index(msg, "'")
+	if i < 0 {
+		return &Error{Key: "config", Reason: msg}
+	}
+	j := strings.Index(msg[i+1:], "'")
+	if j < 0 {
+		return &Error{Key: "config", Reason: msg}
+	}
+	key, rest := strings.ToLower(msg[i+1:i+1+j]), strings.TrimSpace(msg[i+2+j:])
+	if _, unknown, ok := strings.Cut(rest, "has invalid keys: "); ok {
+		child := strings.TrimSpace(strings.Split(unknown, ",")[0])
+		if key != "" {
+			child = key + "." + child
+		}
+		return &Error{Key: child, Reason: "unknown key"}
+	}
+	return &Error{Key: key, Reason: rest}
+}
+
+// Validate checks every value a binary relies on.
+func (c Config) Validate() error {
+	checks := []struct {
+		key string
+		ok  bool
+		why string
+	}{
+		{"env", c.Env == "dev" || c.Env == "prod", "must be dev or prod"},
+		{"log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"), "must be debug, info, warn or error"},
+		{"database.url", c.Database.URL == "" || hasScheme(c.Database.URL), "must be a postgres:// URL"},
+		{"database.replica_url", c.Database.ReplicaURL == "" || hasScheme(c.Database.ReplicaURL), "must be a postgres:// URL"},
+		{"database.max_open_conns", c.Database.MaxOpenConns > 0, "must be a positive number"},
+		{"storefront.addr", validAddr(c.Storefront.Addr), "must be host:port"},
+		{"admin.addr", validAddr(c.Admin.Addr), "must be host:port"},
+		{"partner.addr", validAddr(c.Partner.Addr), "must be host:port"},
+		{"worker.addr", validAddr(c.Worker.Addr), "must be host:port"},
+		{"partner.tls_cert", (c.Partner.TLSCert == "") == (c.Partner.TLSKey == ""), "tls_cert and tls_key go together"},
+		{"tracing.sample_ratio", c.Tracing.SampleRatio >= 0 && c.Tracing.SampleRatio <= 1, "must be between 0 and 1"},
+		{"auth.issuer", c.Auth.Issuer != "", "must not be empty"},
+		{"idempotency.ttl", c.Idempotency.TTL > 0, "must be a positive duration"},
+		{"idempotency.lease", c.Idempotency.Lease > 0, "must be a positive duration"},
+		{"idempotency.sweep_interval", c.Idempotency.SweepInterval > 0, "must be a positive duration"},
+		{"catalog.ranking_interval", c.Catalog.RankingInterval > 0, "must be a positive duration"},
+		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
+	}
+	for _, k := range c.Kafka.Brokers {
+		if !validAddr(k) {
+			return &Error{Key: "kafka.brokers", Reason: fmt.Sprintf("%q must be host:port", k)}
+		}
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return &Error{Key: ch.key, Reason: ch.why}
+		}
+	}
+	return nil
+}
+
+// RequireDatabase is for the standalone binaries, which only run on PostgreSQL.
+func (c Config) RequireDatabase() error {
+	if c.Database.URL == "" {
+		return &Error{Key: "database.url", Reason: "is required (set JUPANG_DATABASE_URL); only the jupang binary runs in memory"}
+	}
+	return nil
+}
+
+func oneOf(s string, options ...string) bool {
+	for _, o := range options {
+		if s == o {
+			return true
+		}
+	}
+	return false
+}
+
+func hasScheme(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+func validAddr(addr string) bool {
+	_, port, err := net.SplitHostPort(addr)
+	return err == nil && port != ""
+}

@@ -1,0 +1,85 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestDefaultsLoadAndValidate(t *testing.T) {
+	cfg, err := load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Storefront.Addr != ":8080" || cfg.Admin.Addr != ":8081" || cfg.Partner.Addr != ":8443" || cfg.Worker.Addr != ":8090" {
+		t.Fatalf("default addresses: %+v", cfg)
+	}
+	if cfg.Idempotency.TTL != 24*time.Hour || !cfg.RateLimit.Enabled || cfg.Database.URL != "" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	t.Setenv("JUPANG_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/jupang")
+	t.Setenv("JUPANG_STOREFRONT_ADDR", "127.0.0.1:9999")
+	t.Setenv("JUPANG_RATELIMIT_ENABLED", "false")
+	t.Setenv("JUPANG_KAFKA_BROKERS", "127.0.0.1:9092,127.0.0.1:9093")
+	t.Setenv("JUPANG_IDEMPOTENCY_TTL", "1h")
+	cfg, err := load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database.URL != "postgres://postgres@127.0.0.1:5432/jupang" || cfg.Storefront.Addr != "127.0.0.1:9999" ||
+		cfg.RateLimit.Enabled || len(cfg.Kafka.Brokers) != 2 || cfg.Idempotency.TTL != time.Hour {
+		t.Fatalf("overrides not applied: %+v", cfg)
+	}
+}
+
+func TestInvalidValuesNameTheirKey(t *testing.T) {
+	cases := []struct {
+		env, value, key string
+	}{
+		{"JUPANG_STOREFRONT_ADDR", "8080", "storefront.addr"},
+		{"JUPANG_DATABASE_URL", "mysql://x", "database.url"},
+		{"JUPANG_DATABASE_MAX_OPEN_CONNS", "lots", "database.max_open_conns"},
+		{"JUPANG_IDEMPOTENCY_TTL", "forever", "idempotency.ttl"},
+		{"JUPANG_LOG_LEVEL", "chatty", "log.level"},
+		{"JUPANG_KAFKA_BROKERS", "nohost", "kafka.brokers"},
+		{"JUPANG_TRACING_SAMPLE_RATIO", "2", "tracing.sample_ratio"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.env, func(t *testing.T) {
+			t.Setenv(tc.env, tc.value)
+			_, err := load("")
+			var cerr *Error
+			if !errors.As(err, &cerr) || cerr.Key != tc.key {
+				t.Fatalf("err = %v, want one naming %s", err, tc.key)
+			}
+		})
+	}
+}
+
+func TestUnknownKeyInFileIsRejected(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "jupang.yaml")
+	if err := os.WriteFile(file, []byte("storefront:\n  adress: \":1\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := load(file)
+	var cerr *Error
+	if !errors.As(err, &cerr) || cerr.Key != "storefront.adress" {
+		t.Fatalf("err = %v, want one naming storefront.adress", err)
+	}
+}
+
+func TestStandaloneBinariesRequireDatabase(t *testing.T) {
+	cfg, err := load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cerr *Error
+	if err := cfg.RequireDatabase(); !errors.As(err, &cerr) || cerr.Key != "database.url" {
+		t.Fatalf("err = %v", err)
+	}
+}
