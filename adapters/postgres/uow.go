@@ -52,7 +52,7 @@ func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, sto
 			return err
 		}
 		// Jittered backoff so the racing transactions do not collide again in lockstep.
-		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond
+		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond //nolint:gosec // jitter, not a secret
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():

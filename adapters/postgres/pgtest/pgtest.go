@@ -109,7 +109,7 @@ func create(ctx context.Context) (*postgres.DB, func(), string, error) {
 	if err != nil {
 		return nil, nil, "", err
 	}
-	defer admin.Close()
+	defer func() { _ = admin.Close() }()
 	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if err := admin.PingContext(pingCtx); err != nil {
@@ -123,7 +123,7 @@ func create(ctx context.Context) (*postgres.DB, func(), string, error) {
 	if err != nil {
 		return nil, nil, "", err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	// One package at a time builds the template and clones it.
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(727274)"); err != nil {
 		return nil, nil, "", err
@@ -178,7 +178,7 @@ func drop(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	defer admin.Close()
+	defer func() { _ = admin.Close() }()
 	_, err = admin.ExecContext(ctx, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name))
 	return err
 }

@@ -1,0 +1,182 @@
+// Package launch holds what every binary does the same way: logging, tracing, database, and
+// running servers and workers until a signal, then draining them within a deadline.
+package launch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/sdk/resource"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/jupang/jupang/adapters/postgres"
+	"github.com/jupang/jupang/apps/internal/config"
+)
+
+// NewLogger builds the JSON logger every binary writes to stdout.
+func NewLogger(cfg config.Log) (*zap.Logger, func(), error) {
+	level, err := zapcore.ParseLevel(cfg.Level)
+	if err != nil {
+		return nil, nil, &config.Error{Key: "log.level", Reason: err.Error()}
+	}
+	zc := zap.NewProductionConfig()
+	zc.Level = zap.NewAtomicLevelAt(level)
+	zc.EncoderConfig.TimeKey = "time"
+	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	zc.DisableStacktrace = true
+	log, err := zc.Build()
+	if err != nil {
+		return nil, nil, err
+	}
+	return log, func() { _ = log.Sync() }, nil
+}
+
+// NewTracerProvider returns an SDK provider (trace ids for every request) exporting over OTLP/gRPC
+// when an endpoint is configured.
+func NewTracerProvider(ctx context.Context, cfg config.Tracing, service string) (*sdktrace.TracerProvider, func(), error) {
+	opts := []sdktrace.TracerProviderOption{
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))),
+		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))),
+	}
+	if cfg.OTLPEndpoint != "" {
+		exp, err := otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(cfg.OTLPEndpoint), otlptracegrpc.WithInsecure())
+		if err != nil {
+			return nil, nil, &config.Error{Key: "tracing.otlp_endpoint", Reason: err.Error()}
+		}
+		opts = append(opts, sdktrace.WithBatcher(exp))
+	}
+	tp := sdktrace.NewTracerProvider(opts...)
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	return tp, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = tp.Shutdown(ctx)
+	}, nil
+}
+
+// Tracer is the tracer all of a process's instrumentation uses.
+func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return tp.Tracer("github.com/jupang/jupang") }
+
+// OpenDatabase connects to PostgreSQL with SQL tracing and applies migrations when configured.
+func OpenDatabase(ctx context.Context, cfg config.Database, tracer trace.Tracer, log *zap.Logger) (*postgres.DB, func(), error) {
+	db, closeDB, err := postgres.Open(ctx, postgres.Config{
+		URL: cfg.URL, MaxOpenConns: cfg.MaxOpenConns, MaxIdleConns: cfg.MaxOpenConns,
+		ConnMaxLifetime: 30 * time.Minute, Tracer: postgres.NewQueryTracer(tracer),
+	})
+	if err != nil {
+		return nil, nil, &config.Error{Key: "database.url", Reason: err.Error()}
+	}
+	if cfg.AutoMigrate {
+		if err := postgres.MigrateUp(ctx, db.DB.DB); err != nil {
+			closeDB()
+			return nil, nil, fmt.Errorf("migrate: %w", err)
+		}
+		log.Info("migrations applied")
+	}
+	return db, closeDB, nil
+}
+
+// Component is something that runs until stopped: an HTTP server or the job runner.
+type Component struct {
+	Name  string
+	Start func() error                // blocks while serving; returns when stopped
+	Stop  func(context.Context) error // drains within the context's deadline
+}
+
+// Listener opens a TCP listener, naming the config key on failure.
+func Listener(key, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, &config.Error{Key: key, Reason: err.Error()}
+	}
+	return ln, nil
+}
+
+// Run starts every component, waits for SIGINT/SIGTERM (or ctx, or one component failing), then
+// stops them all within timeout: servers stop accepting and finish in-flight requests, the
+// runner lets running jobs finish.
+func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components ...Component) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	failed := make(chan error, len(components))
+	for _, c := range components {
+		go func() {
+			if err := c.Start(); err != nil {
+				failed <- fmt.Errorf("%s: %w", c.Name, err)
+			}
+		}()
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", zap.Duration("deadline", timeout))
+	case runErr = <-failed:
+		log.Error("component failed, shutting down", zap.Error(runErr))
+	}
+	drainCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var stopErrs []error
+	for i := len(components) - 1; i >= 0; i-- {
+		if err := components[i].Stop(drainCtx); err != nil {
+			stopErrs = append(stopErrs, fmt.Errorf("%s: %w", components[i].Name, err))
+		}
+	}
+	log.Info("stopped")
+	return errors.Join(append([]error{runErr}, stopErrs...)...)
+}
+
+// Runnable is an assembled binary.
+type Runnable interface {
+	Logger() *zap.Logger
+	Parts() []Component
+}
+
+// Initializer assembles a binary from its config (a wire injector).
+type Initializer[A Runnable] func(ctx context.Context, cfg config.Config) (A, func(), error)
+
+// Main is the whole main of a standalone binary: load config, require PostgreSQL, assemble, run.
+// It returns the exit code: 2 for bad config, 1 for a failure while running.
+func Main[A Runnable](initialize Initializer[A]) int {
+	cfg, err := config.Load()
+	if err == nil {
+		err = cfg.RequireDatabase()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	return Serve(context.Background(), cfg, initialize)
+}
+
+// Serve assembles and runs a binary until a signal, returning the exit code.
+func Serve[A Runnable](ctx context.Context, cfg config.Config, initialize Initializer[A]) int {
+	app, cleanup, err := initialize(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		var cerr *config.Error
+		if errors.As(err, &cerr) {
+			return 2
+		}
+		return 1
+	}
+	defer cleanup()
+	if err := Run(ctx, app.Logger(), cfg.Shutdown.Timeout, app.Parts()...); err != nil {
+		app.Logger().Error("exit", zap.Error(err))
+		return 1
+	}
+	return 0
+}

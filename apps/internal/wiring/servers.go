@@ -1,0 +1,136 @@
+package wiring
+
+import (
+	"github.com/google/wire"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+
+	"github.com/jupang/jupang/adapters/http/server"
+	"github.com/jupang/jupang/adapters/jobs"
+	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/apps/internal/launch"
+	"github.com/jupang/jupang/core/i18n"
+	"github.com/jupang/jupang/core/idempotency"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+// PlatformSet is what every binary needs: logs, traces, metrics, messages, clock.
+var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages, Clock)
+
+// Servers bundles the shared dependencies of the HTTP servers.
+type Servers struct {
+	Log         *zap.Logger
+	Tracer      trace.Tracer
+	Metrics     *server.Metrics
+	Messages    *i18n.Catalog
+	Idempotency *idempotency.Service
+	Readiness   Readiness
+}
+
+func (s Servers) config(name string, aud kernel.Audience) server.Config {
+	return serverConfig(name, aud, s.Log, s.Tracer, s.Metrics, s.Messages, s.Idempotency, s.Readiness)
+}
+
+// Each binary's server is a distinct type, so wire can tell them apart.
+type (
+	// StorefrontServer serves shoppers.
+	StorefrontServer struct{ *server.Server }
+	// AdminServer serves staff.
+	AdminServer struct{ *server.Server }
+	// PartnerServer serves external partners.
+	PartnerServer struct{ *server.Server }
+	// WorkerServer serves the worker's health and metrics.
+	WorkerServer struct{ *server.Server }
+)
+
+// Storefront serves shoppers.
+func Storefront(s Servers) (StorefrontServer, error) {
+	srv, err := server.New(s.config("storefront", kernel.AudienceStorefront))
+	return StorefrontServer{srv}, err
+}
+
+// Admin serves staff.
+func Admin(s Servers) (AdminServer, error) {
+	srv, err := server.New(s.config("admin", kernel.AudienceAdmin))
+	return AdminServer{srv}, err
+}
+
+// Partner serves external partners.
+func Partner(s Servers) (PartnerServer, error) {
+	srv, err := server.New(s.config("partner", kernel.AudiencePartner))
+	return PartnerServer{srv}, err
+}
+
+// Worker serves /healthz, /readyz and /metrics for the job runner.
+func Worker(s Servers) (WorkerServer, error) {
+	srv, err := server.New(s.config("worker", ""))
+	return WorkerServer{srv}, err
+}
+
+// App is a binary ready to run: its components and its logger.
+type App struct {
+	Log        *zap.Logger
+	Components []launch.Component
+}
+
+// StorefrontApp is the storefront binary.
+func StorefrontApp(cfg config.Config, log *zap.Logger, srv StorefrontServer) (*App, error) {
+	return appOf(log, listen("storefront", "storefront.addr", cfg.Storefront.Addr, srv.Server))
+}
+
+// AdminApp is the admin binary.
+func AdminApp(cfg config.Config, log *zap.Logger, srv AdminServer) (*App, error) {
+	return appOf(log, listen("admin", "admin.addr", cfg.Admin.Addr, srv.Server))
+}
+
+// PartnerApp is the partner binary.
+func PartnerApp(cfg config.Config, log *zap.Logger, srv PartnerServer) (*App, error) {
+	return appOf(log, listen("partner", "partner.addr", cfg.Partner.Addr, srv.Server))
+}
+
+// WorkerApp is the worker binary: the job runner plus its metrics server.
+func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner) (*App, error) {
+	return appOf(log, listen("worker", "worker.addr", cfg.Worker.Addr, srv.Server), ready(RunnerComponent(runner)))
+}
+
+// AllInOneApp is the jupang binary: all four in one process.
+func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
+	wk WorkerServer, runner *jobs.Runner) (*App, error) {
+	return appOf(log,
+		listen("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
+		listen("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
+		listen("partner", "partner.addr", cfg.Partner.Addr, pa.Server),
+		listen("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
+		ready(RunnerComponent(runner)))
+}
+
+type componentOrErr func() (launch.Component, error)
+
+func listen(name, key, addr string, srv *server.Server) componentOrErr {
+	return func() (launch.Component, error) { return HTTPComponent(name, key, addr, srv) }
+}
+
+func ready(c launch.Component) componentOrErr {
+	return func() (launch.Component, error) { return c, nil }
+}
+
+func appOf(log *zap.Logger, parts ...componentOrErr) (*App, error) {
+	app := &App{Log: log}
+	for _, p := range parts {
+		c, err := p()
+		if err != nil {
+			return nil, err
+		}
+		app.Components = append(app.Components, c)
+	}
+	return app, nil
+}
+
+// ServersSet provides the shared server dependencies from whatever storage set is in use.
+var ServersSet = wire.NewSet(wire.Struct(new(Servers), "*"))
+
+// Logger implements launch.Runnable.
+func (a *App) Logger() *zap.Logger { return a.Log }
+
+// Parts implements launch.Runnable.
+func (a *App) Parts() []launch.Component { return a.Components }

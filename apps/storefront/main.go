@@ -1,0 +1,10 @@
+// Command storefront is the Jupang storefront API on PostgreSQL (see README for its routes and config).
+package main
+
+import (
+	"os"
+
+	"github.com/jupang/jupang/apps/internal/launch"
+)
+
+func main() { os.Exit(launch.Main(initialize)) }

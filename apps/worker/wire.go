@@ -1,0 +1,18 @@
+//go:build wireinject
+
+package main
+
+import (
+	"context"
+
+	"github.com/google/wire"
+
+	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/apps/internal/wiring"
+)
+
+func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {
+	wire.Build(wiring.PlatformSet, wiring.PostgresSet, wiring.ServersSet, wiring.Worker, wiring.Runner, wiring.WorkerApp,
+		wire.Value(wiring.ServiceName("worker")))
+	return nil, nil, nil
+}
