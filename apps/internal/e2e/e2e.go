@@ -1,0 +1,154 @@
+// Package e2e starts real Jupang binaries as processes for end-to-end tests.
+package e2e
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// Binary builds (once per test process) and returns the path of apps/<name>.
+func Binary(t *testing.T, name string) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "jupang-e2e-bin")
+		if buildErr != nil {
+			return
+		}
+		root := moduleRoot()
+		for _, b := range []string{"jupang", "storefront", "admin", "partner", "worker"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, b), "./apps/"+b)
+			cmd.Dir = root
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("build %s: %v\n%s", b, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, name)
+}
+
+func moduleRoot() string {
+	dir, _ := os.Getwd()
+	for dir != "/" {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		dir = filepath.Dir(dir)
+	}
+	return "."
+}
+
+// FreeAddr returns a loopback address with a free port.
+func FreeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
+}
+
+// Process is a running binary.
+type Process struct {
+	cmd    *exec.Cmd
+	output *safeBuffer
+	done   chan struct{}
+	err    error
+}
+
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
+func Start(t *testing.T, bin string, env []string, args ...string) *Process {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "JUPANG_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, env...)
+	p := &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = p.output, p.output
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-p.done
+		if t.Failed() {
+			t.Logf("%s output:\n%s", filepath.Base(bin), p.output.String())
+		}
+	})
+	return p
+}
+
+// Output is what the process printed so far.
+func (p *Process) Output() string { return p.output.String() }
+
+// Wait waits up to d for the process to exit and returns its exit code (-1 on timeout).
+func (p *Process) Wait(d time.Duration) int {
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState.ExitCode()
+	case <-time.After(d):
+		return -1
+	}
+}
+
+// Terminate sends SIGTERM.
+func (p *Process) Terminate() { _ = p.cmd.Process.Signal(syscall.SIGTERM) }
+
+// WaitHTTP polls url until it answers (any status) or d passes; it returns the last status.
+func WaitHTTP(t *testing.T, url string, d time.Duration) int {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		resp, err := http.Get(url) //nolint:gosec,noctx // test helper polling a local URL
+		if err == nil {
+			_ = resp.Body.Close()
+			return resp.StatusCode
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not answer within %s: %v", url, d, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
