@@ -1,0 +1,20 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+func catalogHarness(*testing.T) contracttest.CatalogHarness {
+	store := memory.NewStore()
+	return contracttest.CatalogHarness{
+		Tx:       memory.NewUnitOfWork(store, memory.CatalogStores),
+		Reader:   memory.NewCatalogReader(store),
+		NewBuyer: func(*testing.T) string { return kernel.NewID() },
+	}
+}
+
+func TestCatalogContract(t *testing.T) { contracttest.RunCatalog(t, catalogHarness) }

@@ -1,0 +1,318 @@
+package catalog
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+// NewCategoryInput describes a category to create.
+type NewCategoryInput struct {
+	Slug      string
+	ParentID  string // "" for a root
+	SortOrder int
+	Names     Localized
+}
+
+// CreateCategory adds a category to the tree.
+func (s *Service) CreateCategory(ctx context.Context, in NewCategoryInput) (Category, error) {
+	var out Category
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		cats, err := st.Catalog.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		var parent *Category
+		if in.ParentID != "" {
+			p, ok := NewCategoryTree(cats).Get(in.ParentID)
+			if !ok {
+				return ErrCategoryNotFound.WithField("parentId", "UNKNOWN_CATEGORY", "no category has this id")
+			}
+			parent = &p
+		}
+		c, err := NewCategory(kernel.NewID(), in.Slug, parent, in.SortOrder, in.Names)
+		if err != nil {
+			return err
+		}
+		out = c
+		return st.Catalog.SaveCategory(ctx, c)
+	})
+	return out, err
+}
+
+// CreateBrand adds a brand.
+func (s *Service) CreateBrand(ctx context.Context, slug, name string) (Brand, error) {
+	b := Brand{ID: kernel.NewID(), Slug: slug, Name: name}
+	if err := b.Validate(); err != nil {
+		return Brand{}, err
+	}
+	return b, s.tx.Do(ctx, func(ctx context.Context, st Stores) error { return st.Catalog.SaveBrand(ctx, b) })
+}
+
+// SaveProduct creates or updates a product and its listing rows. Empty ids (product, SKUs) are
+// assigned; CreatedAt is kept from the stored product, or now for a new one.
+func (s *Service) SaveProduct(ctx context.Context, p Product) (Product, error) {
+	now := s.now()
+	p = p.Clone()
+	if p.ID == "" {
+		p.ID = kernel.NewID()
+	}
+	for i := range p.SKUs {
+		if p.SKUs[i].ID == "" {
+			p.SKUs[i].ID = kernel.NewID()
+		}
+	}
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.CreatedAt = p.CreatedAt.UTC().Truncate(time.Microsecond)
+	p.UpdatedAt = now
+	if err := p.Validate(); err != nil {
+		return Product{}, err
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		if err := s.checkReferences(ctx, st, p); err != nil {
+			return err
+		}
+		existing, err := st.Catalog.Products(ctx, []string{p.ID})
+		if err != nil {
+			return err
+		}
+		if len(existing) == 1 {
+			p.CreatedAt = existing[0].CreatedAt
+			for _, old := range existing[0].SKUs {
+				if _, ok := p.SKU(old.ID); !ok {
+					return errs.ErrValidation.WithField("skus", "SKU_REMOVED", "options cannot be removed; deactivate "+old.ID+" instead")
+				}
+			}
+		}
+		pricers, err := s.listingPricers(ctx, st, now)
+		if err != nil {
+			return err
+		}
+		listings, err := Listings(p, pricers, nil)
+		if err != nil {
+			return err
+		}
+		if err := st.Catalog.SaveProduct(ctx, p); err != nil {
+			return err
+		}
+		return st.Catalog.SaveListings(ctx, p.ID, listings)
+	})
+	return p, err
+}
+
+func (s *Service) checkReferences(ctx context.Context, st Stores, p Product) error {
+	cats, err := st.Catalog.Categories(ctx)
+	if err != nil {
+		return err
+	}
+	if _, ok := NewCategoryTree(cats).Get(p.CategoryID); !ok {
+		return ErrCategoryNotFound.WithField("categoryId", "UNKNOWN_CATEGORY", "no category has this id")
+	}
+	if p.BrandID != "" {
+		brands, err := st.Catalog.Brands(ctx, []string{p.BrandID})
+		if err != nil {
+			return err
+		}
+		if len(brands) != 1 {
+			return ErrBrandNotFound.WithField("brandId", "UNKNOWN_BRAND", "no brand has this id")
+		}
+	}
+	return nil
+}
+
+// listingPricers prices list prices (promotions do not enter the listing sort key) for every market
+// that has a rate in effect.
+func (s *Service) listingPricers(ctx context.Context, st Stores, now time.Time) (map[kernel.Market]Pricer, error) {
+	entries, err := st.Catalog.CurrentRates(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	rates, err := CurrentRates(entries, now)
+	if err != nil {
+		return nil, err
+	}
+	out := map[kernel.Market]Pricer{}
+	for _, m := range kernel.Markets {
+		if pr, err := NewPricer(m, rates, nil, CategoryTree{}, now); err == nil {
+			out[m] = pr
+		}
+	}
+	return out, nil
+}
+
+// SetRate records an exchange rate from KRW to quote, effective from effectiveFrom, and re-prices
+// the listing rows when it is already in effect.
+func (s *Service) SetRate(ctx context.Context, quote kernel.Currency, rate string, effectiveFrom time.Time) (RateEntry, error) {
+	r := RateEntry{ID: kernel.NewID(), Quote: quote, Rate: strings.TrimSpace(rate), EffectiveFrom: effectiveFrom.UTC().Truncate(time.Microsecond)}
+	if err := r.Validate(); err != nil {
+		return RateEntry{}, err
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		if err := st.Catalog.SaveRate(ctx, r); err != nil {
+			return err
+		}
+		if r.EffectiveFrom.After(s.now()) {
+			return nil
+		}
+		return s.reprice(ctx, st)
+	})
+	return r, err
+}
+
+// RepriceListings recomputes every listing's price from current rates and prices. Run it as a job
+// (catalog.reprice) so future-dated rates reach the list's sort key once they take effect.
+func (s *Service) RepriceListings(ctx context.Context) error {
+	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error { return s.reprice(ctx, st) })
+}
+
+func (s *Service) reprice(ctx context.Context, st Stores) error {
+	ids, err := st.Catalog.ProductIDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	products, err := st.Catalog.Products(ctx, ids)
+	if err != nil {
+		return err
+	}
+	pricers, err := s.listingPricers(ctx, st, s.now())
+	if err != nil {
+		return err
+	}
+	for _, p := range products {
+		listings, err := Listings(p, pricers, nil)
+		if err != nil {
+			return err
+		}
+		if err := st.Catalog.SaveListings(ctx, p.ID, listings); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SavePromotion creates or updates a promotion; an empty id is assigned.
+func (s *Service) SavePromotion(ctx context.Context, p Promotion) (Promotion, error) {
+	p = p.Clone()
+	if p.ID == "" {
+		p.ID = kernel.NewID()
+	}
+	p.StartsAt = p.StartsAt.UTC().Truncate(time.Microsecond)
+	p.EndsAt = p.EndsAt.UTC().Truncate(time.Microsecond)
+	if err := p.Validate(); err != nil {
+		return Promotion{}, err
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		cats, err := st.Catalog.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		tree := NewCategoryTree(cats)
+		for _, id := range p.CategoryIDs {
+			if _, ok := tree.Get(id); !ok {
+				return ErrCategoryNotFound.WithField("targets", "UNKNOWN_CATEGORY", "no category "+id)
+			}
+		}
+		found, err := st.Catalog.Products(ctx, p.ProductIDs)
+		if err != nil {
+			return err
+		}
+		if len(found) != len(p.ProductIDs) {
+			return ErrProductNotFound.WithField("targets", "UNKNOWN_PRODUCT", "a target product does not exist")
+		}
+		return st.Catalog.SavePromotion(ctx, p)
+	})
+	return p, err
+}
+
+// SetStock sets the on-hand stock of one of a product's SKUs (dev seed and tests).
+func (s *Service) SetStock(ctx context.Context, productID, skuID string, onHand int) error {
+	if onHand < 0 {
+		return errs.ErrValidation.WithField("onHand", "NEGATIVE", "must not be negative")
+	}
+	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		products, err := st.Catalog.Products(ctx, []string{productID})
+		if err != nil {
+			return err
+		}
+		if len(products) != 1 {
+			return ErrProductNotFound
+		}
+		if _, ok := products[0].SKU(skuID); !ok {
+			return ErrProductNotFound.WithField("skuId", "UNKNOWN_SKU", "the product has no such option")
+		}
+		return st.Catalog.SetStock(ctx, skuID, onHand)
+	})
+}
+
+// PastOrderItem is one line of a past order to record: a SKU of a product and a quantity.
+type PastOrderItem struct {
+	ProductID string
+	SKUID     string
+	Quantity  int64
+}
+
+// RecordPaidOrder writes a past paid order (dev seed and tests), priced as the market would have
+// priced it at paidAt with the catalog as it is now: list price, less the best promotion active then.
+func (s *Service) RecordPaidOrder(ctx context.Context, userID string, m kernel.Market, paidAt time.Time, items []PastOrderItem) (PaidOrder, error) {
+	o := PaidOrder{ID: kernel.NewID(), UserID: userID, Market: m, PaidAt: paidAt.UTC().Truncate(time.Microsecond)}
+	o.Number = "S" + o.PaidAt.Format("20060102") + "-" + strings.ToUpper(o.ID[len(o.ID)-12:])
+	if len(items) == 0 {
+		return PaidOrder{}, errs.ErrValidation.WithField("items", "REQUIRED", "an order has at least one line")
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		cats, err := st.Catalog.Categories(ctx)
+		if err != nil {
+			return err
+		}
+		entries, err := st.Catalog.CurrentRates(ctx, o.PaidAt)
+		if err != nil {
+			return err
+		}
+		rates, err := CurrentRates(entries, o.PaidAt)
+		if err != nil {
+			return err
+		}
+		promos, err := st.Catalog.Promotions(ctx, m, o.PaidAt)
+		if err != nil {
+			return err
+		}
+		pricer, err := NewPricer(m, rates, promos, NewCategoryTree(cats), o.PaidAt)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i, it := range items {
+			products, err := st.Catalog.Products(ctx, []string{it.ProductID})
+			if err != nil {
+				return err
+			}
+			if len(products) != 1 {
+				return ErrProductNotFound
+			}
+			p := products[0]
+			sku, ok := p.SKU(it.SKUID)
+			if !ok || seen[sku.ID] || it.Quantity < 1 || it.Quantity > 999 {
+				return errs.ErrValidation.WithField("items", "INVALID_LINE", "line "+strconv.Itoa(i)+" is not a distinct SKU of its product with 1..999 units")
+			}
+			seen[sku.ID] = true
+			price := pricer.SKUPrice(p, sku)
+			line := OrderLine{SKUID: sku.ID, ProductID: p.ID, Name: p.Names.In(m.Locale()), SKUCode: sku.Code,
+				Attributes: sku.Attributes, UnitPrice: price.List.Amount, Quantity: it.Quantity,
+				Discount: price.List.Sub(price.Sale).Amount * it.Quantity}
+			if price.Promotion != nil {
+				line.PromotionID = price.Promotion.ID
+			}
+			o.Lines = append(o.Lines, line)
+		}
+		return st.History.RecordPaidOrder(ctx, o)
+	})
+	return o, err
+}
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }

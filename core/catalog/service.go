@@ -1,0 +1,302 @@
+package catalog
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
+)
+
+// Service is the catalog's use cases: shopper reads, catalog maintenance, and the ranking job.
+type Service struct {
+	read  Reader
+	tx    uow.UnitOfWork[Stores]
+	clock kernel.Clock
+}
+
+// NewService builds the catalog service. read may be backed by a read replica; tx always works on
+// the primary.
+func NewService(read Reader, tx uow.UnitOfWork[Stores], clock kernel.Clock) *Service {
+	return &Service{read: read, tx: tx, clock: clock}
+}
+
+// View is who is looking: the market prices and availability are for, and the language of texts.
+type View struct {
+	Market kernel.Market
+	Locale kernel.Locale
+}
+
+// ViewOf returns the view of a request.
+func ViewOf(r kernel.Request) View { return View{Market: r.Market, Locale: r.Locale} }
+
+// ProductSummary is a product in a list.
+type ProductSummary struct {
+	ID           string
+	Name         string
+	Category     CategoryRef
+	Price        kernel.Money // sale price of the cheapest option
+	ListPrice    kernel.Money // its price before promotions
+	Availability Availability
+	ThumbnailURL string
+}
+
+// Option is a SKU in a product detail.
+type Option struct {
+	SKUID        string
+	Code         string
+	Attributes   map[string]string
+	Price        kernel.Money
+	ListPrice    kernel.Money
+	Availability Availability
+}
+
+// PromotionRef is an active promotion in a product detail.
+type PromotionRef struct {
+	ID     string
+	Name   string
+	Type   PromotionType
+	Value  int64
+	EndsAt time.Time
+}
+
+// ProductDetail is everything the product page shows.
+type ProductDetail struct {
+	ProductSummary
+	Description   string
+	Brand         *Brand
+	Images        []Image
+	CategoryPath  []CategoryRef
+	Options       []Option
+	Promotions    []PromotionRef
+	PurchaseLimit PurchaseLimit
+}
+
+// TopItem is a place in a top list.
+type TopItem struct {
+	Rank         int
+	Product      ProductSummary
+	SoldQuantity int64
+	Revenue      kernel.Money
+}
+
+// TopList is a market's top products by one measure.
+type TopList struct {
+	Market     kernel.Market
+	By         RankBy
+	ComputedAt time.Time // zero when the ranking job has not run yet
+	Items      []TopItem
+}
+
+// ListProducts returns one page of the market's visible products.
+func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kernel.Page[ProductSummary], error) {
+	var page kernel.Page[ProductSummary]
+	tree, err := s.tree(ctx)
+	if err != nil {
+		return page, err
+	}
+	q := ListingQuery{Market: v.Market, Locale: v.Locale, Q: r.Q, Sort: r.Sort, Limit: r.Limit + 1}
+	categoryID := ""
+	if r.Category != "" {
+		c, ok := tree.Find(r.Category)
+		if !ok {
+			return page, errs.ErrValidation.WithField("category", "UNKNOWN_CATEGORY", "no category has this id or slug")
+		}
+		categoryID = c.ID
+		q.CategoryIDs = tree.Subtree(c.ID)
+	}
+	scope := cursorScope(v.Market, v.Locale, categoryID, r.Q)
+	if q.After, err = decodeCursor(r.Cursor, r.Sort, scope); err != nil {
+		return page, err
+	}
+	listings, err := s.read.Listings(ctx, q)
+	if err != nil {
+		return page, err
+	}
+	if len(listings) > r.Limit {
+		listings = listings[:r.Limit]
+		page.NextCursor = encodeCursor(r.Sort, scope, PositionOf(listings[len(listings)-1]))
+	}
+	ids := make([]string, len(listings))
+	for i, l := range listings {
+		ids[i] = l.ProductID
+	}
+	page.Items, err = s.summaries(ctx, v, tree, ids)
+	return page, err
+}
+
+// ProductDetail returns a visible product of the market; hidden, unlisted or unknown is
+// ErrProductNotFound.
+func (s *Service) ProductDetail(ctx context.Context, v View, id string) (ProductDetail, error) {
+	if !kernel.IsID(id) {
+		return ProductDetail{}, ErrProductNotFound
+	}
+	products, err := s.read.Products(ctx, []string{id})
+	if err != nil {
+		return ProductDetail{}, err
+	}
+	if len(products) != 1 || !products[0].Visible(v.Market) {
+		return ProductDetail{}, ErrProductNotFound
+	}
+	p := products[0]
+	tree, err := s.tree(ctx)
+	if err != nil {
+		return ProductDetail{}, err
+	}
+	pricer, err := s.pricer(ctx, v.Market, tree)
+	if err != nil {
+		return ProductDetail{}, err
+	}
+	stock, err := s.read.Stock(ctx, skuIDs(products))
+	if err != nil {
+		return ProductDetail{}, err
+	}
+	d := ProductDetail{
+		ProductSummary: summarize(p, v.Locale, tree, pricer, stock),
+		Description:    p.Descriptions.In(v.Locale),
+		Images:         slices.Clone(p.Images),
+		CategoryPath:   tree.PathRefs(p.CategoryID, v.Locale),
+		PurchaseLimit:  p.Limits,
+	}
+	if p.BrandID != "" {
+		brands, err := s.read.Brands(ctx, []string{p.BrandID})
+		if err != nil {
+			return ProductDetail{}, err
+		}
+		if len(brands) == 1 {
+			d.Brand = &brands[0]
+		}
+	}
+	for _, sku := range p.ActiveSKUs() {
+		price := pricer.SKUPrice(p, sku)
+		d.Options = append(d.Options, Option{SKUID: sku.ID, Code: sku.Code, Attributes: sku.Attributes,
+			Price: price.Sale, ListPrice: price.List, Availability: stock[sku.ID].Availability()})
+	}
+	for _, promo := range pricer.Promotions(p) {
+		d.Promotions = append(d.Promotions, PromotionRef{ID: promo.ID, Name: promo.Names.In(v.Locale),
+			Type: promo.Type, Value: promo.Value, EndsAt: promo.EndsAt})
+	}
+	return d, nil
+}
+
+// TopProducts returns the market's top products by a measure, from the list the ranking job stored
+// last. Products hidden since are left out; at most TopSize items.
+func (s *Service) TopProducts(ctx context.Context, v View, by RankBy) (TopList, error) {
+	out := TopList{Market: v.Market, By: by, Items: []TopItem{}}
+	rankings, err := s.read.Rankings(ctx, v.Market)
+	if err != nil {
+		return out, err
+	}
+	idx := slices.IndexFunc(rankings, func(r Ranking) bool { return r.By == by })
+	if idx < 0 {
+		return out, nil
+	}
+	ranking := rankings[idx]
+	out.ComputedAt = ranking.ComputedAt
+	ids := make([]string, len(ranking.Entries))
+	for i, e := range ranking.Entries {
+		ids[i] = e.ProductID
+	}
+	tree, err := s.tree(ctx)
+	if err != nil {
+		return out, err
+	}
+	summaries, err := s.summaries(ctx, v, tree, ids)
+	if err != nil {
+		return out, err
+	}
+	byID := make(map[string]ProductSummary, len(summaries))
+	for _, sum := range summaries {
+		byID[sum.ID] = sum
+	}
+	currency := v.Market.Currency()
+	for _, e := range ranking.Entries {
+		sum, ok := byID[e.ProductID]
+		if !ok {
+			continue
+		}
+		out.Items = append(out.Items, TopItem{Rank: len(out.Items) + 1, Product: sum, SoldQuantity: e.Quantity,
+			Revenue: kernel.NewMoney(e.Revenue, currency)})
+		if len(out.Items) == TopSize {
+			break
+		}
+	}
+	return out, nil
+}
+
+// summaries builds the summaries of the visible products among ids, in the order of ids.
+func (s *Service) summaries(ctx context.Context, v View, tree CategoryTree, ids []string) ([]ProductSummary, error) {
+	out := make([]ProductSummary, 0, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	products, err := s.read.Products(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	pricer, err := s.pricer(ctx, v.Market, tree)
+	if err != nil {
+		return nil, err
+	}
+	stock, err := s.read.Stock(ctx, skuIDs(products))
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Product, len(products))
+	for _, p := range products {
+		byID[p.ID] = p
+	}
+	for _, id := range ids {
+		if p, ok := byID[id]; ok && p.Visible(v.Market) {
+			out = append(out, summarize(p, v.Locale, tree, pricer, stock))
+		}
+	}
+	return out, nil
+}
+
+func summarize(p Product, l kernel.Locale, tree CategoryTree, pricer Pricer, stock map[string]StockLevel) ProductSummary {
+	price := pricer.FromPrice(p)
+	return ProductSummary{
+		ID: p.ID, Name: p.Names.In(l), Category: tree.Ref(p.CategoryID, l),
+		Price: price.Sale, ListPrice: price.List,
+		Availability: ProductAvailability(p, stock), ThumbnailURL: p.Thumbnail(),
+	}
+}
+
+func (s *Service) tree(ctx context.Context) (CategoryTree, error) {
+	cats, err := s.read.Categories(ctx)
+	if err != nil {
+		return CategoryTree{}, err
+	}
+	return NewCategoryTree(cats), nil
+}
+
+// pricer prices for market m now, with the active promotions.
+func (s *Service) pricer(ctx context.Context, m kernel.Market, tree CategoryTree) (Pricer, error) {
+	now := s.clock.Now()
+	entries, err := s.read.CurrentRates(ctx, now)
+	if err != nil {
+		return Pricer{}, err
+	}
+	rates, err := CurrentRates(entries, now)
+	if err != nil {
+		return Pricer{}, err
+	}
+	promos, err := s.read.Promotions(ctx, m, now)
+	if err != nil {
+		return Pricer{}, err
+	}
+	return NewPricer(m, rates, promos, tree, now)
+}
+
+func skuIDs(products []Product) []string {
+	var ids []string
+	for _, p := range products {
+		for _, s := range p.SKUs {
+			ids = append(ids, s.ID)
+		}
+	}
+	return ids
+}
