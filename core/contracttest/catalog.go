@@ -33,12 +33,12 @@ var CatalogEpoch = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 // CatalogWorld is a small catalog on a harness: rates, a two-level category tree and a brand. Tests
 // in this suite and in other packages (handlers, seed) build products on it.
 type CatalogWorld struct {
-	H                           CatalogHarness
-	Svc                         *catalog.Service
-	Clock                       *kernel.FakeClock
+	H                            CatalogHarness
+	Svc                          *catalog.Service
+	Clock                        *kernel.FakeClock
 	Electronics, Laptops, Phones catalog.Category
-	Kitchen                     catalog.Category
-	Brand                       catalog.Brand
+	Kitchen                      catalog.Category
+	Brand                        catalog.Brand
 }
 
 // NewCatalogWorld sets up rates (USD 0.00075, JPY 0.11), categories and a brand.
