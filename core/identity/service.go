@@ -401,7 +401,7 @@ func (s *Service) Revoke(ctx context.Context, aud kernel.Audience, token string)
 	})
 }
 
-// Me returns the caller of the request in ctx: a user, or a partner client on the partner binary.
+// Me returns the caller of the request in ctx: a person, or a partner client (role External).
 func (s *Service) Me(ctx context.Context) (Caller, error) {
 	p := kernel.RequestFrom(ctx).Principal
 	if p.IsGuest() {
@@ -409,7 +409,7 @@ func (s *Service) Me(ctx context.Context) (Caller, error) {
 	}
 	var out Caller
 	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
-		if p.Audience == kernel.AudiencePartner {
+		if p.Has(kernel.RoleExternal) {
 			c, err := st.Clients.ByID(ctx, p.ID)
 			if err != nil {
 				return err
@@ -427,6 +427,18 @@ func (s *Service) Me(ctx context.Context) (Caller, error) {
 	if errors.Is(err, ErrUserNotFound) || errors.Is(err, ErrClientNotFound) {
 		return Caller{}, errs.ErrUnauthenticated.WithMessage("The account of this token no longer exists.")
 	}
+	return out, err
+}
+
+// UserByEmail returns the account with that e-mail address in any letter case (seeds of other areas
+// look up the demo customers with it).
+func (s *Service) UserByEmail(ctx context.Context, email string) (User, error) {
+	var out User
+	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		var err error
+		out, err = st.Users.ByEmail(ctx, email)
+		return err
+	})
 	return out, err
 }
 
