@@ -9,9 +9,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -311,4 +313,44 @@ func decodeHeader(t *testing.T, token string) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// TestRotationUnderLoad rotates the signing key while hundreds of requests sign and verify: no
+// request fails, so a rotation needs no downtime.
+func TestRotationUnderLoad(t *testing.T) {
+	keys, err := auth.GenerateKeySet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := kernel.NewFakeClock(now)
+	verifier := auth.NewAuthenticator(keys, issuer, kernel.AudienceAdmin, clock)
+	signer := auth.NewSigner(keys, issuer)
+	claims := identity.AccessClaims{ID: kernel.NewID(), Subject: kernel.NewID(), Audience: kernel.AudienceAdmin,
+		Roles: []kernel.Role{kernel.RoleAdmin}, IssuedAt: now, ExpiresAt: now.Add(identity.AccessTokenTTL)}
+	var failures atomic.Int64
+	var wg sync.WaitGroup
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := signer.Sign(context.Background(), claims)
+			if err != nil {
+				failures.Add(1)
+				return
+			}
+			if _, err := verifier.Authenticate(context.Background(), tok); err != nil {
+				failures.Add(1)
+			}
+		}()
+		if i%100 == 50 {
+			next, _ := auth.GenerateKey(fmt.Sprintf("rot-%d", i))
+			if err := keys.Rotate(next); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wg.Wait()
+	if failures.Load() != 0 {
+		t.Fatalf("%d requests failed during rotation", failures.Load())
+	}
 }

@@ -37,6 +37,26 @@ func (h plainHasher) Verify(encoded, p string) (bool, error) {
 	return encoded == want, nil
 }
 
+// countingHasher counts password checks, to show every sign-in path costs exactly one.
+type countingHasher struct {
+	plainHasher
+	mu       sync.Mutex
+	verifies int
+}
+
+func (h *countingHasher) Verify(encoded, p string) (bool, error) {
+	h.mu.Lock()
+	h.verifies++
+	h.mu.Unlock()
+	return h.plainHasher.Verify(encoded, p)
+}
+
+func (h *countingHasher) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.verifies
+}
+
 // recordingSigner "signs" by remembering the claims under an opaque token.
 type recordingSigner struct {
 	mu     sync.Mutex
@@ -98,13 +118,14 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		clock    *kernel.FakeClock
 		signer   *recordingSigner
 		attempts *countingAttempts
+		hasher   *countingHasher
 		svc      *identity.Service
 	}
 	setup := func(t *testing.T) env {
 		h := newHarness(t)
 		e := env{h: h, clock: kernel.NewFakeClock(start), signer: &recordingSigner{issued: map[string]identity.AccessClaims{}},
-			attempts: &countingAttempts{max: 5, failures: map[string]int{}}}
-		svc, err := identity.NewService(h.UnitOfWork, plainHasher{}, e.signer, e.clock, identity.Options{Attempts: e.attempts})
+			attempts: &countingAttempts{max: 5, failures: map[string]int{}}, hasher: &countingHasher{}}
+		svc, err := identity.NewService(h.UnitOfWork, e.hasher, e.signer, e.clock, identity.Options{Attempts: e.attempts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -408,6 +429,28 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		}
 		_, err = e.svc.PasswordGrant(ctx, kernel.AudiencePartner, cust.Email, testPassword)
 		wantCode(t, err, identity.ErrUnsupportedGrantType)
+	})
+
+	t.Run("password grant: every refusal costs one password check, whether or not the account exists", func(t *testing.T) {
+		e := setup(t)
+		cust := signUp(t, e, email("timing"))
+		for _, tc := range []struct{ name, email, password string }{
+			{"wrong password", cust.Email, "wrong-password"},
+			{"unknown account", email("unknown"), testPassword},
+			{"not an e-mail address", "not an email", testPassword},
+			{"right password", cust.Email, testPassword},
+			{"client: unknown", "", ""},
+		} {
+			before := e.hasher.count()
+			if tc.name == "client: unknown" {
+				_, _ = e.svc.ClientCredentialsGrant(ctx, kernel.AudiencePartner, "nobody-"+kernel.NewID()[:6], "partner-secret-0123")
+			} else {
+				_, _ = e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, tc.email, tc.password)
+			}
+			if got := e.hasher.count() - before; got != 1 {
+				t.Errorf("%s: %d password checks, want 1", tc.name, got)
+			}
+		}
 	})
 
 	t.Run("password grant: failed attempts are throttled per account, unknown accounts too", func(t *testing.T) {
