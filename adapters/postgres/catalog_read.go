@@ -12,12 +12,18 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// CatalogReader is catalog.Reader through a ReadRouter: the replica when one is configured and
-// healthy, else the primary.
-type CatalogReader struct{ router *ReadRouter }
+// Reads runs read-only queries where they fit best; *ReadRouter (replica, else primary) is the one
+// the binaries use.
+type Reads interface {
+	Read(ctx context.Context, fn func(ctx context.Context, q Querier) error) error
+}
+
+// CatalogReader is catalog.Reader through Reads: in production the replica when one is configured
+// and healthy, else the primary.
+type CatalogReader struct{ router Reads }
 
 // NewCatalogReader returns the catalog's shopper-facing reads over router.
-func NewCatalogReader(router *ReadRouter) *CatalogReader { return &CatalogReader{router: router} }
+func NewCatalogReader(router Reads) *CatalogReader { return &CatalogReader{router: router} }
 
 // Categories implements catalog.Reader.
 func (r *CatalogReader) Categories(ctx context.Context) (out []catalog.Category, err error) {
@@ -246,8 +252,11 @@ var listingOrder = map[catalog.Sort]struct {
 	}},
 }
 
-// listingSQL builds the list query for lq; only the clauses lq needs are present, so the planner
-// picks the matching index for each shape (a catch-all "$2 IS NULL OR ..." would defeat it).
+// listingSQL builds the list query for lq. Only the clauses lq needs are present, so the planner
+// picks the matching index for each shape (a catch-all "$2 IS NULL OR ..." would defeat it). A
+// category filter over several categories (a subtree) is a UNION ALL of one ordered, limited index
+// scan per category merged by a Merge Append: PostgreSQL 15 cannot return "category_id = ANY(...)"
+// in index order, and would otherwise sort the whole subtree or walk the market-wide index.
 func listingSQL(lq catalog.ListingQuery) (string, []any) {
 	var args []any
 	arg := func(v any) string {
@@ -258,22 +267,30 @@ func listingSQL(lq catalog.ListingQuery) (string, []any) {
 	if !ok {
 		order = listingOrder[catalog.SortNewest]
 	}
-	var b strings.Builder
-	b.WriteString(`SELECT l.market, l.product_id, l.category_id, l.status, l.created_at, l.price_amount, l.popularity_score
-  FROM product_listings l
- WHERE l.market = ` + arg(string(lq.Market)) + ` AND l.status = 'ACTIVE'`)
-	if lq.CategoryIDs != nil {
-		b.WriteString(` AND l.category_id = ANY(` + arg(orEmptySlice(lq.CategoryIDs)) + `::uuid[])`)
-	}
+	const columns = `l.market, l.product_id, l.category_id, l.status, l.created_at, l.price_amount, l.popularity_score`
+	where := `l.market = ` + arg(string(lq.Market)) + ` AND l.status = 'ACTIVE'`
 	if lq.Q != "" {
-		b.WriteString(` AND EXISTS (SELECT 1 FROM product_translations t WHERE t.product_id = l.product_id AND t.locale = ` +
-			arg(string(lq.Locale)) + ` AND t.name ILIKE ` + arg("%"+escapeLike(lq.Q)+"%") + `)`)
+		where += ` AND EXISTS (SELECT 1 FROM product_translations t WHERE t.product_id = l.product_id AND t.locale = ` +
+			arg(string(lq.Locale)) + ` AND t.name ILIKE ` + arg("%"+escapeLike(lq.Q)+"%") + `)`
 	}
 	if lq.After != nil {
-		b.WriteString(" AND " + order.after(arg, *lq.After))
+		where += " AND " + order.after(arg, *lq.After)
 	}
-	b.WriteString("\n ORDER BY " + order.orderBy + " LIMIT " + arg(lq.Limit))
-	return b.String(), args
+	limit := arg(lq.Limit)
+	tail := "\n ORDER BY " + order.orderBy + " LIMIT " + limit
+	switch {
+	case lq.CategoryIDs == nil:
+		return "SELECT " + columns + "\n  FROM product_listings l\n WHERE " + where + tail, args
+	case len(lq.CategoryIDs) == 0:
+		return "SELECT " + columns + "\n  FROM product_listings l\n WHERE false" + tail, args
+	case len(lq.CategoryIDs) == 1:
+		return "SELECT " + columns + "\n  FROM product_listings l\n WHERE " + where + " AND l.category_id = " + arg(lq.CategoryIDs[0]) + "::uuid" + tail, args
+	}
+	branches := make([]string, len(lq.CategoryIDs))
+	for i, id := range lq.CategoryIDs {
+		branches[i] = "(SELECT " + columns + " FROM product_listings l WHERE " + where + " AND l.category_id = " + arg(id) + "::uuid" + tail + ")"
+	}
+	return "SELECT * FROM (\n" + strings.Join(branches, "\n UNION ALL\n") + "\n) l" + tail, args
 }
 
 // escapeLike makes s match itself literally in LIKE (backslash is the default escape character).
