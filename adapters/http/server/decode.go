@@ -7,23 +7,46 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/jupang/jupang/core/errs"
 )
 
-// DecodeJSON reads the request body into dst strictly: JSON media type, no unknown fields, no
-// duplicate keys, exactly one value. Any failure is 400 VALIDATION_FAILED (415 for another media
-// type) with field errors, and marks the request as rejected before execution for idempotency.
+// DecodeJSON reads the request body into dst strictly: JSON media type, valid UTF-8, no unknown
+// fields, no duplicate keys, exactly one non-null value. Any failure is 400 VALIDATION_FAILED (415
+// for another media type) with field errors, and marks the request as rejected before execution,
+// so an idempotency key used with it stays free for the corrected request.
 func DecodeJSON(c *fiber.Ctx, dst any) error {
-	err := decodeJSON(c.Get(fiber.HeaderContentType), c.Body(), dst)
+	err := decodeJSON(c.Get(fiber.HeaderContentType), c.Request().Body(), dst)
 	if err != nil {
 		c.Locals(localsRejected, true)
 	}
 	return err
 }
+
+// Field error codes of the decoder.
+const (
+	codeRequired      = "REQUIRED"
+	codeMalformedJSON = "MALFORMED_JSON"
+	codeUnknownField  = "UNKNOWN_FIELD"
+	codeDuplicate     = "DUPLICATE_FIELD"
+	codeInvalidType   = "INVALID_TYPE"
+)
+
+// maxJSONDepth bounds nesting, so a hostile body cannot make the duplicate-key walk recurse deeply.
+const maxJSONDepth = 32
+
+var (
+	errBodyRequired = errs.ErrValidation.WithField("body", codeRequired, "a JSON body is required")
+	errMalformed    = errs.ErrValidation.WithField("body", codeMalformedJSON, "the body is not valid JSON")
+	errTooDeep      = errs.ErrValidation.WithField("body", codeMalformedJSON, "the body is nested too deeply")
+	errTrailingData = errs.ErrValidation.WithField("body", codeMalformedJSON, "unexpected data after the JSON value")
+)
 
 func decodeJSON(contentType string, body []byte, dst any) error {
 	if contentType != "" {
@@ -32,8 +55,13 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 			return errs.ErrUnsupportedMedia
 		}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return errs.ErrValidation.WithField("body", "REQUIRED", "a JSON body is required")
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
+		return errBodyRequired
+	}
+	// encoding/json would silently replace invalid UTF-8 with U+FFFD, storing text the client never sent.
+	if !utf8.Valid(body) {
+		return errMalformed
 	}
 	if err := checkDuplicateKeys(body); err != nil {
 		return err
@@ -44,7 +72,7 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 		return jsonError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errs.ErrValidation.WithField("body", "MALFORMED_JSON", "unexpected data after the JSON value")
+		return errTrailingData
 	}
 	return nil
 }
@@ -60,21 +88,40 @@ func jsonError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return errs.ErrValidation.WithField(field, "INVALID_TYPE", fmt.Sprintf("must be %s", typeErr.Type.String()))
+		return errs.ErrValidation.WithField(field, codeInvalidType, "must be "+jsonType(typeErr.Type))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		// encoding/json reports unknown fields only through this message.
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return errs.ErrValidation.WithField(field, "UNKNOWN_FIELD", "this field is not accepted")
+		return errs.ErrValidation.WithField(field, codeUnknownField, "this field is not accepted")
 	}
-	return errs.ErrValidation.WithField("body", "MALFORMED_JSON", err.Error())
+	return errMalformed.Wrap(err)
 }
 
-// maxJSONDepth bounds nesting, so a hostile body cannot make the duplicate-key walk recurse deeply.
-const maxJSONDepth = 32
-
-var errMalformed = errs.ErrValidation.WithField("body", "MALFORMED_JSON", "the body is not valid JSON")
+// jsonType names the JSON type a Go type decodes from, so field errors never show Go type names.
+func jsonType(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer in range"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	return "an object"
+}
 
 // checkDuplicateKeys walks the token stream and rejects an object that names a key twice, which
-// encoding/json would silently resolve to the last value.
+// encoding/json would silently resolve to the last value. Keys are compared the way encoding/json
+// matches struct fields, ignoring case under Unicode folding: "email", "EMAIL" (and "ſtatus" for
+// "status") would fill the same field.
 func checkDuplicateKeys(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -83,7 +130,7 @@ func checkDuplicateKeys(body []byte) error {
 
 func walkValue(dec *json.Decoder, path string, depth int) error {
 	if depth > maxJSONDepth {
-		return errs.ErrValidation.WithField("body", "MALFORMED_JSON", "the body is nested too deeply")
+		return errTooDeep
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -102,10 +149,11 @@ func walkValue(dec *json.Decoder, path string, depth int) error {
 				return errMalformed
 			}
 			key, _ := keyTok.(string)
-			if seen[key] {
-				return errs.ErrValidation.WithField(joinPath(path, key), "DUPLICATE_KEY", "this key appears more than once")
+			folded := foldKey(key)
+			if seen[folded] {
+				return errs.ErrValidation.WithField(joinPath(path, key), codeDuplicate, "this key appears more than once")
 			}
-			seen[key] = true
+			seen[folded] = true
 			if err := walkValue(dec, joinPath(path, key), depth+1); err != nil {
 				return err
 			}
@@ -121,6 +169,24 @@ func walkValue(dec *json.Decoder, path string, depth int) error {
 		return errMalformed
 	}
 	return nil
+}
+
+// foldKey maps every rune to the smallest rune of its Unicode case-folding orbit, as encoding/json
+// does, so two keys fold alike exactly when they would match the same struct field.
+func foldKey(key string) string {
+	var b strings.Builder
+	for _, r := range key {
+		for {
+			next := unicode.SimpleFold(r)
+			if next <= r {
+				r = next
+				break
+			}
+			r = next
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func joinPath(path, key string) string {

@@ -3,13 +3,13 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"math"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
@@ -34,8 +34,13 @@ var statusOf = map[errs.Kind]int{
 	errs.UnsupportedMedia:   http.StatusUnsupportedMediaType,
 }
 
-// StatusOf returns the HTTP status for a domain error.
-func StatusOf(err error) int { return statusOf[errs.KindOf(err)] }
+// StatusOf returns the HTTP status for a domain error (500 for anything unclassified).
+func StatusOf(err error) int {
+	if status, ok := statusOf[errs.KindOf(err)]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
 
 // Problem is the RFC 9457 body. Extra members (e.g. "available" for OUT_OF_STOCK) are added at top level.
 type Problem struct {
@@ -52,141 +57,100 @@ type Problem struct {
 const ProblemTypeBase = "https://docs.jupang.dev/problems/"
 
 // fromFiber turns Fiber's own errors (routing, body limit, bad requests) into domain errors.
+// Their messages are dropped: Fiber's 404 text echoes the requested path.
 func fromFiber(fe *fiber.Error) *errs.Error {
 	switch fe.Code {
 	case http.StatusNotFound:
-		return errs.ErrNotFound.WithMessage("No route matches this path.")
+		return errs.ErrNotFound
 	case http.StatusMethodNotAllowed:
 		return errs.ErrMethodNotAllowed
 	case http.StatusRequestEntityTooLarge:
 		return errs.ErrBodyTooLarge
-	case http.StatusRequestTimeout:
-		return errs.ErrValidation.WithMessage("The request took too long to arrive.")
-	case http.StatusRequestHeaderFieldsTooLarge:
-		return errs.ErrValidation.WithMessage("The request headers are too large.")
+	case http.StatusUnsupportedMediaType:
+		return errs.ErrUnsupportedMedia
 	}
 	if fe.Code >= 400 && fe.Code < 500 {
-		return errs.ErrValidation.WithMessage("%s", fe.Message)
+		return errs.ErrValidation
 	}
 	return errs.ErrInternal.Wrap(fe)
 }
 
-// handleError is Fiber's ErrorHandler: every error response in every binary is written here.
-func (s *Server) handleError(c *fiber.Ctx, err error) error {
-	var fe *fiber.Error
-	var e *errs.Error
-	if errors.As(err, &fe) {
-		e = fromFiber(fe)
-	} else {
-		e = errs.As(err)
+func domainError(err error) *errs.Error {
+	if fe := (*fiber.Error)(nil); errors.As(err, &fe) {
+		return fromFiber(fe)
 	}
-	status := statusOf[e.Kind]
-	if status == 0 {
-		status = http.StatusInternalServerError
-	}
-	traceID := ensureTraceHeaders(c)
-	locale := localeOf(c)
-	if status >= 500 {
-		s.cfg.Logger.Error("request failed", zap.String("code", e.Code), zap.Error(err),
-			zap.String("traceId", traceID), zap.String("route", routeTemplate(c)))
-	}
+	return errs.As(err)
+}
 
+// writeProblem renders err as the problem+json response: every error response of every binary
+// is written here. The cause of a 5xx is kept for the request's log line, never shown.
+func (s *Server) writeProblem(c *fiber.Ctx, err error) {
+	e := domainError(err)
+	status := StatusOf(e)
+	if status >= 500 {
+		c.Locals(localsFailure, err)
+	}
+	locale := localeOf(c)
 	problem := Problem{
 		Type:    ProblemTypeBase + strings.ToLower(strings.ReplaceAll(e.Code, "_", "-")),
 		Title:   http.StatusText(status),
 		Status:  status,
 		Code:    e.Code,
 		Detail:  s.cfg.Messages.Message(locale, e.Code, e.Message),
-		TraceID: traceID,
+		TraceID: stringLocal(c, localsTraceID),
 		Errors:  e.Fields,
 	}
 	if problem.Errors == nil {
 		problem.Errors = []errs.FieldError{}
 	}
-	body, mErr := marshalProblem(problem, e.Extra)
-	if mErr != nil {
-		return mErr
-	}
+
+	h := &c.Response().Header
 	if status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable || e.RetryAfter > 0 {
-		c.Response().Header.Set(fiber.HeaderRetryAfter, retryAfterSeconds(e))
+		h.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, ceilSeconds(e.RetryAfter))))
 	}
 	if status == http.StatusMethodNotAllowed {
-		c.Response().Header.Set(fiber.HeaderAllow, allowedMethods(c))
+		h.Set(fiber.HeaderAllow, strings.Join(s.methodsFor(c.Path()), ", "))
 	}
-	c.Response().Header.Set(fiber.HeaderContentLanguage, string(locale))
-	c.Response().Header.SetContentType(ProblemContentType)
+	h.Set(fiber.HeaderContentLanguage, string(locale))
+	h.SetContentType(ProblemContentType)
 	c.Response().SetStatusCode(status)
-	c.Response().SetBodyRaw(body)
-	return nil
+	c.Response().SetBody(marshalProblem(problem, e.Extra))
 }
 
-func marshalProblem(p Problem, extra map[string]any) ([]byte, error) {
+// marshalProblem adds extra members next to the standard ones, which they cannot replace. Extras
+// that do not marshal are dropped rather than turning the answer into a 500.
+func marshalProblem(p Problem, extra map[string]any) []byte {
+	base, _ := json.Marshal(p) // a Problem always marshals
 	if len(extra) == 0 {
-		return json.Marshal(p)
+		return base
 	}
-	base, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	var merged map[string]any
+	merged := maps.Clone(extra)
 	if err := json.Unmarshal(base, &merged); err != nil {
-		return nil, err
+		return base
 	}
-	for k, v := range extra {
-		if _, taken := merged[k]; !taken {
-			merged[k] = v
-		}
+	body, err := json.Marshal(merged)
+	if err != nil {
+		return base
 	}
-	return json.Marshal(merged)
+	return body
 }
 
-func retryAfterSeconds(e *errs.Error) string {
-	secs := int(math.Ceil(e.RetryAfter.Seconds()))
-	if secs < 1 {
-		secs = 1
-	}
-	return strconv.Itoa(secs)
+// ceilSeconds rounds d up to whole seconds, as Retry-After and RateLimit-Reset count them.
+func ceilSeconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
 }
 
-// allowedMethods lists the methods registered for the request path, for the Allow header of a 405.
-func allowedMethods(c *fiber.Ctx) string {
-	path := c.Path()
-	seen := map[string]bool{}
-	var methods []string
-	for _, r := range c.App().GetRoutes(true) {
-		if !seen[r.Method] && patternMatches(r.Path, path) {
-			seen[r.Method] = true
-			methods = append(methods, r.Method)
-		}
-	}
-	return strings.Join(methods, ", ")
+func stringLocal(c *fiber.Ctx, key string) string {
+	v, _ := c.Locals(key).(string)
+	return v
 }
 
-// patternMatches matches a Fiber route pattern (":param" segments, trailing "*") against a path.
-func patternMatches(pattern, path string) bool {
-	ps, xs := strings.Split(strings.Trim(pattern, "/"), "/"), strings.Split(strings.Trim(path, "/"), "/")
-	for i, seg := range ps {
-		switch {
-		case seg == "*":
-			return true
-		case i >= len(xs):
-			return false
-		case strings.HasPrefix(seg, ":"):
-			if xs[i] == "" {
-				return false
-			}
-		case seg != xs[i]:
-			return false
-		}
-	}
-	return len(ps) == len(xs)
-}
-
-// localeOf returns the negotiated language, negotiating from the header when the request context
-// middleware has not run (errors raised by the HTTP server itself, such as 413).
+// localeOf returns the negotiated language; when the request context middleware has not run
+// (errors raised by the HTTP server itself, such as 413) it negotiates from the headers.
 func localeOf(c *fiber.Ctx) kernel.Locale {
 	if l, ok := c.Locals(localsLocale).(kernel.Locale); ok {
 		return l
 	}
-	return kernel.NegotiateLocale(c.Get(fiber.HeaderAcceptLanguage), kernel.DefaultMarket.Locale())
+	_, locale, _ := negotiate(c)
+	return locale
 }

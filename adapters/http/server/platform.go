@@ -3,7 +3,9 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,52 +19,60 @@ import (
 // readinessTimeout bounds each dependency check of /readyz.
 const readinessTimeout = 2 * time.Second
 
+// readinessRetryAfter is what a failing /readyz asks probes and clients to wait.
+const readinessRetryAfter = 5 * time.Second
+
 // platformRoutes are served by every binary: liveness, readiness, metrics and API docs.
 func (s *Server) platformRoutes() []Route {
 	metrics := adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
-	public := func(method, path string, h fiber.Handler) Route {
-		return Route{Method: method, Path: path, Policy: access.Public, RateClass: RateNone, Handler: h}
+	public := func(path string, h fiber.Handler) Route {
+		return Route{Method: http.MethodGet, Path: path, Policy: access.Public, RateClass: RateNone, Handler: h}
 	}
 	return []Route{
-		public(http.MethodGet, "/healthz", func(c *fiber.Ctx) error {
-			return c.JSON(fiber.Map{"status": "ok"})
-		}),
-		public(http.MethodGet, "/readyz", s.ready),
-		public(http.MethodGet, "/metrics", metrics),
-		public(http.MethodGet, "/openapi.json", func(c *fiber.Ctx) error {
-			if len(s.cfg.OpenAPI) == 0 {
-				return errs.ErrNotFound
-			}
-			c.Set(fiber.HeaderContentType, "application/json")
-			return c.Send(s.cfg.OpenAPI)
-		}),
-		public(http.MethodGet, "/docs", func(c *fiber.Ctx) error {
-			if len(s.cfg.DocsHTML) == 0 {
-				return errs.ErrNotFound
-			}
-			c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-			return c.Send(s.cfg.DocsHTML)
-		}),
+		public("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) }),
+		public("/readyz", s.ready),
+		public("/metrics", metrics),
+		public("/openapi.json", static(s.cfg.OpenAPI, fiber.MIMEApplicationJSON)),
+		public("/docs", static(s.cfg.DocsHTML, fiber.MIMETextHTMLCharsetUTF8)),
 	}
 }
 
-// ready checks every dependency; any failure is 503 with Retry-After and the names of what failed.
+// static serves a document built at start-up; a binary configured without one answers 404.
+func static(body []byte, contentType string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if len(body) == 0 {
+			return errs.ErrNotFound
+		}
+		c.Set(fiber.HeaderContentType, contentType)
+		return c.Send(body)
+	}
+}
+
+// ready runs every dependency check at once; any failure is 503 with Retry-After, naming what
+// failed in the field errors. The causes go to the log line only: they may hold addresses.
 func (s *Server) ready(c *fiber.Ctx) error {
-	var failed []error
-	for _, check := range s.cfg.Readiness {
-		ctx, cancel := context.WithTimeout(c.UserContext(), readinessTimeout)
-		err := check.Check(ctx)
-		cancel()
+	failures := make([]error, len(s.cfg.Readiness))
+	var wg sync.WaitGroup
+	for i, check := range s.cfg.Readiness {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(c.UserContext(), readinessTimeout)
+			defer cancel()
+			if err := check.Check(ctx); err != nil {
+				failures[i] = fmt.Errorf("%s: %w", check.Name, err)
+			}
+		})
+	}
+	wg.Wait()
+	e := errs.ErrUnavailable.WithRetryAfter(readinessRetryAfter)
+	failed := false
+	for i, err := range failures {
 		if err != nil {
-			failed = append(failed, errors.New(check.Name))
+			failed = true
+			e = e.WithField(s.cfg.Readiness[i].Name, "UNREACHABLE", "dependency did not answer")
 		}
 	}
-	if len(failed) > 0 {
-		e := errs.ErrUnavailable.WithRetryAfter(5 * time.Second)
-		for _, f := range failed {
-			e = e.WithField(f.Error(), "UNREACHABLE", "dependency did not answer")
-		}
-		return e
+	if failed {
+		return e.Wrap(errors.Join(failures...))
 	}
 	return c.JSON(fiber.Map{"status": "ready"})
 }

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,8 +48,11 @@ const (
 
 // Route is one endpoint. Policy is mandatory: a route without one makes New fail.
 type Route struct {
-	Method      string
-	Path        string // Fiber pattern, e.g. /v1/products/:id
+	Method string
+	// Path is a Fiber pattern made of literal segments and ":name" parameters, e.g. /v1/products/:id.
+	// Fiber's other pattern features (wildcards, optional or constrained parameters) are refused, so
+	// the platform's own matching (metric labels, Allow headers) always agrees with Fiber's.
+	Path        string
 	Policy      access.Policy
 	RateClass   RateClass // empty: read for GET/HEAD, write otherwise
 	Idempotency IdempotencyMode
@@ -83,9 +86,11 @@ type ReadinessCheck struct {
 
 // Config is everything a server needs; zero-valued optional parts are simply off.
 type Config struct {
-	Name        string // binary name, for logs and metrics
-	Audience    kernel.Audience
-	Logger      *zap.Logger
+	Name     string // binary name, for logs and metrics
+	Audience kernel.Audience
+	Logger   *zap.Logger
+	// Tracer starts the server spans; it must mint valid span contexts (an SDK tracer, even one
+	// without exporters), because every response carries its trace id. Nil: an exporter-less SDK tracer.
 	Tracer      trace.Tracer
 	Metrics     *Metrics
 	Messages    *i18n.Catalog
@@ -93,8 +98,8 @@ type Config struct {
 	Limiter     RateLimiter          // nil: no rate limits
 	Idempotency *idempotency.Service // nil: Idempotency-Key is validated but not enforced
 	Readiness   []ReadinessCheck
-	OpenAPI     []byte // served at /openapi.json
-	DocsHTML    []byte // served at /docs
+	OpenAPI     []byte // served at /openapi.json (openapi.Document)
+	DocsHTML    []byte // served at /docs (openapi.DocsHTML)
 	BodyLimit   int    // bytes; default 1 MiB
 	// ReadTimeout and friends bound slow clients; defaults are conservative.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -110,7 +115,7 @@ type Server struct {
 const defaultBodyLimit = 1 << 20
 
 // New builds the app with the platform middleware and endpoints, then registers routes.
-// It fails if any route lacks a policy or a handler, or is registered twice.
+// It fails if any route lacks a policy or a handler, is malformed, or clashes with another.
 func New(cfg Config, routes ...[]Route) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -122,7 +127,6 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		cfg.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 	if cfg.Tracer == nil {
-		// An SDK provider without exporters still mints trace ids, which every response carries.
 		cfg.Tracer = sdktrace.NewTracerProvider().Tracer("jupang")
 	}
 	if cfg.BodyLimit == 0 {
@@ -130,30 +134,30 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	s.app = fiber.New(fiber.Config{
-		AppName:               cfg.Name,
-		BodyLimit:             cfg.BodyLimit,
-		ErrorHandler:          s.handleError,
+		AppName:   cfg.Name,
+		BodyLimit: cfg.BodyLimit,
+		// Errors raised by fasthttp before any middleware runs (413, 408, 431) arrive here.
+		ErrorHandler:          s.handleServerError,
 		DisableStartupMessage: true,
-		ReadTimeout:           orDefault(cfg.ReadTimeout, 15*time.Second),
-		WriteTimeout:          orDefault(cfg.WriteTimeout, 35*time.Second), // long polls wait up to 30 s
-		IdleTimeout:           orDefault(cfg.IdleTimeout, 60*time.Second),
+		// Fiber hands out strings that alias its reusable request buffers; handlers pass path
+		// parameters and headers to core, whose in-memory adapters keep them as map keys.
+		Immutable: true,
+		// Paths are case-sensitive like the identifiers in them; /V1/Products is not a route.
+		CaseSensitive: true,
+		ReadTimeout:   orDefault(cfg.ReadTimeout, 15*time.Second),
+		WriteTimeout:  orDefault(cfg.WriteTimeout, 35*time.Second), // long polls wait up to 30 s
+		IdleTimeout:   orDefault(cfg.IdleTimeout, 60*time.Second),
 	})
 	s.app.Use(s.observe, s.recoverPanics, s.requestContext)
 
-	all := append([]Route{}, s.platformRoutes()...)
+	all := s.platformRoutes()
 	for _, group := range routes {
 		all = append(all, group...)
 	}
-	seen := map[string]bool{}
 	for _, r := range all {
-		if err := validateRoute(r); err != nil {
+		if err := s.validateRoute(r); err != nil {
 			return nil, err
 		}
-		id := r.Method + " " + r.Path
-		if seen[id] {
-			return nil, fmt.Errorf("route %s registered twice", id)
-		}
-		seen[id] = true
 		s.register(r)
 	}
 	return s, nil
@@ -166,37 +170,51 @@ func orDefault(d, def time.Duration) time.Duration {
 	return d
 }
 
-func validateRoute(r Route) error {
+// validateRoute refuses a route that would be unsafe or ambiguous, comparing it with those already registered.
+func (s *Server) validateRoute(r Route) error {
 	id := r.Method + " " + r.Path
 	switch {
 	case r.Policy.Name == "" || len(r.Policy.Roles) == 0:
 		return fmt.Errorf("route %s has no access policy", id)
 	case r.Handler == nil:
 		return fmt.Errorf("route %s has no handler", id)
-	case r.Method == "" || !strings.HasPrefix(r.Path, "/"):
-		return fmt.Errorf("route %q is malformed", id)
+	case !slices.Contains(fiber.DefaultMethods, r.Method):
+		return fmt.Errorf("route %q has an unknown method", id)
+	case !validPattern(r.Path):
+		return fmt.Errorf("route %q: a path is made of literal segments and :name parameters", id)
+	case r.Idempotency == IdempotencyRequired && !unsafeMethod(r.Method):
+		return fmt.Errorf("route %s cannot require an Idempotency-Key on a read", id)
+	}
+	for _, prev := range s.routes {
+		if prev.Method == r.Method && shadows(prev.Path, r.Path) {
+			return fmt.Errorf("route %s is unreachable: %s %s, registered before it, matches the same paths", id, prev.Method, prev.Path)
+		}
 	}
 	return nil
+}
+
+// unsafeMethod reports whether a method changes state, which is when idempotency keys apply.
+func unsafeMethod(method string) bool {
+	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
 }
 
 func (s *Server) register(r Route) {
 	if r.RateClass == "" {
 		r.RateClass = RateWrite
-		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		if !unsafeMethod(r.Method) {
 			r.RateClass = RateRead
 		}
 	}
 	s.routes = append(s.routes, r)
-	chain := []fiber.Handler{s.authorize(r.Policy), s.rateLimit(r.RateClass)}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Idempotency != IdempotencyOff {
-		chain = append(chain, s.idempotent(r.Idempotency))
+	handler := r.Handler
+	if unsafeMethod(r.Method) && r.Idempotency != IdempotencyOff {
+		handler = s.idempotent(r.Idempotency, handler)
 	}
-	chain = append(chain, r.Handler)
-	s.app.Add(r.Method, r.Path, chain...)
+	s.app.Add(r.Method, r.Path, s.authorize(r), s.rateLimit(r.RateClass), handler)
 }
 
 // Routes lists every registered route, platform routes included (for the RBAC sweep and OpenAPI checks).
-func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 
 // App exposes the Fiber app, for app.Test in handler tests.
 func (s *Server) App() *fiber.App { return s.app }
@@ -208,7 +226,7 @@ func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 // Ctx returns the context a handler passes to use cases: it carries the request facts
-// (kernel.RequestFrom) and, under idempotency, the open unit of work.
+// (kernel.RequestFrom), the server span and, under idempotency, the open unit of work.
 func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
 
 // Request returns the typed request facts of c.

@@ -1,0 +1,128 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// Keys of values kept on the Fiber context.
+const (
+	localsTraceID  = "jupang.traceId"
+	localsLocale   = "jupang.locale"
+	localsRoute    = "jupang.route"
+	localsFailure  = "jupang.failure"  // the cause of a 5xx, for the request's log line
+	localsRejected = "jupang.rejected" // the body was refused before the use case ran
+)
+
+// Tracing headers of SPEC §1.
+const (
+	HeaderTraceID     = "X-Trace-Id"
+	HeaderTraceParent = "traceparent"
+)
+
+var propagator = propagation.TraceContext{}
+
+// requestCarrier reads W3C trace headers from the fasthttp request for OpenTelemetry.
+type requestCarrier struct{ c *fiber.Ctx }
+
+func (h requestCarrier) Get(key string) string { return h.c.Get(key) }
+func (h requestCarrier) Set(string, string)    {}
+func (h requestCarrier) Keys() []string        { return []string{HeaderTraceParent, "tracestate"} }
+
+// responseCarrier writes W3C trace headers to the fasthttp response for OpenTelemetry.
+type responseCarrier struct{ c *fiber.Ctx }
+
+func (h responseCarrier) Get(key string) string { return string(h.c.Response().Header.Peek(key)) }
+func (h responseCarrier) Set(key, value string) { h.c.Response().Header.Set(key, value) }
+func (h responseCarrier) Keys() []string        { return []string{HeaderTraceParent, "tracestate"} }
+
+// observe is the outermost middleware: it renders any error itself, so that the span, the metric
+// and the log line it records afterwards all see the final status.
+func (s *Server) observe(c *fiber.Ctx) error {
+	defer s.startObservation(c)()
+	if err := c.Next(); err != nil {
+		s.writeProblem(c, err)
+	}
+	return nil
+}
+
+// handleServerError is Fiber's ErrorHandler. Errors of routed requests never get here (observe
+// renders them); these are the ones fasthttp raises before any middleware runs — a body over the
+// limit, headers too large, a client too slow — so it observes the request the same way.
+func (s *Server) handleServerError(c *fiber.Ctx, err error) error {
+	if _, observed := c.Locals(localsTraceID).(string); !observed {
+		defer s.startObservation(c)()
+	}
+	s.writeProblem(c, err)
+	return nil
+}
+
+// startObservation opens the server span (continuing an incoming traceparent), puts its ids on the
+// response and the user context, and returns the function that closes the span and records the
+// request's metric and its one log line.
+func (s *Server) startObservation(c *fiber.Ctx) (finish func()) {
+	start := time.Now()
+	ctx := propagator.Extract(context.Background(), requestCarrier{c})
+	ctx, span := s.cfg.Tracer.Start(ctx, c.Method(), trace.WithSpanKind(trace.SpanKindServer))
+	traceID := span.SpanContext().TraceID().String()
+	c.Locals(localsTraceID, traceID)
+	c.Response().Header.Set(HeaderTraceID, traceID)
+	propagator.Inject(ctx, responseCarrier{c})
+	c.SetUserContext(ctx)
+	return func() { s.finishObservation(c, span, time.Since(start)) }
+}
+
+func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.Duration) {
+	defer span.End()
+	method, status := c.Method(), c.Response().StatusCode()
+	route, routed := c.Locals(localsRoute).(string)
+	if !routed {
+		route = s.templateFor(method, c.Path())
+	}
+	failure, _ := c.Locals(localsFailure).(error)
+
+	// Spans of unmatched requests are named by method alone, as OpenTelemetry's HTTP conventions ask.
+	if route != unmatchedRoute {
+		span.SetName(method + " " + route)
+		span.SetAttributes(attribute.String("http.route", route))
+	}
+	span.SetAttributes(attribute.String("http.request.method", method),
+		attribute.Int("http.response.status_code", status))
+	if status >= 500 {
+		span.SetStatus(codes.Error, "")
+		if failure != nil {
+			span.RecordError(failure)
+		}
+	}
+	s.cfg.Metrics.observe(method, route, status, elapsed)
+
+	// The line names the route template, never the URL: paths and query strings can carry
+	// identifiers and e-mail addresses. Headers and bodies are never logged.
+	principal := "guest"
+	if p := Request(c).Principal; !p.IsGuest() {
+		principal = p.ID
+	}
+	sc := span.SpanContext()
+	fields := []zap.Field{
+		zap.String("method", method), zap.String("route", route), zap.Int("status", status),
+		zap.Float64("latencyMs", float64(elapsed.Microseconds())/1000),
+		zap.String("traceId", sc.TraceID().String()), zap.String("spanId", sc.SpanID().String()),
+		zap.String("principal", principal),
+	}
+	level := zapcore.InfoLevel
+	if status >= 500 {
+		level = zapcore.ErrorLevel
+		if failure != nil {
+			fields = append(fields, zap.Error(failure))
+		}
+	}
+	s.cfg.Logger.Log(level, "request", fields...)
+}
