@@ -36,7 +36,7 @@ $(GOLANGCI):
 
 generate: ## regenerate wire injectors and gomock mocks
 	@for b in $(BINARIES); do (cd apps/$$b && $(GO) tool wire) || exit 1; done
-	$(GO) generate ./...
+	$(GO) generate ./mocks/...
 
 generate-check: ## fail when committed generated code is stale
 	@sum() { find apps mocks -name 'wire_gen.go' -o -path 'mocks/*.go' | sort | xargs cat | sha256sum; }; \

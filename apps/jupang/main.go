@@ -84,9 +84,19 @@ func migrate(ctx context.Context, cfg config.Config, direction string) error {
 	return errors.New(usage)
 }
 
+// seedDatabase loads the dev seed into PostgreSQL through the same use cases the API uses.
 func seedDatabase(ctx context.Context, cfg config.Config) error {
 	if err := cfg.RequireDatabase(); err != nil {
 		return err
 	}
-	return errors.New("jupang seed: no seed steps are registered yet")
+	app, cleanup, err := initPostgres(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := app.Seed(ctx); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Fprintln(os.Stdout, "jupang: seed loaded")
+	return nil
 }

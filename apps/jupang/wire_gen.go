@@ -9,6 +9,7 @@ package main
 import (
 	"context"
 	"github.com/google/wire"
+	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/wiring"
@@ -35,17 +36,54 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	tracer := wiring.Tracer(tracerProvider)
 	metrics := wiring.Metrics()
 	catalog := wiring.Messages()
-	store := memory.NewStore()
 	clock := wiring.Clock()
+	store := memory.NewStore()
 	service := wiring.MemoryIdempotency(store, clock, cfg)
 	readiness := wiring.MemoryReadiness()
+	keySet, err := wiring.Keys(cfg, logger)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	rateLimiter, err := wiring.RateLimiter(cfg, clock)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	argon2id, err := wiring.PasswordHasher()
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	string2 := wiring.Issuer(cfg)
+	signer := auth.NewSigner(keySet, string2)
+	identityDeps := wiring.IdentityDeps{
+		Hasher:  argon2id,
+		Signer:  signer,
+		Clock:   clock,
+		Limiter: rateLimiter,
+	}
+	identityService, err := wiring.MemoryIdentity(store, identityDeps)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	servers := wiring.Servers{
+		Config:      cfg,
 		Log:         logger,
 		Tracer:      tracer,
 		Metrics:     metrics,
 		Messages:    catalog,
+		Clock:       clock,
 		Idempotency: service,
 		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+		Identity:    identityService,
 	}
 	storefrontServer, err := wiring.Storefront(servers)
 	if err != nil {
@@ -72,8 +110,9 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	leases := wiring.MemoryLeases()
-	runner := wiring.Runner(leases, clock, logger, metrics, service, cfg)
-	app, err := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
+	seeder := wiring.Seed(identityService)
+	app, err := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -104,22 +143,63 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	tracer := wiring.Tracer(tracerProvider)
 	metrics := wiring.Metrics()
 	catalog := wiring.Messages()
+	clock := wiring.Clock()
 	db, cleanup3, err := wiring.Database(ctx, cfg, tracer, logger, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	clock := wiring.Clock()
 	service := wiring.PostgresIdempotency(db, clock, cfg)
 	readiness := wiring.PostgresReadiness(db)
+	keySet, err := wiring.Keys(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	rateLimiter, err := wiring.RateLimiter(cfg, clock)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	argon2id, err := wiring.PasswordHasher()
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	string2 := wiring.Issuer(cfg)
+	signer := auth.NewSigner(keySet, string2)
+	identityDeps := wiring.IdentityDeps{
+		Hasher:  argon2id,
+		Signer:  signer,
+		Clock:   clock,
+		Limiter: rateLimiter,
+	}
+	identityService, err := wiring.PostgresIdentity(db, identityDeps)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	servers := wiring.Servers{
+		Config:      cfg,
 		Log:         logger,
 		Tracer:      tracer,
 		Metrics:     metrics,
 		Messages:    catalog,
+		Clock:       clock,
 		Idempotency: service,
 		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+		Identity:    identityService,
 	}
 	storefrontServer, err := wiring.Storefront(servers)
 	if err != nil {
@@ -150,8 +230,9 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, cfg)
-	app, err := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
+	seeder := wiring.Seed(identityService)
+	app, err := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -167,4 +248,4 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 
 // wire.go:
 
-var allInOne = wire.NewSet(wiring.PlatformSet, wiring.ServersSet, wiring.Storefront, wiring.Admin, wiring.Partner, wiring.Worker, wiring.Runner, wiring.AllInOneApp, wire.Value(wiring.ServiceName("jupang")))
+var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin, wiring.Partner, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/wiring"
 )
@@ -28,22 +29,63 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	tracer := wiring.Tracer(tracerProvider)
 	metrics := wiring.Metrics()
 	catalog := wiring.Messages()
+	clock := wiring.Clock()
 	db, cleanup3, err := wiring.Database(ctx, cfg, tracer, logger, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	clock := wiring.Clock()
 	service := wiring.PostgresIdempotency(db, clock, cfg)
 	readiness := wiring.PostgresReadiness(db)
+	keySet, err := wiring.Keys(cfg, logger)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	rateLimiter, err := wiring.RateLimiter(cfg, clock)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	argon2id, err := wiring.PasswordHasher()
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	string2 := wiring.Issuer(cfg)
+	signer := auth.NewSigner(keySet, string2)
+	identityDeps := wiring.IdentityDeps{
+		Hasher:  argon2id,
+		Signer:  signer,
+		Clock:   clock,
+		Limiter: rateLimiter,
+	}
+	identityService, err := wiring.PostgresIdentity(db, identityDeps)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	servers := wiring.Servers{
+		Config:      cfg,
 		Log:         logger,
 		Tracer:      tracer,
 		Metrics:     metrics,
 		Messages:    catalog,
+		Clock:       clock,
 		Idempotency: service,
 		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+		Identity:    identityService,
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
@@ -53,7 +95,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, cfg)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
 	app, err := wiring.WorkerApp(cfg, logger, workerServer, runner)
 	if err != nil {
 		cleanup3()

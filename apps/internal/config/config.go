@@ -80,8 +80,9 @@ type Tracing struct {
 
 // Auth configures token issuing.
 type Auth struct {
-	Issuer  string `mapstructure:"issuer"`
-	KeysDir string `mapstructure:"keys_dir"`
+	Issuer     string `mapstructure:"issuer"`
+	KeysDir    string `mapstructure:"keys_dir"`
+	SigningKid string `mapstructure:"signing_kid"`
 }
 
 // Idempotency configures the replay window and the in-flight lock.
@@ -183,6 +184,7 @@ func (c Config) Validate() error {
 		{"partner.tls_cert", (c.Partner.TLSCert == "") == (c.Partner.TLSKey == ""), "tls_cert and tls_key go together"},
 		{"tracing.sample_ratio", c.Tracing.SampleRatio >= 0 && c.Tracing.SampleRatio <= 1, "must be between 0 and 1"},
 		{"auth.issuer", c.Auth.Issuer != "", "must not be empty"},
+		{"auth.keys_dir", c.Env != "prod" || c.Auth.KeysDir != "", "is required in prod (generated keys would differ per instance)"},
 		{"idempotency.ttl", c.Idempotency.TTL > 0, "must be a positive duration"},
 		{"idempotency.lease", c.Idempotency.Lease > 0, "must be a positive duration"},
 		{"idempotency.sweep_interval", c.Idempotency.SweepInterval > 0, "must be a positive duration"},

@@ -143,6 +143,8 @@ func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components
 type Runnable interface {
 	Logger() *zap.Logger
 	Parts() []Component
+	// Prepare runs once before serving (the in-memory binary seeds itself here).
+	Prepare(ctx context.Context) error
 }
 
 // Initializer assembles a binary from its config (a wire injector).
@@ -174,6 +176,10 @@ func Serve[A Runnable](ctx context.Context, cfg config.Config, initialize Initia
 		return 1
 	}
 	defer cleanup()
+	if err := app.Prepare(ctx); err != nil {
+		app.Logger().Error("prepare", zap.Error(err))
+		return 1
+	}
 	if err := Run(ctx, app.Logger(), cfg.Shutdown.Timeout, app.Parts()...); err != nil {
 		app.Logger().Error("exit", zap.Error(err))
 		return 1

@@ -4,7 +4,6 @@ package wiring
 
 import (
 	"context"
-	"net"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -13,9 +12,11 @@ import (
 
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
+	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/i18n"
+	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
@@ -48,7 +49,7 @@ func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return launch.Tracer(tp)
 func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry()) }
 
 // Messages is the union of every area's message catalog.
-func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin()) }
+func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
@@ -57,14 +58,38 @@ func idempotencyService(claims, effects uow.UnitOfWork[idempotency.Stores], cloc
 	return idempotency.NewService(claims, effects, clock, cfg.Idempotency.TTL, cfg.Idempotency.Lease)
 }
 
-// Runner is the job runner with the platform's own jobs registered.
-func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service, cfg config.Config) *jobs.Runner {
+// sweepBatch bounds one sweeper transaction.
+const sweepBatch = 1000
+
+// Runner is the job runner with every background job registered.
+func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service,
+	ids *identity.Service, cfg config.Config) *jobs.Runner {
 	r := jobs.NewRunner(leases, clock, log, metrics.Registry)
-	r.Register(jobs.Job{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
-		_, err := idem.Sweep(ctx, 1000)
-		return err
-	}})
+	r.Register(
+		jobs.Job{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
+			_, err := idem.Sweep(ctx, sweepBatch)
+			return err
+		}},
+		jobs.Job{Name: "refresh-token-purge", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
+			for {
+				n, err := ids.PurgeExpiredRefreshTokens(ctx, sweepBatch)
+				if err != nil || n < sweepBatch {
+					return err
+				}
+			}
+		}},
+	)
 	return r
+}
+
+// Seeder loads the dev seed (SPEC §0) through the use cases, so it works on any storage.
+type Seeder func(ctx context.Context) error
+
+// Seed runs every area's seed in dependency order.
+func Seed(ids *identity.Service) Seeder {
+	return func(ctx context.Context) error {
+		return seed.Accounts(ctx, ids)
+	}
 }
 
 // serverConfig is the part of server.Config every binary shares.
@@ -76,17 +101,20 @@ func serverConfig(name string, aud kernel.Audience, log *zap.Logger, tracer trac
 	}
 }
 
-// HTTPComponent serves srv on addr until stopped.
-func HTTPComponent(name, key, addr string, srv *server.Server) (launch.Component, error) {
-	ln, err := launch.Listener(key, addr)
-	if err != nil {
-		return launch.Component{}, err
+// HTTPComponent serves srv on addr until stopped. The port is bound when the component starts, so
+// assembling a binary (for `jupang seed`, say) binds nothing.
+func HTTPComponent(name, key, addr string, srv *server.Server) launch.Component {
+	return launch.Component{
+		Name: name,
+		Start: func() error {
+			ln, err := launch.Listener(key, addr)
+			if err != nil {
+				return err
+			}
+			return srv.Serve(ln)
+		},
+		Stop: srv.Shutdown,
 	}
-	return httpComponent(name, ln, srv), nil
-}
-
-func httpComponent(name string, ln net.Listener, srv *server.Server) launch.Component {
-	return launch.Component{Name: name, Start: func() error { return srv.Serve(ln) }, Stop: srv.Shutdown}
 }
 
 // RunnerComponent runs the jobs until stopped.

@@ -1,15 +1,20 @@
 package wiring
 
 import (
+	"context"
+
 	"github.com/google/wire"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/jupang/jupang/adapters/auth"
+	identityhttp "github.com/jupang/jupang/adapters/http/identity"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/i18n"
+	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -19,16 +24,29 @@ var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages,
 
 // Servers bundles the shared dependencies of the HTTP servers.
 type Servers struct {
+	Config      config.Config
 	Log         *zap.Logger
 	Tracer      trace.Tracer
 	Metrics     *server.Metrics
 	Messages    *i18n.Catalog
+	Clock       kernel.Clock
 	Idempotency *idempotency.Service
 	Readiness   Readiness
+	Keys        *auth.KeySet
+	Limiter     *auth.RateLimiter // nil when rate limits are off
+	Identity    *identity.Service
 }
 
+// config is the server configuration of one binary: its audience's token verifier included.
 func (s Servers) config(name string, aud kernel.Audience) server.Config {
-	return serverConfig(name, aud, s.Log, s.Tracer, s.Metrics, s.Messages, s.Idempotency, s.Readiness)
+	cfg := serverConfig(name, aud, s.Log, s.Tracer, s.Metrics, s.Messages, s.Idempotency, s.Readiness)
+	if aud != "" {
+		cfg.Auth = auth.NewAuthenticator(s.Keys, s.Config.Auth.Issuer, aud, s.Clock)
+	}
+	if s.Limiter != nil { // a nil *RateLimiter in the interface would not read as "no limiter"
+		cfg.Limiter = s.Limiter
+	}
+	return cfg
 }
 
 // Each binary's server is a distinct type, so wire can tell them apart.
@@ -45,19 +63,22 @@ type (
 
 // Storefront serves shoppers.
 func Storefront(s Servers) (StorefrontServer, error) {
-	srv, err := server.New(s.config("storefront", kernel.AudienceStorefront))
+	srv, err := server.New(s.config("storefront", kernel.AudienceStorefront),
+		identityhttp.StorefrontRoutes(s.Identity, s.Keys))
 	return StorefrontServer{srv}, err
 }
 
 // Admin serves staff.
 func Admin(s Servers) (AdminServer, error) {
-	srv, err := server.New(s.config("admin", kernel.AudienceAdmin))
+	srv, err := server.New(s.config("admin", kernel.AudienceAdmin),
+		identityhttp.AdminRoutes(s.Identity, s.Keys))
 	return AdminServer{srv}, err
 }
 
 // Partner serves external partners.
 func Partner(s Servers) (PartnerServer, error) {
-	srv, err := server.New(s.config("partner", kernel.AudiencePartner))
+	srv, err := server.New(s.config("partner", kernel.AudiencePartner),
+		identityhttp.PartnerRoutes(s.Identity, s.Keys))
 	return PartnerServer{srv}, err
 }
 
@@ -71,6 +92,9 @@ func Worker(s Servers) (WorkerServer, error) {
 type App struct {
 	Log        *zap.Logger
 	Components []launch.Component
+	// Seed loads the dev seed; SeedOnStart runs it before serving (the in-memory all-in-one mode).
+	Seed        Seeder
+	SeedOnStart bool
 }
 
 // StorefrontApp is the storefront binary.
@@ -93,8 +117,29 @@ func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *job
 	return appOf(log, listen("worker", "worker.addr", cfg.Worker.Addr, srv.Server), ready(RunnerComponent(runner)))
 }
 
-// AllInOneApp is the jupang binary: all four in one process.
+// AllInOneApp is the jupang binary on PostgreSQL: all four in one process; `jupang seed` seeds it.
 func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
+	wk WorkerServer, runner *jobs.Runner, seed Seeder) (*App, error) {
+	app, err := allInOne(cfg, log, sf, ad, pa, wk, runner)
+	if err != nil {
+		return nil, err
+	}
+	app.Seed = seed
+	return app, nil
+}
+
+// SeededAllInOneApp is the jupang binary on memory: seeded at start, since nothing persists.
+func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
+	wk WorkerServer, runner *jobs.Runner, seed Seeder) (*App, error) {
+	app, err := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, seed)
+	if err != nil {
+		return nil, err
+	}
+	app.SeedOnStart = true
+	return app, nil
+}
+
+func allInOne(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
 	wk WorkerServer, runner *jobs.Runner) (*App, error) {
 	return appOf(log,
 		listen("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
@@ -107,7 +152,7 @@ func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad Adm
 type componentOrErr func() (launch.Component, error)
 
 func listen(name, key, addr string, srv *server.Server) componentOrErr {
-	return func() (launch.Component, error) { return HTTPComponent(name, key, addr, srv) }
+	return func() (launch.Component, error) { return HTTPComponent(name, key, addr, srv), nil }
 }
 
 func ready(c launch.Component) componentOrErr {
@@ -134,3 +179,11 @@ func (a *App) Logger() *zap.Logger { return a.Log }
 
 // Parts implements launch.Runnable.
 func (a *App) Parts() []launch.Component { return a.Components }
+
+// Prepare implements launch.Runnable: it seeds when the app asks for it.
+func (a *App) Prepare(ctx context.Context) error {
+	if a.SeedOnStart && a.Seed != nil {
+		return a.Seed(ctx)
+	}
+	return nil
+}
