@@ -57,8 +57,6 @@ type Option struct {
 type PromotionRef struct {
 	ID     string
 	Name   string
-	Type   PromotionType
-	Value  int64
 	EndsAt time.Time
 }
 
@@ -175,8 +173,7 @@ func (s *Service) ProductDetail(ctx context.Context, v View, id string) (Product
 			Price: price.Sale, ListPrice: price.List, Availability: stock[sku.ID].Availability()})
 	}
 	for _, promo := range pricer.Promotions(p) {
-		d.Promotions = append(d.Promotions, PromotionRef{ID: promo.ID, Name: promo.Names.In(v.Locale),
-			Type: promo.Type, Value: promo.Value, EndsAt: promo.EndsAt})
+		d.Promotions = append(d.Promotions, PromotionRef{ID: promo.ID, Name: promo.Names.In(v.Locale), EndsAt: promo.EndsAt})
 	}
 	return d, nil
 }
