@@ -435,7 +435,7 @@ func TestListRejectsBadParameters(t *testing.T) {
 		{"q=" + strings.Repeat("a", 101), "VALIDATION_FAILED", map[string]string{"q": "INVALID_LENGTH"}},
 		{"cursor=not-a-cursor!", "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}},
 		{"cursor=" + url.QueryEscape(cursor[:len(cursor)-3]), "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}},
-		{"cursor=" + url.QueryEscape(cursor), "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}},                          // another sort
+		{"cursor=" + url.QueryEscape(cursor), "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}},                                 // another sort
 		{"sort=price_asc&category=kitchen&cursor=" + url.QueryEscape(cursor), "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}}, // another filter
 	}
 	for _, c := range cases {
