@@ -43,9 +43,8 @@ const maxJSONDepth = 32
 
 var (
 	errBodyRequired = errs.ErrValidation.WithField("body", codeRequired, "a JSON body is required")
-	errMalformed    = errs.ErrValidation.WithField("body", codeMalformedJSON, "the body is not valid JSON")
+	errMalformed    = errs.ErrValidation.WithField("body", codeMalformedJSON, "the body is not one valid JSON value")
 	errTooDeep      = errs.ErrValidation.WithField("body", codeMalformedJSON, "the body is nested too deeply")
-	errTrailingData = errs.ErrValidation.WithField("body", codeMalformedJSON, "unexpected data after the JSON value")
 )
 
 func decodeJSON(contentType string, body []byte, dst any) error {
@@ -59,8 +58,10 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	if len(trimmed) == 0 || bytes.Equal(trimmed, []byte("null")) {
 		return errBodyRequired
 	}
+	// Syntax first, over the whole body: the decoder stops at the first value and at the first type
+	// mismatch, so "000" or "{} {}" would otherwise be reported as something else or not at all.
 	// encoding/json would silently replace invalid UTF-8 with U+FFFD, storing text the client never sent.
-	if !utf8.Valid(body) {
+	if !json.Valid(body) || !utf8.Valid(body) {
 		return errMalformed
 	}
 	if err := checkDuplicateKeys(body); err != nil {
@@ -70,9 +71,6 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
 		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errTrailingData
 	}
 	return nil
 }
@@ -92,7 +90,7 @@ func jsonError(err error) error {
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json reports unknown fields only through this message.
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return errs.ErrValidation.WithField(field, codeUnknownField, "this field is not accepted")
+		return errs.ErrValidation.WithField(joinPath("", field), codeUnknownField, "this field is not accepted")
 	}
 	return errMalformed.Wrap(err)
 }
@@ -189,7 +187,11 @@ func foldKey(key string) string {
 	return b.String()
 }
 
+// joinPath names a member for field errors: "items[0].sku"; an empty key is shown as "".
 func joinPath(path, key string) string {
+	if key == "" {
+		key = `""`
+	}
 	if path == "" {
 		return key
 	}
