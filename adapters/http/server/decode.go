@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"reflect"
 	"strings"
@@ -75,12 +74,10 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	return nil
 }
 
+// jsonError turns a decoding error of a syntactically valid body into a field error.
 func jsonError(err error) error {
-	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return errMalformed
 	case errors.As(err, &typeErr):
 		field := typeErr.Field
 		if field == "" {

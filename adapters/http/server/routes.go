@@ -1,6 +1,7 @@
 package server
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 )
@@ -75,6 +76,9 @@ const unmatchedRoute = "unmatched"
 // templateFor returns the pattern Fiber would route method and path to, else the first pattern of
 // another method serving path (a 405, or a request refused before routing), else unmatchedRoute.
 func (s *Server) templateFor(method, path string) string {
+	if method == http.MethodHead {
+		method = http.MethodGet // served by the GET route
+	}
 	fallback := unmatchedRoute
 	for _, r := range s.routes {
 		if !patternMatches(r.Path, path) {
@@ -90,12 +94,15 @@ func (s *Server) templateFor(method, path string) string {
 	return fallback
 }
 
-// methodsFor lists the methods registered for path, in registration order, for the Allow header.
+// methodsFor lists the methods served for path, in registration order, for the Allow header.
 func (s *Server) methodsFor(path string) []string {
 	var methods []string
 	for _, r := range s.routes {
 		if patternMatches(r.Path, path) && !slices.Contains(methods, r.Method) {
 			methods = append(methods, r.Method)
+			if r.Method == http.MethodGet {
+				methods = append(methods, http.MethodHead)
+			}
 		}
 	}
 	return methods

@@ -38,6 +38,7 @@ func TestNewRefusesUnsafeRoutes(t *testing.T) {
 		{"no policy", []server.Route{noPolicy}, "no access policy"},
 		{"no handler", []server.Route{noHandler}, "no handler"},
 		{"unknown method", []server.Route{route("FETCH", "/v1/a")}, "unknown method"},
+		{"HEAD of its own", []server.Route{route("HEAD", "/v1/a")}, "HEAD is served by every GET route"},
 		{"relative path", []server.Route{route("GET", "v1/a")}, "literal segments"},
 		{"empty segment", []server.Route{route("GET", "/v1//a")}, "literal segments"},
 		{"wildcard", []server.Route{route("GET", "/v1/a/*")}, "literal segments"},
@@ -81,7 +82,7 @@ func TestRoutingPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, DELETE" {
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, DELETE" {
 		t.Errorf("PUT = %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 }

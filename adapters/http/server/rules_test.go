@@ -90,12 +90,19 @@ func TestRequestRulesTable(t *testing.T) {
 			status: 404, code: "NOT_FOUND", lang: "ko"},
 		{name: "unknown route in Japanese", req: call{method: "GET", path: "/v1/nothing", header: map[string]string{"Accept-Language": "ja"}},
 			status: 404, code: "NOT_FOUND", lang: "ja"},
+		{name: "HEAD is served wherever GET is", req: call{method: "HEAD", path: "/v1/test/echo/abc"},
+			status: 200, lang: "ko", header: map[string]string{"Vary": "Accept-Language, X-Market"},
+			check: func(t *testing.T, body []byte, _ http.Header) {
+				if len(body) != 0 {
+					t.Errorf("HEAD answered with a body: %s", body)
+				}
+			}},
 		{name: "paths are case-sensitive", req: call{method: "GET", path: "/HEALTHZ"},
 			status: 404, code: "NOT_FOUND", lang: "ko"},
 		{name: "wrong method on a route", req: call{method: "DELETE", path: "/v1/test/echo/abc", header: map[string]string{"Accept-Language": "en"}},
-			status: 405, code: "METHOD_NOT_ALLOWED", lang: "en", header: map[string]string{"Allow": "GET"}},
+			status: 405, code: "METHOD_NOT_ALLOWED", lang: "en", header: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "wrong method on a platform route", req: call{method: "POST", path: "/healthz", body: "{}"},
-			status: 405, code: "METHOD_NOT_ALLOWED", lang: "ko", header: map[string]string{"Allow": "GET"}},
+			status: 405, code: "METHOD_NOT_ALLOWED", lang: "ko", header: map[string]string{"Allow": "GET, HEAD"}},
 		{name: "wrong method lists every method of the path", req: call{method: "PUT", path: "/v1/test/orders", body: "{}"},
 			status: 405, code: "METHOD_NOT_ALLOWED", lang: "ko", header: map[string]string{"Allow": "POST"}},
 

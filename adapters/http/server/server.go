@@ -54,7 +54,7 @@ type Route struct {
 	// the platform's own matching (metric labels, Allow headers) always agrees with Fiber's.
 	Path        string
 	Policy      access.Policy
-	RateClass   RateClass // empty: read for GET/HEAD, write otherwise
+	RateClass   RateClass // empty: read for GET (and its HEAD), write otherwise
 	Idempotency IdempotencyMode
 	Handler     fiber.Handler
 }
@@ -180,6 +180,8 @@ func (s *Server) validateRoute(r Route) error {
 		return fmt.Errorf("route %s has no handler", id)
 	case !slices.Contains(fiber.DefaultMethods, r.Method):
 		return fmt.Errorf("route %q has an unknown method", id)
+	case r.Method == http.MethodHead:
+		return fmt.Errorf("route %s: HEAD is served by every GET route", id)
 	case !validPattern(r.Path):
 		return fmt.Errorf("route %q: a path is made of literal segments and :name parameters", id)
 	case r.Idempotency == IdempotencyRequired && !unsafeMethod(r.Method):
@@ -210,7 +212,12 @@ func (s *Server) register(r Route) {
 	if unsafeMethod(r.Method) && r.Idempotency != IdempotencyOff {
 		handler = s.idempotent(r.Idempotency, handler)
 	}
-	s.app.Add(r.Method, r.Path, s.authorize(r), s.rateLimit(r.RateClass), handler)
+	chain := []fiber.Handler{s.authorize(r), s.rateLimit(r.RateClass), handler}
+	s.app.Add(r.Method, r.Path, chain...)
+	if r.Method == http.MethodGet {
+		// HTTP requires HEAD wherever GET is served; fasthttp drops the body.
+		s.app.Add(http.MethodHead, r.Path, chain...)
+	}
 }
 
 // Routes lists every registered route, platform routes included (for the RBAC sweep and OpenAPI checks).
