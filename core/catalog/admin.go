@@ -12,6 +12,7 @@ import (
 
 // NewCategoryInput describes a category to create.
 type NewCategoryInput struct {
+	ID        string // "" to assign one
 	Slug      string
 	ParentID  string // "" for a root
 	SortOrder int
@@ -34,7 +35,11 @@ func (s *Service) CreateCategory(ctx context.Context, in NewCategoryInput) (Cate
 			}
 			parent = &p
 		}
-		c, err := NewCategory(kernel.NewID(), in.Slug, parent, in.SortOrder, in.Names)
+		id := in.ID
+		if id == "" {
+			id = kernel.NewID()
+		}
+		c, err := NewCategory(id, in.Slug, parent, in.SortOrder, in.Names)
 		if err != nil {
 			return err
 		}
@@ -44,9 +49,11 @@ func (s *Service) CreateCategory(ctx context.Context, in NewCategoryInput) (Cate
 	return out, err
 }
 
-// CreateBrand adds a brand.
-func (s *Service) CreateBrand(ctx context.Context, slug, name string) (Brand, error) {
-	b := Brand{ID: kernel.NewID(), Slug: slug, Name: name}
+// CreateBrand adds a brand; an empty id is assigned.
+func (s *Service) CreateBrand(ctx context.Context, b Brand) (Brand, error) {
+	if b.ID == "" {
+		b.ID = kernel.NewID()
+	}
 	if err := b.Validate(); err != nil {
 		return Brand{}, err
 	}

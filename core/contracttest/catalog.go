@@ -65,7 +65,7 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	must(err)
 	w.Kitchen, err = w.Svc.CreateCategory(ctx, catalog.NewCategoryInput{Slug: "kitchen", SortOrder: 1, Names: names("주방", "Kitchen", "キッチン")})
 	must(err)
-	w.Brand, err = w.Svc.CreateBrand(ctx, "jupang-basics", "Jupang Basics")
+	w.Brand, err = w.Svc.CreateBrand(ctx, catalog.Brand{Slug: "jupang-basics", Name: "Jupang Basics"})
 	must(err)
 	return w
 }
@@ -173,7 +173,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		if !errors.Is(err, catalog.ErrSlugTaken) {
 			t.Fatalf("duplicate category slug: %v", err)
 		}
-		if _, err := w.Svc.CreateBrand(ctx, "jupang-basics", "Again"); !errors.Is(err, catalog.ErrSlugTaken) {
+		if _, err := w.Svc.CreateBrand(ctx, catalog.Brand{Slug: "jupang-basics", Name: "Again"}); !errors.Is(err, catalog.ErrSlugTaken) {
 			t.Fatalf("duplicate brand slug: %v", err)
 		}
 		first := w.AddProduct(t, ProductSpec{Name: "First", Category: w.Kitchen, Base: 1000})

@@ -1,0 +1,137 @@
+package seed_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/postgres"
+	"github.com/jupang/jupang/adapters/postgres/pgtest"
+	"github.com/jupang/jupang/adapters/seed"
+	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
+)
+
+var seedNow = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+
+func TestCatalogSeedOnMemory(t *testing.T) {
+	store := memory.NewStore()
+	checkCatalogSeed(t, memory.NewUnitOfWork(store, memory.CatalogStores), memory.NewCatalogReader(store),
+		[]string{kernel.NewID(), kernel.NewID()})
+}
+
+func TestCatalogSeedOnPostgres(t *testing.T) {
+	db, _ := pgtest.Another(t)
+	var buyers []string
+	for i := range 2 {
+		id := kernel.NewID()
+		if _, err := db.ExecContext(context.Background(), `INSERT INTO users (id, email, password_hash, name) VALUES ($1, $2, 'x', 'Buyer')`,
+			id, "buyer"+string(rune('a'+i))+"@jupang.test"); err != nil {
+			t.Fatal(err)
+		}
+		buyers = append(buyers, id)
+	}
+	checkCatalogSeed(t, postgres.NewUnitOfWork(db, postgres.CatalogStores),
+		postgres.NewCatalogReader(postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)), buyers)
+}
+
+func checkCatalogSeed(t *testing.T, tx uow.UnitOfWork[catalog.Stores], read catalog.Reader, buyers []string) {
+	ctx := context.Background()
+	clock := kernel.NewFakeClock(seedNow)
+	svc := catalog.NewService(read, tx, clock)
+	deps := seed.CatalogDeps{Service: svc, Reader: read, Clock: clock, Buyers: buyers}
+	if err := seed.Catalog(ctx, deps); err != nil {
+		t.Fatal(err)
+	}
+
+	cats, err := read.Categories(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := 0
+	for _, c := range cats {
+		if c.ParentID == "" {
+			roots++
+		}
+	}
+	if roots < 6 {
+		t.Errorf("%d root categories, want at least 6", roots)
+	}
+	availability := map[string]int{}
+	for _, m := range kernel.Markets {
+		for _, l := range kernel.Locales {
+			page, err := svc.ListProducts(ctx, catalog.View{Market: m, Locale: l}, catalog.ListRequest{Sort: catalog.SortNewest, Limit: catalog.MaxLimit})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m == kernel.MarketKR && len(page.Items) < 60 {
+				t.Errorf("KR lists %d products, want at least 60", len(page.Items))
+			}
+			if len(page.Items) < 55 {
+				t.Errorf("%s lists %d products", m, len(page.Items))
+			}
+			for _, it := range page.Items {
+				if it.Name == "" || it.Category.Name == "" || it.Price.Currency != m.Currency() {
+					t.Fatalf("%s/%s: %+v", m, l, it)
+				}
+				if m == kernel.MarketKR && l == kernel.LocaleKO {
+					availability[string(it.Availability)]++
+				}
+			}
+		}
+		top, err := svc.TopProducts(ctx, catalog.View{Market: m, Locale: m.Locale()}, catalog.ByQuantity)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(top.Items) != catalog.TopSize {
+			t.Errorf("%s top has %d items", m, len(top.Items))
+		}
+	}
+	if availability[string(catalog.LowStock)] == 0 || availability[string(catalog.OutOfStock)] == 0 || availability[string(catalog.InStock)] < 40 {
+		t.Errorf("availability mix = %v", availability)
+	}
+	// Explicit prices and a live promotion show through.
+	detail, err := svc.ProductDetail(ctx, catalog.View{Market: kernel.MarketUS, Locale: kernel.LocaleEN}, findProduct(t, svc, "Hanbit Laptop Pro 14"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if detail.Options[0].ListPrice != kernel.NewMoney(139_900, kernel.USD) || detail.Options[0].Price != kernel.NewMoney(125_910, kernel.USD) ||
+		len(detail.Promotions) != 1 || detail.Promotions[0].Name != "Autumn Electronics Sale" {
+		t.Errorf("US laptop = %+v", detail)
+	}
+
+	// A second run adds nothing: the same products, and the same ranking (no second history).
+	before, err := svc.TopProducts(ctx, catalog.View{Market: kernel.MarketKR, Locale: kernel.LocaleKO}, catalog.ByQuantity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	if err := seed.Catalog(ctx, deps); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	after, err := svc.TopProducts(ctx, catalog.View{Market: kernel.MarketKR, Locale: kernel.LocaleKO}, catalog.ByQuantity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range before.Items {
+		if before.Items[i].Product.ID != after.Items[i].Product.ID || before.Items[i].SoldQuantity != after.Items[i].SoldQuantity {
+			t.Fatalf("the second run changed the ranking: %+v → %+v", before.Items[i], after.Items[i])
+		}
+	}
+	cats2, err := read.Categories(ctx)
+	if err != nil || len(cats2) != len(cats) {
+		t.Fatalf("categories after a second run: %d, %v", len(cats2), err)
+	}
+}
+
+func findProduct(t *testing.T, svc *catalog.Service, enName string) string {
+	t.Helper()
+	page, err := svc.ListProducts(context.Background(), catalog.View{Market: kernel.MarketUS, Locale: kernel.LocaleEN},
+		catalog.ListRequest{Q: enName, Sort: catalog.SortNewest, Limit: 5})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("find %q: %+v, %v", enName, page.Items, err)
+	}
+	return page.Items[0].ID
+}
