@@ -20,7 +20,9 @@ import (
 // one wrote.
 var seedNamespace = uuid.MustParse("6f1c9a52-3b1e-4c41-9a57-2f0d7c1e8b10")
 
-func seedID(kind, slug string) string { return uuid.NewSHA1(seedNamespace, []byte(kind+":"+slug)).String() }
+func seedID(kind, slug string) string {
+	return uuid.NewSHA1(seedNamespace, []byte(kind+":"+slug)).String()
+}
 
 // CatalogDeps are what the catalog seed writes through.
 type CatalogDeps struct {
