@@ -86,7 +86,7 @@ article{border-top:1px solid #dde2e6;padding:.5rem 0 1rem}
 .get{background:#1f7a4d}.post{background:#1d5fa8}.put,.patch{background:#a86a12}.delete{background:#b3261e}
 code{font:13px monospace;background:#eef1f4;padding:0 3px;border-radius:3px}
 table{border-collapse:collapse;margin:.3rem 0 .8rem;font-size:14px}th,td{border:1px solid #dde2e6;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f4f6f8}.req{color:#b3261e;font-weight:bold}
+th{background:#f4f6f8}td p{margin:0 0 .3em}td p:last-child{margin:0}.req{color:#b3261e;font-weight:bold}
 </style></head>
 <body>
 <nav><strong>{{.Title}}</strong>
@@ -311,10 +311,29 @@ func (r docsRenderer) typeOf(v any) typeRef {
 		}
 		text += ": " + strings.Join(values, ", ")
 	}
+	text += bounds(schema, "minimum", "maximum", "") + bounds(schema, "minLength", "maxLength", "length ")
 	if p := str(schema, "pattern"); p != "" {
 		text += " matching " + p
 	}
+	if d, ok := schema["default"]; ok {
+		text += fmt.Sprintf(", default %v", d)
+	}
 	return typeRef{Text: text}
+}
+
+// bounds describes a schema's limits, e.g. " 1–100", " ≥ 0" or " length ≤ 255".
+func bounds(schema object, minKey, maxKey, label string) string {
+	lo, hasLo := schema[minKey]
+	hi, hasHi := schema[maxKey]
+	switch {
+	case hasLo && hasHi:
+		return fmt.Sprintf(" %s%v–%v", label, lo, hi)
+	case hasLo:
+		return fmt.Sprintf(" %s≥ %v", label, lo)
+	case hasHi:
+		return fmt.Sprintf(" %s≤ %v", label, hi)
+	}
+	return ""
 }
 
 func str(obj object, key string) string {

@@ -33,7 +33,9 @@ func TestDocsRenderParametersBodiesAndReferences(t *testing.T) {
 			"parameters": object{"Id": object{"name": "id", "in": "path", "required": true, "schema": object{"type": "string", "format": "uuid"}}},
 			"schemas": object{"Pay": object{"type": "object", "required": []any{"amount"}, "properties": object{
 				"amount": object{"$ref": "#/components/schemas/Money"},
-				"method": object{"type": "string", "enum": []any{"WALLET", "CARD"}},
+				"method": object{"type": "string", "enum": []any{"WALLET", "CARD"}, "default": "WALLET"},
+				"count":  object{"type": "integer", "minimum": 1, "maximum": 100},
+				"memo":   object{"type": "string", "maxLength": 255},
 				"note":   object{"type": []any{"string", "null"}},
 			}}},
 		},
@@ -48,7 +50,7 @@ func TestDocsRenderParametersBodiesAndReferences(t *testing.T) {
 		"<td><code>id</code> <span class=\"req\">required</span></td><td>path</td><td>string (uuid)</td>",
 		`<h4>Request body <span class="req">required</span></h4>`, `<a href="#schema-Pay">Pay</a>`,
 		"<code>Location</code>", "<strong>Authorization:</strong> bearerAuth",
-		"string: WALLET, CARD", "string | null", `<a href="#schema-Money">Money</a>`,
+		"string: WALLET, CARD, default WALLET", "integer 1–100", "string length ≤ 255", "string | null", `<a href="#schema-Money">Money</a>`,
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %s", want)

@@ -1,0 +1,91 @@
+package openapitest_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+
+	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
+)
+
+// recorder is a testing.TB that notes failures instead of failing the real test.
+type recorder struct {
+	testing.TB
+	failures []string
+}
+
+func (r *recorder) Helper()                   {}
+func (r *recorder) Errorf(f string, a ...any) { r.failures = append(r.failures, fmt.Sprintf(f, a...)) }
+func (r *recorder) Fatalf(f string, a ...any) { r.Errorf(f, a...); runtime.Goexit() }
+func (r *recorder) Fatal(a ...any)            { r.Errorf("%s", fmt.Sprint(a...)); runtime.Goexit() }
+
+// run calls check with a recorder in its own goroutine, so Fatal can stop it, and returns the failures.
+func run(t *testing.T, check func(tb testing.TB)) []string {
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		check(r)
+	}()
+	<-done
+	return r.failures
+}
+
+const (
+	traceID     = "4bf92f3577b34da6a3ce929d0e0e4736"
+	traceParent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	problem     = `{"type":"https://docs.jupang.dev/problems/not-found","title":"Not Found","status":404,"code":"NOT_FOUND","detail":"x","traceId":"` + traceID + `","errors":[]}`
+)
+
+func response(status int, contentType, body string, drop ...string) *http.Response {
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	h.Set("X-Trace-Id", traceID)
+	h.Set("traceparent", traceParent)
+	h.Set("Content-Language", "ko")
+	for _, k := range drop {
+		h.Del(k)
+	}
+	return &http.Response{StatusCode: status, Header: h, Body: http.NoBody}
+}
+
+func withHeader(r *http.Response, k, v string) *http.Response {
+	r.Header.Set(k, v)
+	return r
+}
+
+// TestValidateTellsTruthFromLies: the helper passes answers the document describes and fails the
+// ones it does not, so handler tests that use it can fail.
+func TestValidateTellsTruthFromLies(t *testing.T) {
+	tests := []struct {
+		name       string
+		method     string
+		path       string
+		resp       *http.Response
+		body       string
+		wantFailed bool
+	}{
+		{"documented answer", "GET", "/healthz", response(200, "application/json", `{"status":"ok"}`), `{"status":"ok"}`, false},
+		{"body off the schema", "GET", "/healthz", response(200, "application/json", ""), `{"status":"sick"}`, true},
+		{"required header missing", "GET", "/healthz", response(200, "application/json", "", "X-Trace-Id"), `{"status":"ok"}`, true},
+		{"undocumented content type", "GET", "/healthz", response(200, "text/plain", ""), `ok`, true},
+		{"documented error", "GET", "/readyz", withHeader(response(503, "application/problem+json", ""), "Retry-After", "5"), problem, false},
+		{"documented error without its header", "GET", "/readyz", response(503, "application/problem+json", ""), problem, true},
+		{"problem for an unknown path", "GET", "/v1/nowhere", response(404, "application/problem+json", ""), problem, false},
+		{"plain text for an unknown path", "GET", "/v1/nowhere", response(404, "text/plain", ""), "Cannot GET", true},
+		{"success for an unknown path", "GET", "/v1/nowhere", response(200, "application/json", ""), `{}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			failures := run(t, func(tb testing.TB) {
+				req := httptest.NewRequest(tt.method, tt.path, nil)
+				openapitest.Validate(tb, "storefront", req, nil, tt.resp, []byte(tt.body))
+			})
+			if failed := len(failures) > 0; failed != tt.wantFailed {
+				t.Errorf("failed = %v, want %v: %v", failed, tt.wantFailed, failures)
+			}
+		})
+	}
+}
