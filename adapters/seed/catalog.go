@@ -431,7 +431,7 @@ func seedHistory(ctx context.Context, d CatalogDeps) error {
 	for _, p := range products {
 		byID[p.ID] = p
 	}
-	rng := rand.New(rand.NewPCG(20261126, 7))
+	rng := rand.New(rand.NewPCG(20261126, 7)) //nolint:gosec // reproducible demo data, not a secret
 	now := d.Clock.Now()
 	for mi, m := range kernel.Markets {
 		var sellable []catalog.Product

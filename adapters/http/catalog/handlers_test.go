@@ -162,6 +162,7 @@ func get(t *testing.T, srv *server.Server, path string, headers ...string) respo
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
 	if binary, ok := binaryOf.Load(srv); ok {
 		openapitest.Validate(t, binary.(string), req, nil, resp, raw)
@@ -652,7 +653,11 @@ func TestTopCacheFillsOncePerMarketUnderConcurrentMisses(t *testing.T) {
 			req := httptest.NewRequest(http.MethodGet, "/v1/products/top?by="+by, nil)
 			req.Header.Set("Accept-Language", lang)
 			resp, err := e.storefront.App().Test(req, -1)
-			if err == nil && resp.StatusCode == http.StatusOK {
+			if err != nil {
+				return
+			}
+			defer func() { _ = resp.Body.Close() }()
+			if resp.StatusCode == http.StatusOK {
 				ok.Add(1)
 			}
 		}()

@@ -111,7 +111,7 @@ func (c *TopCache) fill(ctx context.Context, m kernel.Market) (*topEntry, error)
 				return nil, err
 			}
 			h := fnv.New64a()
-			h.Write(raw)
+			_, _ = h.Write(raw) // hash.Hash writes never fail
 			e.bodies[topKey{by, l}] = &TopBody{JSON: raw, ETag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`, Expires: e.expires}
 		}
 	}
