@@ -332,6 +332,20 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		if l := onlyListing(t, w.H.Reader, kernel.MarketUS); l.Price != 1290 {
 			t.Errorf("after a new rate: US price = %d, want 1290", l.Price)
 		}
+		// A future-dated rate changes nothing until it is in effect and the reprice job runs.
+		if _, err := w.Svc.SetRate(ctx, kernel.USD, "0.002", w.Clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if l := onlyListing(t, w.H.Reader, kernel.MarketUS); l.Price != 1290 {
+			t.Errorf("after a future rate: US price = %d, want 1290", l.Price)
+		}
+		w.Clock.Advance(time.Hour)
+		if err := w.Svc.RepriceListings(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if l := onlyListing(t, w.H.Reader, kernel.MarketUS); l.Price != 2580 {
+			t.Errorf("after the reprice job: US price = %d, want 2580", l.Price)
+		}
 		if _, err := w.Svc.SaveProduct(ctx, p); err != nil {
 			t.Fatal(err)
 		}
