@@ -49,7 +49,7 @@ var (
 func decodeJSON(contentType string, body []byte, dst any) error {
 	if contentType != "" {
 		mt, _, err := mime.ParseMediaType(contentType)
-		if err != nil || !(mt == fiber.MIMEApplicationJSON || strings.HasSuffix(mt, "+json")) {
+		if err != nil || mt != fiber.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json") {
 			return errs.ErrUnsupportedMedia
 		}
 	}

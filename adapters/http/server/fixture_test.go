@@ -291,7 +291,7 @@ type call struct {
 }
 
 // do sends c through the Fiber app (no timeout: concurrent tests queue on the database).
-func (f *fixture) do(t testing.TB, c call) (*http.Request, *http.Response, []byte) {
+func (f *fixture) do(t testing.TB, c call) (*http.Request, answer, []byte) {
 	t.Helper()
 	if c.declaredLength > 0 {
 		return f.doOverTCP(t, c)
@@ -311,15 +311,31 @@ func (f *fixture) do(t testing.TB, c call) (*http.Request, *http.Response, []byt
 	if err != nil {
 		t.Fatalf("%s %s: %v", c.method, c.path, err)
 	}
-	defer resp.Body.Close()
+	a, raw := read(t, resp)
+	// The request as the document validator should see it.
+	sent := httptest.NewRequest(c.method, c.path, nil)
+	sent.Header = req.Header.Clone()
+	return sent, a, raw
+}
+
+// answer is a response already read and closed: what the tests look at, with http.Response's
+// field names, and the response itself for the document validator.
+type answer struct {
+	StatusCode int
+	Header     http.Header
+	response   *http.Response
+}
+
+func read(t testing.TB, resp *http.Response) (answer, []byte) {
+	t.Helper()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The request as the document validator should see it.
-	sent := httptest.NewRequest(c.method, c.path, nil)
-	sent.Header = req.Header.Clone()
-	return sent, resp, raw
+	if err := resp.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return answer{StatusCode: resp.StatusCode, Header: resp.Header, response: resp}, raw
 }
 
 // problemOf decodes a problem body, failing the test when it is not one.
@@ -345,7 +361,7 @@ func fieldErrors(p map[string]any) []string {
 
 // doOverTCP sends c's headers to a real listener and reads the answer. Fiber's app.Test cannot
 // show a response fasthttp wrote for a request it refused while reading it (413).
-func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, *http.Response, []byte) {
+func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, answer, []byte) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -357,7 +373,7 @@ func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, *http.Response
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	req := httptest.NewRequest(c.method, c.path, nil)
 	for k, v := range c.header {
 		req.Header.Set(k, v)
@@ -374,10 +390,6 @@ func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, *http.Response
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return req, resp, raw
+	a, raw := read(t, resp)
+	return req, a, raw
 }

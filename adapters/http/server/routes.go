@@ -29,9 +29,7 @@ func validPattern(pattern string) bool {
 	}
 	for _, seg := range segments(pattern) {
 		if isParam(seg) {
-			if len(seg) == 1 || strings.IndexFunc(seg[1:], func(r rune) bool {
-				return !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
-			}) >= 0 {
+			if len(seg) == 1 || strings.IndexFunc(seg[1:], notNameRune) >= 0 {
 				return false
 			}
 		} else if strings.ContainsAny(seg, ":*+?()<>") {
@@ -39,6 +37,11 @@ func validPattern(pattern string) bool {
 		}
 	}
 	return true
+}
+
+// notNameRune reports whether r cannot be part of a parameter name ([A-Za-z0-9_]).
+func notNameRune(r rune) bool {
+	return r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9')
 }
 
 // patternMatches reports whether pattern matches a request path.

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"io"
 	"maps"
 	"net/http"
 	"slices"
@@ -70,19 +69,12 @@ func TestRoutingPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, want := range map[string]string{"/v1/products/top": "/v1/products/top", "/v1/products/p-1": "/v1/products/:id", "/v1/products/p-1/": "/v1/products/:id"} {
-		resp, err := srv.App().Test(mustRequest("GET", path))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if body := readAll(t, resp); resp.StatusCode != http.StatusOK || body != want {
+		resp, body := testApp(t, srv, "GET", path)
+		if resp.StatusCode != http.StatusOK || string(body) != want {
 			t.Errorf("GET %s → %d %q, want %q", path, resp.StatusCode, body, want)
 		}
 	}
-	resp, err := srv.App().Test(mustRequest("PUT", "/v1/products/p-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, DELETE" {
+	if resp, _ := testApp(t, srv, "PUT", "/v1/products/p-1"); resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "GET, HEAD, DELETE" {
 		t.Errorf("PUT = %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 }
@@ -114,20 +106,16 @@ func TestPlatformRoutesAreDocumented(t *testing.T) {
 	}
 }
 
-func mustRequest(method, path string) *http.Request {
-	req, err := http.NewRequest(method, path, nil)
-	if err != nil {
-		panic(err)
-	}
-	return req
-}
-
-func readAll(t *testing.T, resp *http.Response) string {
+// testApp sends a bodiless request to srv through app.Test.
+func testApp(t *testing.T, srv *server.Server, method, path string) (answer, []byte) {
 	t.Helper()
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
+	req, err := http.NewRequest(method, path, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return string(b)
+	resp, err := srv.App().Test(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read(t, resp)
 }

@@ -249,10 +249,10 @@ func TestRequestRulesTable(t *testing.T) {
 				}
 			}
 			if tt.code != "" {
-				checkProblem(t, f, tt.code, tt.status, tt.lang, tt.fields, h, body)
+				checkProblem(t, f, tt.code, tt.status, tt.lang, tt.fields, resp, body)
 			}
 			if documented(tt.req.path) {
-				openapitest.Validate(t, binary, req, []byte(tt.req.body), resp, body)
+				openapitest.Validate(t, binary, req, []byte(tt.req.body), resp.response, body)
 			}
 			if tt.check != nil {
 				tt.check(t, body, h)
@@ -267,9 +267,10 @@ func documented(path string) bool {
 	return !strings.HasPrefix(path, "/v1/test/")
 }
 
-func checkProblem(t *testing.T, f *fixture, code string, status int, lang kernel.Locale, fields []string, h http.Header, body []byte) {
+func checkProblem(t *testing.T, f *fixture, code string, status int, lang kernel.Locale, fields []string, resp answer, body []byte) {
 	t.Helper()
-	openapitest.ValidateProblem(t, binary, &http.Response{StatusCode: status, Header: h}, body)
+	h := resp.Header
+	openapitest.ValidateProblem(t, binary, resp.response, body)
 	if ct := h.Get("Content-Type"); ct != "application/problem+json" {
 		t.Errorf("Content-Type = %q", ct)
 	}
