@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/adapters/seed"
@@ -92,13 +93,21 @@ func Seed(ids *identity.Service) Seeder {
 	}
 }
 
-// serverConfig is the part of server.Config every binary shares.
+// serverConfig is the part of server.Config every binary shares, its API document and docs page included.
 func serverConfig(name string, aud kernel.Audience, log *zap.Logger, tracer trace.Tracer, metrics *server.Metrics,
-	messages *i18n.Catalog, idem *idempotency.Service, ready Readiness) server.Config {
+	messages *i18n.Catalog, idem *idempotency.Service, ready Readiness) (server.Config, error) {
+	doc, err := openapi.Document(name)
+	if err != nil {
+		return server.Config{}, err
+	}
+	page, err := openapi.DocsHTML(name)
+	if err != nil {
+		return server.Config{}, err
+	}
 	return server.Config{
 		Name: name, Audience: aud, Logger: log.With(zap.String("binary", name)), Tracer: tracer, Metrics: metrics,
-		Messages: messages, Idempotency: idem, Readiness: ready,
-	}
+		Messages: messages, Idempotency: idem, Readiness: ready, OpenAPI: doc, DocsHTML: page,
+	}, nil
 }
 
 // HTTPComponent serves srv on addr until stopped. The port is bound when the component starts, so

@@ -38,15 +38,25 @@ type Servers struct {
 }
 
 // config is the server configuration of one binary: its audience's token verifier included.
-func (s Servers) config(name string, aud kernel.Audience) server.Config {
-	cfg := serverConfig(name, aud, s.Log, s.Tracer, s.Metrics, s.Messages, s.Idempotency, s.Readiness)
-	if aud != "" {
-		cfg.Auth = auth.NewAuthenticator(s.Keys, s.Config.Auth.Issuer, aud, s.Clock)
+func (s Servers) config(name string, aud kernel.Audience) (server.Config, error) {
+	cfg, err := serverConfig(name, aud, s.Log, s.Tracer, s.Metrics, s.Messages, s.Idempotency, s.Readiness)
+	if err != nil {
+		return server.Config{}, err
 	}
+	cfg.Auth = auth.NewAuthenticator(s.Keys, s.Config.Auth.Issuer, aud, s.Clock)
 	if s.Limiter != nil { // a nil *RateLimiter in the interface would not read as "no limiter"
 		cfg.Limiter = s.Limiter
 	}
-	return cfg
+	return cfg, nil
+}
+
+// newServer builds one binary's server from its routes.
+func (s Servers) newServer(name string, aud kernel.Audience, routes ...[]server.Route) (*server.Server, error) {
+	cfg, err := s.config(name, aud)
+	if err != nil {
+		return nil, err
+	}
+	return server.New(cfg, routes...)
 }
 
 // Each binary's server is a distinct type, so wire can tell them apart.
@@ -63,28 +73,26 @@ type (
 
 // Storefront serves shoppers.
 func Storefront(s Servers) (StorefrontServer, error) {
-	srv, err := server.New(s.config("storefront", kernel.AudienceStorefront),
-		identityhttp.StorefrontRoutes(s.Identity, s.Keys))
+	srv, err := s.newServer("storefront", kernel.AudienceStorefront, identityhttp.StorefrontRoutes(s.Identity, s.Keys))
 	return StorefrontServer{srv}, err
 }
 
 // Admin serves staff.
 func Admin(s Servers) (AdminServer, error) {
-	srv, err := server.New(s.config("admin", kernel.AudienceAdmin),
-		identityhttp.AdminRoutes(s.Identity, s.Keys))
+	srv, err := s.newServer("admin", kernel.AudienceAdmin, identityhttp.AdminRoutes(s.Identity, s.Keys))
 	return AdminServer{srv}, err
 }
 
 // Partner serves external partners.
 func Partner(s Servers) (PartnerServer, error) {
-	srv, err := server.New(s.config("partner", kernel.AudiencePartner),
-		identityhttp.PartnerRoutes(s.Identity, s.Keys))
+	srv, err := s.newServer("partner", kernel.AudiencePartner, identityhttp.PartnerRoutes(s.Identity, s.Keys))
 	return PartnerServer{srv}, err
 }
 
-// Worker serves /healthz, /readyz and /metrics for the job runner.
+// Worker serves /healthz, /readyz and /metrics for the job runner. Operators reach it with admin
+// tokens, so it verifies the admin audience.
 func Worker(s Servers) (WorkerServer, error) {
-	srv, err := server.New(s.config("worker", ""))
+	srv, err := s.newServer("worker", kernel.AudienceAdmin)
 	return WorkerServer{srv}, err
 }
 
