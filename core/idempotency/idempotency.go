@@ -154,7 +154,27 @@ func (s *Service) Run(ctx context.Context, req Request, run func(ctx context.Con
 		}
 	}
 
-	var resp Response
+	resp, err := s.execute(ctx, req, run)
+	if err != nil && !errors.Is(err, errNotStored) {
+		return Outcome{}, err
+	}
+	return Outcome{Response: resp}, nil
+}
+
+// execute runs the request in a unit of work that ends by storing its response. When that does not
+// happen (a 5xx, a rejected body, an error, a panic) nothing was committed and the claim is released,
+// so a corrected retry can run.
+func (s *Service) execute(ctx context.Context, req Request, run func(ctx context.Context) Response) (resp Response, err error) {
+	stored := false
+	defer func() {
+		if stored {
+			return
+		}
+		// A failure here leaves the claim to expire with its lock.
+		_ = s.claims.Do(context.WithoutCancel(ctx), func(ctx context.Context, st Stores) error {
+			return st.Keys.Release(ctx, req.Scope, req.Key)
+		})
+	}()
 	err = s.effects.Do(ctx, func(ctx context.Context, st Stores) error {
 		resp = run(ctx)
 		if !resp.Storable() {
@@ -162,18 +182,8 @@ func (s *Service) Run(ctx context.Context, req Request, run func(ctx context.Con
 		}
 		return st.Keys.Complete(ctx, req.Scope, req.Key, resp)
 	})
-	if err != nil {
-		// Nothing was committed; free the key so a corrected retry can run. A failure here leaves the
-		// claim to expire with its lock.
-		_ = s.claims.Do(context.WithoutCancel(ctx), func(ctx context.Context, st Stores) error {
-			return st.Keys.Release(ctx, req.Scope, req.Key)
-		})
-		if errors.Is(err, errNotStored) {
-			return Outcome{Response: resp}, nil
-		}
-		return Outcome{}, err
-	}
-	return Outcome{Response: resp}, nil
+	stored = err == nil
+	return resp, err
 }
 
 // Sweep deletes expired records in batches; the worker calls it periodically.

@@ -82,3 +82,21 @@ func TestRejectedRequestIsNotStored(t *testing.T) {
 		t.Fatalf("out = %+v, err = %v", out, err)
 	}
 }
+
+// A panicking request stores nothing and frees its key before the panic goes on up.
+func TestPanicReleasesTheClaim(t *testing.T) {
+	ctrl := gomock.NewController(t)
+	store := mocks.NewMockStore(ctrl)
+	clock := kernel.NewFakeClock(time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC))
+	svc := idempotency.NewService(direct{store}, direct{store}, clock, 24*time.Hour, time.Minute)
+	store.EXPECT().Claim(gomock.Any(), gomock.Any(), gomock.Any()).Return(idempotency.Record{}, true, nil)
+	store.EXPECT().Release(gomock.Any(), "s", kernel.IdempotencyKey("k")).Return(nil)
+	defer func() {
+		if recover() == nil {
+			t.Fatal("the panic was swallowed")
+		}
+	}()
+	_, _ = svc.Run(context.Background(), idempotency.Request{Scope: "s", Key: "k"}, func(context.Context) idempotency.Response {
+		panic("handler bug")
+	})
+}

@@ -143,7 +143,7 @@ func create(ctx context.Context) (*postgres.DB, func(), string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
 		return nil, nil, "", fmt.Errorf("clone template: %w", err)
 	}
-	db, closePool, err := postgres.Open(ctx, postgres.Config{URL: withDatabase(AdminURL(), name), MaxOpenConns: 40})
+	db, closePool, err := postgres.Open(ctx, postgres.Config{URL: withDatabase(AdminURL(), name), MaxOpenConns: 40, MaxIdleConns: 40})
 	if err != nil {
 		return nil, nil, "", err
 	}
