@@ -18,6 +18,7 @@ import (
 
 	cataloghttp "github.com/jupang/jupang/adapters/http/catalog"
 	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
+	"github.com/jupang/jupang/adapters/http/rbactest"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/core/catalog"
@@ -56,15 +57,19 @@ func (s *countingSource) TopProducts(ctx context.Context, v catalog.View, by cat
 	return s.svc.TopProducts(ctx, v, by)
 }
 
-// tokens maps a bearer token to a principal: "support" is a staff member, "partner" a partner client.
-type tokens struct{}
+// tokens maps a bearer token to a principal: "support" is a staff member, "partner" a partner
+// client, "role-<Role>" anyone holding that role.
+type tokens struct{ aud kernel.Audience }
 
-func (tokens) Authenticate(_ context.Context, bearer string) (kernel.Principal, error) {
+func (a tokens) Authenticate(_ context.Context, bearer string) (kernel.Principal, error) {
+	if role, ok := strings.CutPrefix(bearer, "role-"); ok {
+		return kernel.Principal{ID: "sweep", Roles: []kernel.Role{kernel.Role(role)}, Audience: a.aud}, nil
+	}
 	switch bearer {
 	case "support":
-		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleSupport}, Audience: kernel.AudienceAdmin}, nil
+		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleSupport}, Audience: a.aud}, nil
 	case "partner":
-		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleExternal}, Audience: kernel.AudienceAdmin}, nil
+		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleExternal}, Audience: a.aud}, nil
 	}
 	return kernel.Principal{}, errs.ErrUnauthenticated
 }
@@ -126,7 +131,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) server(t *testing.T, binary string) *server.Server {
 	t.Helper()
 	h := cataloghttp.NewHandlers(e.w.Svc, cataloghttp.NewTopCache(e.source, e.w.Clock, ttl))
-	srv, err := server.New(server.Config{Name: binary, Audience: kernel.Audience(binary), Auth: tokens{},
+	srv, err := server.New(server.Config{Name: binary, Audience: kernel.Audience(binary), Auth: tokens{aud: kernel.Audience(binary)},
 		Messages: i18n.New(i18n.Builtin(), catalog.Messages)}, cataloghttp.Routes(h))
 	if err != nil {
 		t.Fatal(err)
@@ -534,6 +539,15 @@ func TestDetailNotFound(t *testing.T) {
 	}
 	if r := get(t, e.storefront, "/v1/products/"+kernel.NewID(), "Accept-Language", "ko"); r.body["detail"] != "상품을 찾을 수 없습니다." {
 		t.Errorf("Korean detail = %v", r.body["detail"])
+	}
+}
+
+func TestEveryCatalogRouteFollowsTheRBACTable(t *testing.T) {
+	e := newEnv(t)
+	for _, srv := range []*server.Server{e.storefront, e.admin} {
+		rbactest.Sweep(t, srv, func(_ testing.TB, role kernel.Role) string { return "role-" + string(role) }, rbactest.Options{
+			Param: func(server.Route, string) string { return e.p["Laptop Pro"].ID },
+		})
 	}
 }
 
