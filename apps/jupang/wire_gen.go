@@ -72,6 +72,9 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	reader := wiring.MemoryCatalogReader(store)
+	catalogService := wiring.MemoryCatalog(store, reader, clock)
+	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,
 		Log:         logger,
@@ -84,6 +87,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Keys:        keySet,
 		Limiter:     rateLimiter,
 		Identity:    identityService,
+		Catalog:     catalogRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers)
 	if err != nil {
@@ -110,8 +114,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	leases := wiring.MemoryLeases()
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
-	seeder := wiring.Seed(identityService)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
+	seeder := wiring.Seed(identityService, catalogService, reader, clock)
 	app, err := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	if err != nil {
 		cleanup2()
@@ -188,6 +192,16 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	readRouter, cleanup4, err := wiring.ReadRouter(cfg, db, tracer, metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	reader := wiring.PostgresCatalogReader(readRouter)
+	catalogService := wiring.PostgresCatalog(db, reader, clock)
+	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,
 		Log:         logger,
@@ -200,9 +214,11 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Keys:        keySet,
 		Limiter:     rateLimiter,
 		Identity:    identityService,
+		Catalog:     catalogRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -210,6 +226,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	adminServer, err := wiring.Admin(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -217,6 +234,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerServer, err := wiring.Partner(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -224,22 +242,25 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
-	seeder := wiring.Seed(identityService)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
+	seeder := wiring.Seed(identityService, catalogService, reader, clock)
 	app, err := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

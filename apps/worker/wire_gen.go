@@ -74,6 +74,16 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	readRouter, cleanup4, err := wiring.ReadRouter(cfg, db, tracer, metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	reader := wiring.PostgresCatalogReader(readRouter)
+	catalogService := wiring.PostgresCatalog(db, reader, clock)
+	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,
 		Log:         logger,
@@ -86,24 +96,28 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Keys:        keySet,
 		Limiter:     rateLimiter,
 		Identity:    identityService,
+		Catalog:     catalogRoutes,
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, cfg)
+	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
 	app, err := wiring.WorkerApp(cfg, logger, workerServer, runner)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -43,10 +43,13 @@ type Log struct {
 
 // Database says where PostgreSQL is.
 type Database struct {
-	URL          string `mapstructure:"url"`
-	ReplicaURL   string `mapstructure:"replica_url"`
-	MaxOpenConns int    `mapstructure:"max_open_conns"`
-	AutoMigrate  bool   `mapstructure:"auto_migrate"`
+	URL                     string        `mapstructure:"url"`
+	ReplicaURL              string        `mapstructure:"replica_url"`
+	ReplicaTimeout          time.Duration `mapstructure:"replica_timeout"`
+	ReplicaFailureThreshold int           `mapstructure:"replica_failure_threshold"`
+	ReplicaOpenFor          time.Duration `mapstructure:"replica_open_for"`
+	MaxOpenConns            int           `mapstructure:"max_open_conns"`
+	AutoMigrate             bool          `mapstructure:"auto_migrate"`
 }
 
 // Listen is a binary's listen address.
@@ -95,6 +98,8 @@ type Idempotency struct {
 // Catalog configures catalog jobs.
 type Catalog struct {
 	RankingInterval time.Duration `mapstructure:"ranking_interval"`
+	TopCacheTTL     time.Duration `mapstructure:"top_cache_ttl"`
+	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
 }
 
 // Shutdown bounds graceful shutdown.
@@ -188,7 +193,13 @@ func (c Config) Validate() error {
 		{"idempotency.ttl", c.Idempotency.TTL > 0, "must be a positive duration"},
 		{"idempotency.lease", c.Idempotency.Lease > 0, "must be a positive duration"},
 		{"idempotency.sweep_interval", c.Idempotency.SweepInterval > 0, "must be a positive duration"},
+		{"database.replica_timeout", c.Database.ReplicaTimeout > 0, "must be a positive duration"},
+		{"database.replica_failure_threshold", c.Database.ReplicaFailureThreshold > 0, "must be a positive number"},
+		{"database.replica_open_for", c.Database.ReplicaOpenFor > 0, "must be a positive duration"},
 		{"catalog.ranking_interval", c.Catalog.RankingInterval > 0, "must be a positive duration"},
+		{"catalog.top_cache_ttl", c.Catalog.TopCacheTTL > 0 && c.Catalog.TopCacheTTL <= c.Catalog.RankingInterval,
+			"must be positive and at most catalog.ranking_interval"},
+		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
 	}
 	for _, k := range c.Kafka.Brokers {

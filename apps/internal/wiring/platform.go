@@ -16,6 +16,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/idempotency"
@@ -50,7 +51,7 @@ func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return launch.Tracer(tp)
 func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry()) }
 
 // Messages is the union of every area's message catalog.
-func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages) }
+func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages, catalog.Messages) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
@@ -64,7 +65,7 @@ const sweepBatch = 1000
 
 // Runner is the job runner with every background job registered.
 func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service,
-	ids *identity.Service, cfg config.Config) *jobs.Runner {
+	ids *identity.Service, cat *catalog.Service, cfg config.Config) *jobs.Runner {
 	r := jobs.NewRunner(leases, clock, log, metrics.Registry)
 	r.Register(
 		jobs.Job{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
@@ -79,6 +80,8 @@ func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *se
 				}
 			}
 		}},
+		jobs.Job{Name: catalog.RankingJobName, Interval: cfg.Catalog.RankingInterval, Run: cat.RefreshRankings},
+		jobs.Job{Name: catalog.RepriceJobName, Interval: cfg.Catalog.RepriceInterval, Run: cat.RepriceListings},
 	)
 	return r
 }
@@ -86,10 +89,18 @@ func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *se
 // Seeder loads the dev seed (SPEC §0) through the use cases, so it works on any storage.
 type Seeder func(ctx context.Context) error
 
-// Seed runs every area's seed in dependency order.
-func Seed(ids *identity.Service) Seeder {
+// Seed runs every area's seed in dependency order: accounts first, since the catalog's order
+// history belongs to the demo customers.
+func Seed(ids *identity.Service, cat *catalog.Service, reader catalog.Reader, clock kernel.Clock) Seeder {
 	return func(ctx context.Context) error {
-		return seed.Accounts(ctx, ids)
+		if err := seed.Accounts(ctx, ids); err != nil {
+			return err
+		}
+		buyers, err := seed.DemoBuyers(ctx, ids)
+		if err != nil {
+			return err
+		}
+		return seed.Catalog(ctx, seed.CatalogDeps{Service: cat, Reader: reader, Clock: clock, Buyers: buyers})
 	}
 }
 

@@ -20,7 +20,7 @@ import (
 )
 
 // PlatformSet is what every binary needs: logs, traces, metrics, messages, clock.
-var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages, Clock)
+var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages, Clock, CatalogHTTP)
 
 // Servers bundles the shared dependencies of the HTTP servers.
 type Servers struct {
@@ -35,6 +35,7 @@ type Servers struct {
 	Keys        *auth.KeySet
 	Limiter     *auth.RateLimiter // nil when rate limits are off
 	Identity    *identity.Service
+	Catalog     CatalogRoutes
 }
 
 // config is the server configuration of one binary: its audience's token verifier included.
@@ -73,13 +74,13 @@ type (
 
 // Storefront serves shoppers.
 func Storefront(s Servers) (StorefrontServer, error) {
-	srv, err := s.newServer("storefront", kernel.AudienceStorefront, identityhttp.StorefrontRoutes(s.Identity, s.Keys))
+	srv, err := s.newServer("storefront", kernel.AudienceStorefront, identityhttp.StorefrontRoutes(s.Identity, s.Keys), s.Catalog)
 	return StorefrontServer{srv}, err
 }
 
 // Admin serves staff.
 func Admin(s Servers) (AdminServer, error) {
-	srv, err := s.newServer("admin", kernel.AudienceAdmin, identityhttp.AdminRoutes(s.Identity, s.Keys))
+	srv, err := s.newServer("admin", kernel.AudienceAdmin, identityhttp.AdminRoutes(s.Identity, s.Keys), s.Catalog)
 	return AdminServer{srv}, err
 }
 
