@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,6 +15,21 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
+
+func getJSON(t *testing.T, url string, into any) {
+	t.Helper()
+	resp, err := http.Get(url) //nolint:noctx // local test server
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d", url, resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // The README's `make run`: the all-in-one binary on memory serves /healthz on every port and says
 // that nothing is persisted; SIGTERM stops it cleanly.
@@ -89,10 +105,22 @@ func TestStorefrontOnPostgresReadiness(t *testing.T) {
 		t.Fatalf("migrate status exit = %d:\n%s", code, status.Output())
 	}
 
+	seed := Start(t, Binary(t, "jupang"), []string{"JUPANG_DATABASE_URL=" + url}, "seed")
+	if code := seed.Wait(120 * time.Second); code != 0 {
+		t.Fatalf("seed exit = %d:\n%s", code, seed.Output())
+	}
+
 	addr := FreeAddr(t)
 	Start(t, Binary(t, "storefront"), []string{"JUPANG_DATABASE_URL=" + url, "JUPANG_STOREFRONT_ADDR=" + addr})
 	if code := WaitHTTP(t, "http://"+addr+"/readyz", 20*time.Second); code != http.StatusOK {
 		t.Fatalf("/readyz with the database up = %d", code)
+	}
+	var list struct {
+		Items []struct{ ID string } `json:"items"`
+	}
+	getJSON(t, "http://"+addr+"/v1/products?limit=100", &list)
+	if len(list.Items) < 60 {
+		t.Fatalf("seeded catalog lists %d products, want at least 60", len(list.Items))
 	}
 	if _, err := admin.ExecContext(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
 		t.Fatal(err)
