@@ -63,6 +63,7 @@ func (p *probe) status(t *testing.T, token string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 

@@ -12,7 +12,7 @@ import (
 )
 
 // DemoPassword is the password of every seeded account.
-const DemoPassword = "jupang-demo-1234"
+const DemoPassword = "jupang-demo-1234" //nolint:gosec // the documented demo password of the dev seed (SPEC §0)
 
 // Partner demo client credentials.
 const (

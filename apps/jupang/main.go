@@ -97,6 +97,6 @@ func seedDatabase(ctx context.Context, cfg config.Config) error {
 	if err := app.Seed(ctx); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	fmt.Fprintln(os.Stdout, "jupang: seed loaded")
-	return nil
+	_, err = fmt.Fprintln(os.Stdout, "jupang: seed loaded")
+	return err
 }

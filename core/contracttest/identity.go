@@ -557,18 +557,18 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		const n = 50
 		var wg sync.WaitGroup
 		results := make([]identity.Tokens, n)
-		errors_ := make([]error, n)
+		redeemErrs := make([]error, n)
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i], errors_[i] = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
+				results[i], redeemErrs[i] = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
 			}()
 		}
 		wg.Wait()
 		var winner identity.Tokens
 		wins := 0
-		for i, err := range errors_ {
+		for i, err := range redeemErrs {
 			switch {
 			case err == nil:
 				wins++

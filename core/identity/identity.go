@@ -210,7 +210,7 @@ func validateEmail(email string) *errs.FieldError {
 	}
 	for i := 0; i < len(local); i++ {
 		c := local[i]
-		if !(isAlnum(c) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0) {
+		if !isAlnum(c) && strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) < 0 {
 			return bad("the part before @ has a character that is not allowed")
 		}
 	}

@@ -105,6 +105,7 @@ func do(t *testing.T, srv *server.Server, method, path, contentType, body string
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
 	if binary, ok := binaryOf.Load(srv); ok {
 		openapitest.Validate(t, binary.(string), req, []byte(body), resp, raw)

@@ -63,13 +63,13 @@ func TestInvalidValuesNameTheirKey(t *testing.T) {
 
 func TestUnknownKeyInFileIsRejected(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "jupang.yaml")
-	if err := os.WriteFile(file, []byte("storefront:\n  adres: \":1\"\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("storefront:\n  portt: \":1\"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := load(file)
 	var cerr *Error
-	if !errors.As(err, &cerr) || cerr.Key != "storefront.adres" {
-		t.Fatalf("err = %v, want one naming storefront.adres", err)
+	if !errors.As(err, &cerr) || cerr.Key != "storefront.portt" {
+		t.Fatalf("err = %v, want one naming storefront.portt", err)
 	}
 }
 

@@ -32,7 +32,7 @@ func Binary(t *testing.T, name string) string {
 		}
 		root := moduleRoot()
 		for _, b := range []string{"jupang", "storefront", "admin", "partner", "worker"} {
-			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, b), "./apps/"+b)
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, b), "./apps/"+b) //nolint:gosec // fixed list of our own binaries
 			cmd.Dir = root
 			if out, err := cmd.CombinedOutput(); err != nil {
 				buildErr = fmt.Errorf("build %s: %v\n%s", b, err, out)
@@ -97,7 +97,7 @@ func (s *safeBuffer) String() string {
 // Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...) //nolint:gosec // a binary this package just built
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "JUPANG_") {
 			cmd.Env = append(cmd.Env, kv)

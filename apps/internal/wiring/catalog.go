@@ -50,7 +50,9 @@ func ReadRouter(cfg config.Config, primary *postgres.DB, tracer trace.Tracer, me
 }
 
 // PostgresCatalogReader reads the catalog through the replica router.
-func PostgresCatalogReader(router *postgres.ReadRouter) catalog.Reader { return postgres.NewCatalogReader(router) }
+func PostgresCatalogReader(router *postgres.ReadRouter) catalog.Reader {
+	return postgres.NewCatalogReader(router)
+}
 
 // PostgresCatalog is the catalog service on PostgreSQL.
 func PostgresCatalog(db *postgres.DB, reader catalog.Reader, clock kernel.Clock) *catalog.Service {

@@ -14,8 +14,8 @@ import (
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/i18n"
-	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/idempotency"
+	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
 
