@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -50,7 +52,37 @@ func negotiate(c *fiber.Ctx) (kernel.Market, kernel.Locale, error) {
 	if err == nil {
 		fallback = market.Locale()
 	}
-	return market, kernel.NegotiateLocale(c.Get(fiber.HeaderAcceptLanguage), fallback), err
+	return market, locales.negotiate(c.Get(fiber.HeaderAcceptLanguage), fallback), err
+}
+
+// localeMemo remembers Accept-Language negotiations. Clients send few distinct headers and x/text's
+// parsing is a measurable share of a cached read; the bound keeps hostile headers from growing it.
+type localeMemo struct {
+	answers sync.Map // localeQuestion → kernel.Locale
+	size    atomic.Int32
+}
+
+type localeQuestion struct {
+	header   string
+	fallback kernel.Locale
+}
+
+const localeMemoMax = 1024
+
+var locales localeMemo
+
+func (m *localeMemo) negotiate(header string, fallback kernel.Locale) kernel.Locale {
+	q := localeQuestion{header, fallback}
+	if l, ok := m.answers.Load(q); ok {
+		return l.(kernel.Locale)
+	}
+	l := kernel.NegotiateLocale(header, fallback)
+	if m.size.Load() < localeMemoMax {
+		if _, known := m.answers.LoadOrStore(q, l); !known {
+			m.size.Add(1)
+		}
+	}
+	return l
 }
 
 // requestContext parses the SPEC §1 headers into kernel.Request and authenticates the caller.
