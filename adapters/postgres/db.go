@@ -28,9 +28,24 @@ type DB struct {
 
 // Open connects and pings; the cleanup closes the pool.
 func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
-	connCfg, err := pgx.ParseConfig(cfg.URL)
+	db, err := newPool(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("database.url: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, nil, fmt.Errorf("database unreachable: %w", err)
+	}
+	return &DB{DB: db}, func() { _ = db.Close() }, nil
+}
+
+// newPool builds a sqlx pool over pgx without connecting yet.
+func newPool(cfg Config) (*sqlx.DB, error) {
+	connCfg, err := pgx.ParseConfig(cfg.URL)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Tracer != nil {
 		connCfg.Tracer = cfg.Tracer
@@ -45,13 +60,7 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 	if cfg.ConnMaxLifetime > 0 {
 		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := db.PingContext(pingCtx); err != nil {
-		_ = db.Close()
-		return nil, nil, fmt.Errorf("database unreachable: %w", err)
-	}
-	return &DB{DB: db}, func() { _ = db.Close() }, nil
+	return db, nil
 }
 
 // Querier is what repositories run SQL on: the pool or an open transaction.

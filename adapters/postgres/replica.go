@@ -8,9 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/jupang/jupang/core/errs"
@@ -23,22 +20,9 @@ func OpenReplica(cfg Config) (*DB, func(), error) {
 	if cfg.URL == "" {
 		return nil, func() {}, nil
 	}
-	connCfg, err := pgx.ParseConfig(cfg.URL)
+	db, err := newPool(cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("database.replica_url: %w", err)
-	}
-	if cfg.Tracer != nil {
-		connCfg.Tracer = cfg.Tracer
-	}
-	db := sqlx.NewDb(stdlib.OpenDB(*connCfg), "pgx")
-	if cfg.MaxOpenConns > 0 {
-		db.SetMaxOpenConns(cfg.MaxOpenConns)
-	}
-	if cfg.MaxIdleConns > 0 {
-		db.SetMaxIdleConns(cfg.MaxIdleConns)
-	}
-	if cfg.ConnMaxLifetime > 0 {
-		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
 	return &DB{DB: db}, func() { _ = db.Close() }, nil
 }

@@ -158,28 +158,8 @@ var areaMessages = Messages{
 	},
 
 	// Identity.
-	"EMAIL_TAKEN": {
-		KO: "이미 가입된 이메일 주소입니다.",
-		EN: "This email address is already registered.",
-		JA: "このメールアドレスはすでに登録されています。",
-	},
-	"INVALID_CREDENTIALS": {
-		KO: "이메일 또는 비밀번호가 올바르지 않습니다.",
-		EN: "The email address or password is incorrect.",
-		JA: "メールアドレスまたはパスワードが正しくありません。",
-	},
 
 	// Catalog, carts and inventory.
-	"PRODUCT_NOT_FOUND": {
-		KO: "상품을 찾을 수 없습니다.",
-		EN: "The product was not found.",
-		JA: "商品が見つかりません。",
-	},
-	"CATEGORY_NOT_FOUND": {
-		KO: "카테고리를 찾을 수 없습니다.",
-		EN: "The category was not found.",
-		JA: "カテゴリが見つかりません。",
-	},
 	"OUT_OF_STOCK": {
 		KO: "재고가 부족합니다.",
 		EN: "Not enough stock is available.",
