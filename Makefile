@@ -40,7 +40,7 @@ generate: ## regenerate wire injectors and gomock mocks
 
 generate-check: ## fail when committed generated code is stale
 	@sum() { find apps mocks -name 'wire_gen.go' -o -path 'mocks/*.go' | sort | xargs cat | sha256sum; }; \
-	before=$$(sum); $(MAKE) -s generate >/dev/null || exit 1; \
+	before=$$(sum); out=$$($(MAKE) -s generate 2>&1) || { echo "$$out"; exit 1; }; \
 	if [ "$$before" != "$$(sum)" ]; then echo "generated code was stale and has been regenerated: review and commit it"; exit 1; fi
 
 bench: ## Go benchmarks and the load scenarios, each against a baseline measured in the same run

@@ -45,7 +45,7 @@ func TestQueriesAreTraced(t *testing.T) {
 	}
 	attrs := map[string]string{}
 	for _, a := range query.Attributes() {
-		attrs[string(a.Key)] = a.Value.Emit()
+		attrs[string(a.Key)] = a.Value.AsString()
 	}
 	if attrs["db.system"] != "postgresql" || attrs["db.statement"] != "SELECT $1::int + 1" {
 		t.Fatalf("attributes = %v", attrs)
