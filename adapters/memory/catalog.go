@@ -196,21 +196,28 @@ func (c *CatalogRepository) SaveBrand(_ context.Context, b catalog.Brand) error 
 	return nil
 }
 
-// SaveProduct implements catalog.Catalog.
+// SaveProduct implements catalog.Catalog. Like PostgreSQL (skus_pkey, skus_code_key), it refuses a
+// SKU id of another product and a code used by another SKU, in this product or another one.
 func (c *CatalogRepository) SaveProduct(_ context.Context, p catalog.Product) error {
-	codes := map[string]string{} // code → SKU id, of every other product
+	codes := map[string]string{}  // code → SKU id, of every other product
+	others := map[string]string{} // SKU id → product id, of every other product
 	c.t().Products.Each(func(id string, other catalog.Product) bool {
 		if id != p.ID {
 			for _, s := range other.SKUs {
 				codes[s.Code] = s.ID
+				others[s.ID] = id
 			}
 		}
 		return true
 	})
 	for _, s := range p.SKUs {
+		if _, ok := others[s.ID]; ok {
+			return errs.ErrValidation.WithField("skus", "SKU_OF_ANOTHER_PRODUCT", "SKU "+s.ID+" belongs to another product")
+		}
 		if owner, ok := codes[s.Code]; ok && owner != s.ID {
 			return catalog.ErrSKUCodeTaken.WithField("skus", "SKU_CODE_TAKEN", "code "+s.Code+" is used by another SKU")
 		}
+		codes[s.Code] = s.ID
 	}
 	p = p.Clone()
 	p.Markets = nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -189,6 +190,32 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		page, err := w.H.Reader.Listings(ctx, catalog.ListingQuery{Market: kernel.MarketKR, Sort: catalog.SortNewest, Limit: 100})
 		if err != nil || len(page) != 1 {
 			t.Fatalf("listings after refused product = %d, %v", len(page), err)
+		}
+	})
+
+	t.Run("a SKU code twice in one product, or another product's SKU id, is refused", func(t *testing.T) {
+		w := world(t)
+		first := w.AddProduct(t, ProductSpec{Name: "First", Category: w.Kitchen, Base: 1000})
+		twice := catalog.Product{CategoryID: w.Kitchen.ID, Status: catalog.StatusActive, BasePrice: 1, Names: names("x", "x", "x"),
+			Markets: []kernel.Market{kernel.MarketKR}, SKUs: []catalog.SKU{
+				{Code: "TWICE-1", Attributes: map[string]string{"size": "S"}, Active: true},
+				{Code: "TWICE-1", Attributes: map[string]string{"size": "M"}, Active: true}}}
+		if _, err := w.Svc.SaveProduct(ctx, twice); !errors.Is(err, catalog.ErrSKUCodeTaken) {
+			t.Fatalf("one code on two SKUs of a product: %v", err)
+		}
+		stolen := catalog.Product{CategoryID: w.Kitchen.ID, Status: catalog.StatusActive, BasePrice: 1, Names: names("y", "y", "y"),
+			Markets: []kernel.Market{kernel.MarketKR}, SKUs: []catalog.SKU{{ID: first.SKUs[0].ID, Code: "STOLEN-1", Active: true}}}
+		var fe *errs.Error
+		if _, err := w.Svc.SaveProduct(ctx, stolen); !errors.As(err, &fe) || len(fe.Fields) != 1 || fe.Fields[0].Code != "SKU_OF_ANOTHER_PRODUCT" {
+			t.Fatalf("another product's SKU id: %v", err)
+		}
+		got := loadProduct(t, w.H.Reader, first.ID)
+		if len(got.SKUs) != 1 || got.SKUs[0].Code != first.SKUs[0].Code {
+			t.Errorf("the first product changed: %+v", got.SKUs)
+		}
+		page, err := w.H.Reader.Listings(ctx, catalog.ListingQuery{Market: kernel.MarketKR, Sort: catalog.SortNewest, Limit: 100})
+		if err != nil || len(page) != 1 {
+			t.Fatalf("listings after refused products = %d, %v", len(page), err)
 		}
 	})
 
