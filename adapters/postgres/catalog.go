@@ -175,7 +175,9 @@ func (r *CatalogRepository) saveSKU(ctx context.Context, productID string, order
 	case err != nil:
 		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
 		return errs.ErrValidation.WithField("skus", "SKU_OF_ANOTHER_PRODUCT", "SKU "+s.ID+" belongs to another product")
 	}
 	if _, err := r.q.ExecContext(ctx, `DELETE FROM sku_market_prices WHERE sku_id = $1`, s.ID); err != nil {

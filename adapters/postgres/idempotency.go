@@ -79,7 +79,9 @@ func (s *IdempotencyKeys) Complete(ctx context.Context, scope string, key kernel
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
 		return errNoClaim
 	}
 	return nil
