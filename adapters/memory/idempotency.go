@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -83,6 +84,8 @@ func (s *IdempotencyKeys) Claim(_ context.Context, rec idempotency.Record, now t
 	s.put(k, &rec)
 	return idempotency.Record{}, true, nil
 }
+
+var errNoClaim = errors.New("memory: idempotency key was not claimed")
 
 // Complete implements idempotency.Store.
 func (s *IdempotencyKeys) Complete(_ context.Context, scope string, key kernel.IdempotencyKey, resp idempotency.Response) error {

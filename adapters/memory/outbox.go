@@ -2,13 +2,10 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"sort"
 
 	"github.com/jupang/jupang/core/integration"
 )
-
-var errNoClaim = errors.New("memory: idempotency key was not claimed")
 
 // Outbox is the in-memory integration.Outbox of one unit of work.
 type Outbox struct{ tx *Tx }
