@@ -195,15 +195,25 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) PlatformHarness)
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		outcomes := map[string]int{}
+		// The first request holds its key until every other client has been answered, so they all
+		// meet it in flight; the timeout only bounds a broken adapter that runs it twice.
+		var answered atomic.Int32
+		othersAnswered := make(chan struct{})
 		for range clients {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				out, err := svc.Run(ctx, request(key, `{"same":true}`), func(ctx context.Context) idempotency.Response {
 					executions.Add(1)
-					time.Sleep(20 * time.Millisecond) // hold the key so others arrive while it runs
+					select {
+					case <-othersAnswered:
+					case <-time.After(10 * time.Second):
+					}
 					return effect(h, topic, http.StatusCreated)(ctx)
 				})
+				if answered.Add(1) == clients-1 {
+					close(othersAnswered)
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
