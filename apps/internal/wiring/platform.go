@@ -4,6 +4,7 @@ package wiring
 
 import (
 	"context"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -137,17 +138,30 @@ func HTTPComponent(name, key, addr string, srv *server.Server) launch.Component 
 	}
 }
 
-// RunnerComponent runs the jobs until stopped.
+// RunnerComponent runs the jobs until stopped. launch.Run calls Start in a goroutine and may call
+// Stop before that goroutine runs (another component failing at once, say a port in use): the
+// lock orders the two, so jobs never start after Stop and Stop never races Start's bookkeeping.
 func RunnerComponent(r *jobs.Runner) launch.Component {
+	var (
+		mu      sync.Mutex
+		stopped bool
+	)
 	stop := make(chan struct{})
 	return launch.Component{
 		Name: "jobs",
 		Start: func() error {
-			r.Start(context.Background())
+			mu.Lock()
+			if !stopped {
+				r.Start(context.Background())
+			}
+			mu.Unlock()
 			<-stop
 			return nil
 		},
 		Stop: func(ctx context.Context) error {
+			mu.Lock()
+			stopped = true
+			mu.Unlock()
 			defer close(stop)
 			return r.Stop(ctx)
 		},
