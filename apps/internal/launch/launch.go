@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -107,7 +108,7 @@ func Listener(key, addr string) (net.Listener, error) {
 }
 
 // Run starts every component, waits for SIGINT/SIGTERM (or ctx, or one component failing), then
-// stops them all within timeout: servers stop accepting and finish in-flight requests, the
+// stops them all together within timeout: servers stop accepting and finish in-flight requests, the
 // runner lets running jobs finish.
 func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components ...Component) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -127,14 +128,21 @@ func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components
 	case runErr = <-failed:
 		log.Error("component failed, shutting down", zap.Error(runErr))
 	}
+	// All components stop at once: stopped one after another, every server would keep accepting
+	// new requests while an earlier one drained, and the last ones would get what was left of the
+	// shared deadline.
 	drainCtx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	var stopErrs []error
-	for i := len(components) - 1; i >= 0; i-- {
-		if err := components[i].Stop(drainCtx); err != nil {
-			stopErrs = append(stopErrs, fmt.Errorf("%s: %w", components[i].Name, err))
-		}
+	stopErrs := make([]error, len(components))
+	var wg sync.WaitGroup
+	for i, c := range components {
+		wg.Go(func() {
+			if err := c.Stop(drainCtx); err != nil {
+				stopErrs[i] = fmt.Errorf("%s: %w", c.Name, err)
+			}
+		})
 	}
+	wg.Wait()
 	log.Info("stopped")
 	return errors.Join(append([]error{runErr}, stopErrs...)...)
 }

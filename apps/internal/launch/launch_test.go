@@ -104,3 +104,27 @@ func TestShutdownIsBounded(t *testing.T) {
 		t.Fatal("shutdown did not respect its deadline")
 	}
 }
+
+// Components stop together: one still draining does not keep the others accepting work.
+func TestComponentsStopTogether(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	firstStopping := make(chan struct{})
+	block := func() error { <-ctx.Done(); return nil }
+	first := Component{Name: "first", Start: block, Stop: func(context.Context) error {
+		close(firstStopping)
+		return nil
+	}}
+	// The second waits for the first to be asked to stop, as long as the drain deadline allows.
+	second := Component{Name: "second", Start: block, Stop: func(drain context.Context) error {
+		select {
+		case <-firstStopping:
+			return nil
+		case <-drain.Done():
+			return drain.Err()
+		}
+	}}
+	cancel()
+	if err := Run(ctx, zap.NewNop(), 2*time.Second, first, second); err != nil {
+		t.Fatalf("Run = %v: a component was stopped only after another finished draining", err)
+	}
+}
