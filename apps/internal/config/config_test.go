@@ -4,9 +4,21 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
+
+// TestMain hides the caller's JUPANG_* variables: the README has developers export
+// JUPANG_DATABASE_URL, which would override the defaults these tests check.
+func TestMain(m *testing.M) {
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "JUPANG_") {
+			_ = os.Unsetenv(name)
+		}
+	}
+	os.Exit(m.Run())
+}
 
 func TestDefaultsLoadAndValidate(t *testing.T) {
 	cfg, err := load("")
