@@ -90,17 +90,13 @@ func inTable(p access.Policy) bool {
 	return false
 }
 
-// path turns a Fiber pattern into a concrete path.
+// path turns a route pattern into a concrete path. server.New admits only literal segments and
+// ":name" parameters, so those are the only ones to fill.
 func path(route server.Route, opts Options) string {
 	segs := strings.Split(route.Path, "/")
 	for i, s := range segs {
-		var name string
-		switch {
-		case strings.HasPrefix(s, ":"):
-			name = strings.TrimSuffix(strings.TrimPrefix(s, ":"), "?")
-		case s == "*" || s == "+":
-			name = s
-		default:
+		name, isParam := strings.CutPrefix(s, ":")
+		if !isParam {
 			continue
 		}
 		if opts.Param != nil {
