@@ -15,21 +15,21 @@ type Metrics struct {
 }
 
 // NewMetrics registers the HTTP histogram and the Go runtime and process collectors on reg.
-// All binaries of one process share one Metrics.
+// All binaries of one process share one Metrics; the binary label tells their traffic apart.
 func NewMetrics(reg *prometheus.Registry) *Metrics {
 	m := &Metrics{
 		Registry: reg,
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "http_request_duration_seconds",
-			Help:    "HTTP request latency by method, route template and status.",
+			Help:    "HTTP request latency by binary, method, route template and status.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"method", "route", "status"}),
+		}, []string{"binary", "method", "route", "status"}),
 	}
 	reg.MustRegister(m.duration, collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
-func (m *Metrics) observe(method, route string, status int, elapsed time.Duration) {
-	m.duration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+func (m *Metrics) observe(binary, method, route string, status int, elapsed time.Duration) {
+	m.duration.WithLabelValues(binary, method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
 }

@@ -102,7 +102,7 @@ func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.D
 			span.RecordError(failure)
 		}
 	}
-	s.cfg.Metrics.observe(method, route, status, elapsed)
+	s.cfg.Metrics.observe(s.cfg.Name, method, route, status, elapsed)
 
 	// The line names the route template, never the URL: paths and query strings can carry
 	// identifiers and e-mail addresses. Headers and bodies are never logged.

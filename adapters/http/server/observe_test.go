@@ -172,9 +172,9 @@ func TestDurationMetric(t *testing.T) {
 	}
 	want := map[string]uint64{}
 	for _, x := range observed {
-		want[fmt.Sprintf("method=%s route=%s status=%d", x.req.method, x.route, x.status)]++
+		want[fmt.Sprintf("binary=storefront method=%s route=%s status=%d", x.req.method, x.route, x.status)]++
 	}
-	want["method=GET route=unmatched status=404"] += 25
+	want["binary=storefront method=GET route=unmatched status=404"] += 25
 	for k, n := range want {
 		if counts[k] != n {
 			t.Errorf("%s: %d observations, want %d", k, counts[k], n)

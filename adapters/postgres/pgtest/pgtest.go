@@ -65,8 +65,11 @@ func URL(t testing.TB) string {
 	return withDatabase(AdminURL(), dbName)
 }
 
-// Main runs the package's tests and drops its database afterwards.
-func Main(m *testing.M) {
+// Main runs the package's tests, drops its database afterwards and exits with the tests' code.
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit, for a TestMain with cleanup of its own; it returns the exit code.
+func Run(m *testing.M) int {
 	code := m.Run()
 	if shared != nil {
 		closeDB()
@@ -74,7 +77,7 @@ func Main(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "pgtest: drop:", err)
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
 func withDatabase(raw, name string) string {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,11 @@ import (
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	code := pgtest.Run(m)
+	RemoveBinaries()
+	os.Exit(code)
+}
 
 func getJSON(t *testing.T, url string, into any) {
 	t.Helper()

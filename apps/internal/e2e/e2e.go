@@ -46,6 +46,13 @@ func Binary(t *testing.T, name string) string {
 	return filepath.Join(binDir, name)
 }
 
+// RemoveBinaries deletes what Binary built; call it once all tests are done.
+func RemoveBinaries() {
+	if binDir != "" {
+		_ = os.RemoveAll(binDir)
+	}
+}
+
 func moduleRoot() string {
 	dir, _ := os.Getwd()
 	for dir != "/" {
