@@ -106,14 +106,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := wiring.AdminApp(cfg, logger, adminServer)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	app := wiring.AdminApp(cfg, logger, adminServer)
 	return app, func() {
 		cleanup4()
 		cleanup3()

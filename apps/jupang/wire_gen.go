@@ -116,12 +116,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	leases := wiring.MemoryLeases()
 	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
-	app, err := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	return app, func() {
 		cleanup2()
 		cleanup()
@@ -251,14 +246,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	leases := wiring.PostgresLeases(db)
 	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
-	app, err := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -106,14 +106,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	app, err := wiring.StorefrontApp(cfg, logger, storefrontServer)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	app := wiring.StorefrontApp(cfg, logger, storefrontServer)
 	return app, func() {
 		cleanup4()
 		cleanup3()

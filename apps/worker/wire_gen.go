@@ -108,14 +108,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	leases := wiring.PostgresLeases(db)
 	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
-	app, err := wiring.WorkerApp(cfg, logger, workerServer, runner)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	app := wiring.WorkerApp(cfg, logger, workerServer, runner)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -107,77 +107,48 @@ type App struct {
 }
 
 // StorefrontApp is the storefront binary.
-func StorefrontApp(cfg config.Config, log *zap.Logger, srv StorefrontServer) (*App, error) {
-	return appOf(log, listen("storefront", "storefront.addr", cfg.Storefront.Addr, srv.Server))
+func StorefrontApp(cfg config.Config, log *zap.Logger, srv StorefrontServer) *App {
+	return appOf(log, HTTPComponent("storefront", "storefront.addr", cfg.Storefront.Addr, srv.Server))
 }
 
 // AdminApp is the admin binary.
-func AdminApp(cfg config.Config, log *zap.Logger, srv AdminServer) (*App, error) {
-	return appOf(log, listen("admin", "admin.addr", cfg.Admin.Addr, srv.Server))
+func AdminApp(cfg config.Config, log *zap.Logger, srv AdminServer) *App {
+	return appOf(log, HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, srv.Server))
 }
 
 // PartnerApp is the partner binary.
-func PartnerApp(cfg config.Config, log *zap.Logger, srv PartnerServer) (*App, error) {
-	return appOf(log, listen("partner", "partner.addr", cfg.Partner.Addr, srv.Server))
+func PartnerApp(cfg config.Config, log *zap.Logger, srv PartnerServer) *App {
+	return appOf(log, HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, srv.Server))
 }
 
 // WorkerApp is the worker binary: the job runner plus its metrics server.
-func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner) (*App, error) {
-	return appOf(log, listen("worker", "worker.addr", cfg.Worker.Addr, srv.Server), ready(RunnerComponent(runner)))
+func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner) *App {
+	return appOf(log, HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, srv.Server), RunnerComponent(runner))
 }
 
 // AllInOneApp is the jupang binary on PostgreSQL: all four in one process; `jupang seed` seeds it.
 func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
-	wk WorkerServer, runner *jobs.Runner, seed Seeder) (*App, error) {
-	app, err := allInOne(cfg, log, sf, ad, pa, wk, runner)
-	if err != nil {
-		return nil, err
-	}
+	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
+	app := appOf(log,
+		HTTPComponent("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
+		HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
+		HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, pa.Server),
+		HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
+		RunnerComponent(runner))
 	app.Seed = seed
-	return app, nil
+	return app
 }
 
 // SeededAllInOneApp is the jupang binary on memory: seeded at start, since nothing persists.
 func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
-	wk WorkerServer, runner *jobs.Runner, seed Seeder) (*App, error) {
-	app, err := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, seed)
-	if err != nil {
-		return nil, err
-	}
+	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
+	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, seed)
 	app.SeedOnStart = true
-	return app, nil
+	return app
 }
 
-func allInOne(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
-	wk WorkerServer, runner *jobs.Runner) (*App, error) {
-	return appOf(log,
-		listen("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
-		listen("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
-		listen("partner", "partner.addr", cfg.Partner.Addr, pa.Server),
-		listen("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
-		ready(RunnerComponent(runner)))
-}
-
-type componentOrErr func() (launch.Component, error)
-
-func listen(name, key, addr string, srv *server.Server) componentOrErr {
-	return func() (launch.Component, error) { return HTTPComponent(name, key, addr, srv), nil }
-}
-
-func ready(c launch.Component) componentOrErr {
-	return func() (launch.Component, error) { return c, nil }
-}
-
-func appOf(log *zap.Logger, parts ...componentOrErr) (*App, error) {
-	app := &App{Log: log}
-	for _, p := range parts {
-		c, err := p()
-		if err != nil {
-			return nil, err
-		}
-		app.Components = append(app.Components, c)
-	}
-	return app, nil
+func appOf(log *zap.Logger, components ...launch.Component) *App {
+	return &App{Log: log, Components: components}
 }
 
 // ServersSet provides the shared server dependencies from whatever storage set is in use.
