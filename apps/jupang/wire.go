@@ -12,7 +12,7 @@ import (
 )
 
 var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin,
-	wiring.Partner, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))
+	wiring.Partner, wiring.PartnerComponent, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))
 
 // initMemory assembles all four binaries on in-memory storage.
 func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {

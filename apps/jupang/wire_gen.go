@@ -107,6 +107,12 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
 		cleanup2()
@@ -116,7 +122,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	leases := wiring.MemoryLeases()
 	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
-	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
+	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {
 		cleanup2()
 		cleanup()
@@ -235,6 +241,14 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
 		cleanup4()
@@ -246,7 +260,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	leases := wiring.PostgresLeases(db)
 	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
-	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerServer, workerServer, runner, seeder)
+	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {
 		cleanup4()
 		cleanup3()
@@ -257,4 +271,4 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 
 // wire.go:
 
-var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin, wiring.Partner, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))
+var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin, wiring.Partner, wiring.PartnerComponent, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))

@@ -106,7 +106,15 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	app := wiring.PartnerApp(cfg, logger, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	app := wiring.PartnerApp(logger, partnerListener)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -187,6 +187,8 @@ func (c Config) Validate() error {
 		{"partner.addr", validAddr(c.Partner.Addr), "must be host:port"},
 		{"worker.addr", validAddr(c.Worker.Addr), "must be host:port"},
 		{"partner.tls_cert", (c.Partner.TLSCert == "") == (c.Partner.TLSKey == ""), "tls_cert and tls_key go together"},
+		{"partner.client_ca", (c.Partner.TLSCert == "") == (c.Partner.ClientCA == ""),
+			"client_ca goes with tls_cert: partners authenticate with client certificates"},
 		{"tracing.sample_ratio", c.Tracing.SampleRatio >= 0 && c.Tracing.SampleRatio <= 1, "must be between 0 and 1"},
 		{"auth.issuer", c.Auth.Issuer != "", "must not be empty"},
 		{"auth.keys_dir", c.Env != "prod" || c.Auth.KeysDir != "", "is required in prod (generated keys would differ per instance)"},

@@ -95,3 +95,13 @@ func TestStandaloneBinariesRequireDatabase(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestPartnerCertificateWithoutClientCAIsRejected(t *testing.T) {
+	t.Setenv("JUPANG_PARTNER_TLS_CERT", "/etc/jupang/partner.pem")
+	t.Setenv("JUPANG_PARTNER_TLS_KEY", "/etc/jupang/partner-key.pem")
+	_, err := load("")
+	var cerr *Error
+	if !errors.As(err, &cerr) || cerr.Key != "partner.client_ca" {
+		t.Fatalf("err = %v, want one naming partner.client_ca", err)
+	}
+}

@@ -4,6 +4,8 @@ package launch
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -96,6 +98,29 @@ type Component struct {
 	Name  string
 	Start func() error                // blocks while serving; returns when stopped
 	Stop  func(context.Context) error // drains within the context's deadline
+}
+
+// MutualTLS loads a server certificate and the CA that client certificates must chain to, and
+// returns a TLS config that refuses clients without such a certificate.
+func MutualTLS(certFile, keyFile, clientCAFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, &config.Error{Key: "partner.tls_cert", Reason: err.Error()}
+	}
+	caPEM, err := os.ReadFile(clientCAFile) //nolint:gosec // the operator names the file in partner.client_ca
+	if err != nil {
+		return nil, &config.Error{Key: "partner.client_ca", Reason: err.Error()}
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, &config.Error{Key: "partner.client_ca", Reason: "no PEM certificate found"}
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		ClientCAs:    pool,
+		MinVersion:   tls.VersionTLS12,
+	}, nil
 }
 
 // Listener opens a TCP listener, naming the config key on failure.

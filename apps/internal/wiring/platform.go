@@ -4,6 +4,7 @@ package wiring
 
 import (
 	"context"
+	"crypto/tls"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,6 +138,37 @@ func HTTPComponent(name, key, addr string, srv *server.Server) launch.Component 
 		Stop: srv.Shutdown,
 	}
 }
+
+// TLSComponent serves srv over TLS on addr until stopped.
+func TLSComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.Server) launch.Component {
+	return launch.Component{
+		Name: name,
+		Start: func() error {
+			ln, err := launch.Listener(key, addr)
+			if err != nil {
+				return err
+			}
+			return srv.Serve(tls.NewListener(ln, tlsConfig))
+		},
+		Stop: srv.Shutdown,
+	}
+}
+
+// PartnerComponent serves the partner binary over mutual TLS when partner.tls_cert is set, else
+// over plain HTTP (development).
+func PartnerComponent(cfg config.Config, srv PartnerServer) (PartnerListener, error) {
+	if cfg.Partner.TLSCert == "" {
+		return PartnerListener(HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, srv.Server)), nil
+	}
+	tlsConfig, err := launch.MutualTLS(cfg.Partner.TLSCert, cfg.Partner.TLSKey, cfg.Partner.ClientCA)
+	if err != nil {
+		return PartnerListener{}, err
+	}
+	return PartnerListener(TLSComponent("partner", "partner.addr", cfg.Partner.Addr, tlsConfig, srv.Server)), nil
+}
+
+// PartnerListener is the partner binary's serving component (a distinct type for wire).
+type PartnerListener launch.Component
 
 // RunnerComponent runs the jobs until stopped. launch.Run calls Start in a goroutine and may call
 // Stop before that goroutine runs (another component failing at once, say a port in use): the

@@ -117,8 +117,8 @@ func AdminApp(cfg config.Config, log *zap.Logger, srv AdminServer) *App {
 }
 
 // PartnerApp is the partner binary.
-func PartnerApp(cfg config.Config, log *zap.Logger, srv PartnerServer) *App {
-	return appOf(log, HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, srv.Server))
+func PartnerApp(log *zap.Logger, partner PartnerListener) *App {
+	return appOf(log, launch.Component(partner))
 }
 
 // WorkerApp is the worker binary: the job runner plus its metrics server.
@@ -127,12 +127,12 @@ func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *job
 }
 
 // AllInOneApp is the jupang binary on PostgreSQL: all four in one process; `jupang seed` seeds it.
-func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
+func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
 	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
 	app := appOf(log,
 		HTTPComponent("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
 		HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
-		HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, pa.Server),
+		launch.Component(pa),
 		HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
 		RunnerComponent(runner))
 	app.Seed = seed
@@ -140,7 +140,7 @@ func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad Adm
 }
 
 // SeededAllInOneApp is the jupang binary on memory: seeded at start, since nothing persists.
-func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerServer,
+func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
 	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
 	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, seed)
 	app.SeedOnStart = true
