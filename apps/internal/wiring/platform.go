@@ -126,21 +126,11 @@ func serverConfig(name string, aud kernel.Audience, log *zap.Logger, tracer trac
 // HTTPComponent serves srv on addr until stopped. The port is bound when the component starts, so
 // assembling a binary (for `jupang seed`, say) binds nothing.
 func HTTPComponent(name, key, addr string, srv *server.Server) launch.Component {
-	return launch.Component{
-		Name: name,
-		Start: func() error {
-			ln, err := launch.Listener(key, addr)
-			if err != nil {
-				return err
-			}
-			return srv.Serve(ln)
-		},
-		Stop: srv.Shutdown,
-	}
+	return serveComponent(name, key, addr, nil, srv)
 }
 
-// TLSComponent serves srv over TLS on addr until stopped.
-func TLSComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.Server) launch.Component {
+// serveComponent serves srv on addr, over TLS when tlsConfig is set.
+func serveComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.Server) launch.Component {
 	return launch.Component{
 		Name: name,
 		Start: func() error {
@@ -148,7 +138,10 @@ func TLSComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.Ser
 			if err != nil {
 				return err
 			}
-			return srv.Serve(tls.NewListener(ln, tlsConfig))
+			if tlsConfig != nil {
+				ln = tls.NewListener(ln, tlsConfig)
+			}
+			return srv.Serve(ln)
 		},
 		Stop: srv.Shutdown,
 	}
@@ -157,14 +150,14 @@ func TLSComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.Ser
 // PartnerComponent serves the partner binary over mutual TLS when partner.tls_cert is set, else
 // over plain HTTP (development).
 func PartnerComponent(cfg config.Config, srv PartnerServer) (PartnerListener, error) {
-	if cfg.Partner.TLSCert == "" {
-		return PartnerListener(HTTPComponent("partner", "partner.addr", cfg.Partner.Addr, srv.Server)), nil
+	var tlsConfig *tls.Config
+	if cfg.Partner.TLSCert != "" {
+		var err error
+		if tlsConfig, err = launch.MutualTLS(cfg.Partner.TLSCert, cfg.Partner.TLSKey, cfg.Partner.ClientCA); err != nil {
+			return PartnerListener{}, err
+		}
 	}
-	tlsConfig, err := launch.MutualTLS(cfg.Partner.TLSCert, cfg.Partner.TLSKey, cfg.Partner.ClientCA)
-	if err != nil {
-		return PartnerListener{}, err
-	}
-	return PartnerListener(TLSComponent("partner", "partner.addr", cfg.Partner.Addr, tlsConfig, srv.Server)), nil
+	return PartnerListener(serveComponent("partner", "partner.addr", cfg.Partner.Addr, tlsConfig, srv.Server)), nil
 }
 
 // PartnerListener is the partner binary's serving component (a distinct type for wire).
