@@ -223,11 +223,6 @@ type meResponse struct {
 
 func (h *handlers) me(c *fiber.Ctx) error {
 	me, err := h.svc.Me(server.Ctx(c))
-	if errors.Is(err, errs.ErrUnauthenticated) {
-		// The token was valid but its account is gone: a refused bearer token, so the 401 carries
-		// the challenge the platform sends with its own (RFC 6750 §3).
-		c.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
-	}
 	if err != nil {
 		return err
 	}
