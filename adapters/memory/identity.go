@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jupang/jupang/core/identity"
@@ -15,6 +16,7 @@ type identityTables struct {
 	UsersByEmail  *Table[string, string] // lower(email) → user id
 	Clients       *Table[string, identity.Client]
 	ClientsByID   *Table[string, string] // client_id → id
+	HMACKeys      *Table[string, identity.HMACKey]
 	RefreshTokens *Table[string, identity.RefreshToken]
 	RefreshByHash *Table[[32]byte, string] // token hash → id
 }
@@ -25,6 +27,7 @@ func newIdentityTables() identityTables {
 		UsersByEmail:  newTable[string, string](),
 		Clients:       newTable[string, identity.Client](),
 		ClientsByID:   newTable[string, string](),
+		HMACKeys:      newTable[string, identity.HMACKey](),
 		RefreshTokens: newTable[string, identity.RefreshToken](),
 		RefreshByHash: newTable[[32]byte, string](),
 	}
@@ -32,7 +35,7 @@ func newIdentityTables() identityTables {
 
 // IdentityStores builds identity.Stores for a unit of work.
 func IdentityStores(tx *Tx) identity.Stores {
-	return identity.Stores{Users: &Users{tx}, Clients: &Clients{tx}, RefreshTokens: &RefreshTokens{tx}, Outbox: NewOutbox(tx)}
+	return identity.Stores{Users: &Users{tx}, Clients: &Clients{tx}, HMACKeys: &HMACKeys{tx}, RefreshTokens: &RefreshTokens{tx}, Outbox: NewOutbox(tx)}
 }
 
 // Users is the in-memory identity.Users of one unit of work.
@@ -81,7 +84,7 @@ func (s *Users) ByEmail(ctx context.Context, email string) (identity.User, error
 type Clients struct{ tx *Tx }
 
 func cloneClient(c identity.Client) identity.Client {
-	c.Roles, c.HMACKey, c.SubscribedTypes = slices.Clone(c.Roles), slices.Clone(c.HMACKey), slices.Clone(c.SubscribedTypes)
+	c.Roles, c.SubscribedTypes = slices.Clone(c.Roles), slices.Clone(c.SubscribedTypes)
 	return c
 }
 
@@ -112,6 +115,56 @@ func (s *Clients) ByClientID(ctx context.Context, clientID string) (identity.Cli
 		return identity.Client{}, identity.ErrClientNotFound
 	}
 	return s.ByID(ctx, id)
+}
+
+// HMACKeys is the in-memory identity.HMACKeys of one unit of work.
+type HMACKeys struct{ tx *Tx }
+
+// Add implements identity.HMACKeys.
+func (s *HMACKeys) Add(_ context.Context, k identity.HMACKey) error {
+	k.Secret = slices.Clone(k.Secret)
+	Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Put(k.ID, k)
+	return nil
+}
+
+// OfClient implements identity.HMACKeys, newest first.
+func (s *HMACKeys) OfClient(_ context.Context, clientID string) ([]identity.HMACKey, error) {
+	var out []identity.HMACKey
+	s.tx.State.Identity.HMACKeys.Each(func(_ string, k identity.HMACKey) bool {
+		if k.ClientID == clientID {
+			k.Secret = slices.Clone(k.Secret)
+			out = append(out, k)
+		}
+		return true
+	})
+	slices.SortFunc(out, func(a, b identity.HMACKey) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	return out, nil
+}
+
+// Lock implements identity.HMACKeys: units of work run one at a time on the memory store.
+func (s *HMACKeys) Lock(ctx context.Context, clientID string) ([]identity.HMACKey, error) {
+	return s.OfClient(ctx, clientID)
+}
+
+// Retire implements identity.HMACKeys.
+func (s *HMACKeys) Retire(_ context.Context, id string, at time.Time) error {
+	k, ok := s.tx.State.Identity.HMACKeys.Get(id)
+	if ok {
+		k.RetiresAt = &at
+		Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Put(id, k)
+	}
+	return nil
+}
+
+// Delete implements identity.HMACKeys.
+func (s *HMACKeys) Delete(_ context.Context, id string) error {
+	Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Delete(id)
+	return nil
 }
 
 // RefreshTokens is the in-memory identity.RefreshTokens of one unit of work. Units of work run one

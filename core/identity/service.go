@@ -180,8 +180,8 @@ func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, e
 	if len(in.Secret) < 16 {
 		fields = append(fields, errs.FieldError{Field: "secret", Code: "PASSWORD_TOO_SHORT", Message: "must be at least 16 characters"})
 	}
-	if len(in.HMACKey) == 0 {
-		fields = append(fields, errs.FieldError{Field: "hmacKey", Code: "REQUIRED", Message: "an HMAC key is required"})
+	if fe := validateHMACKey(in.HMACKey); fe != nil {
+		fields = append(fields, *fe)
 	}
 	if len(fields) > 0 {
 		return Client{}, withFields(errs.ErrValidation, fields)
@@ -192,13 +192,87 @@ func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, e
 	}
 	now := s.clock.Now()
 	c := Client{ID: kernel.NewID(), ClientID: in.ClientID, Name: in.Name, SecretHash: hash,
-		HMACKey: slices.Clone(in.HMACKey), CertSubject: in.CertSubject, Roles: []kernel.Role{kernel.RoleExternal},
+		CertSubject: in.CertSubject, Roles: []kernel.Role{kernel.RoleExternal},
 		SubscribedTypes: slices.Clone(in.SubscribedTypes), Status: ClientActive, CreatedAt: now, UpdatedAt: now}
-	err = s.uow.Do(ctx, func(ctx context.Context, st Stores) error { return st.Clients.Create(ctx, c) })
+	err = s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		if err := st.Clients.Create(ctx, c); err != nil {
+			return err
+		}
+		return st.HMACKeys.Add(ctx, HMACKey{ID: kernel.NewID(), ClientID: c.ID, Secret: slices.Clone(in.HMACKey), CreatedAt: now})
+	})
 	if err != nil {
 		return Client{}, err
 	}
 	return c, nil
+}
+
+// hmacKeyPrefix marks generated HMAC keys so secret scanners and humans recognise them.
+const hmacKeyPrefix = "jphk_"
+
+// RotateHMACKey gives a partner a new current HMAC key and returns it (the only time it is shown).
+// The key it replaces keeps verifying for grace, so the partner can switch without a refused
+// request; any older key stops at once, so at most two keys ever verify.
+func (s *Service) RotateHMACKey(ctx context.Context, clientID string, grace time.Duration) (string, HMACKey, error) {
+	if grace < 0 || grace > MaxHMACKeyGrace {
+		return "", HMACKey{}, errs.ErrValidation.WithField("graceSeconds", "OUT_OF_RANGE", "must be between 0 and 7 days")
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", HMACKey{}, errs.ErrInternal.Wrap(err)
+	}
+	secret := hmacKeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	var key HMACKey
+	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Clients.ByClientID(ctx, clientID)
+		if err != nil {
+			return err
+		}
+		keys, err := st.HMACKeys.Lock(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		for _, k := range keys {
+			switch {
+			case k.RetiresAt == nil && grace > 0:
+				err = st.HMACKeys.Retire(ctx, k.ID, now.Add(grace))
+			default:
+				err = st.HMACKeys.Delete(ctx, k.ID)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		key = HMACKey{ID: kernel.NewID(), ClientID: c.ID, Secret: []byte(secret), CreatedAt: now}
+		return st.HMACKeys.Add(ctx, key)
+	})
+	if err != nil {
+		return "", HMACKey{}, err
+	}
+	return secret, key, nil
+}
+
+// MaxHMACKeyGrace bounds how long a replaced HMAC key keeps verifying.
+const MaxHMACKeyGrace = 7 * 24 * time.Hour
+
+// PartnerCredentials returns a partner client by its internal id (an access token's subject) with
+// the HMAC keys that verify now, newest first.
+func (s *Service) PartnerCredentials(ctx context.Context, id string) (PartnerCredentials, error) {
+	var out PartnerCredentials
+	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Clients.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		keys, err := st.HMACKeys.OfClient(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		out = PartnerCredentials{Client: c, Keys: slices.DeleteFunc(keys, func(k HMACKey) bool { return !k.Verifies(now) })}
+		return nil
+	})
+	return out, err
 }
 
 // PasswordGrant signs a person in on the storefront (Customer) or the admin binary (staff roles).
