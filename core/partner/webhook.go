@@ -49,7 +49,9 @@ type Webhook struct {
 }
 
 // SigningSecret is the secret as Standard Webhooks libraries take it.
-func (w Webhook) SigningSecret() string { return "whsec_" + base64.StdEncoding.EncodeToString(w.Secret) }
+func (w Webhook) SigningSecret() string {
+	return "whsec_" + base64.StdEncoding.EncodeToString(w.Secret)
+}
 
 // succeeded records a delivered message: the failure streak ends.
 func (w Webhook) succeeded(now time.Time) Webhook {
