@@ -49,7 +49,7 @@ type Readiness []server.ReadinessCheck
 
 // Logger builds the process logger.
 func Logger(cfg config.Config, name ServiceName) (*zap.Logger, func(), error) {
-	log, cleanup, err := launch.NewLogger(cfg.Log)
+	log, cleanup, err := launch.NewLogger(cfg.Log, cfg.Env)
 	if err != nil {
 		return nil, nil, err
 	}
