@@ -82,10 +82,11 @@ func FreeAddr(t *testing.T) string {
 
 // Process is a running binary.
 type Process struct {
-	cmd    *exec.Cmd
-	output *safeBuffer
-	done   chan struct{}
-	err    error
+	cmd     *exec.Cmd
+	output  *safeBuffer
+	done    chan struct{} // closed once the process has exited and its output is all in
+	drained chan struct{} // closed when a terminal's output has been read to the end; nil for pipes
+	err     error
 }
 
 type safeBuffer struct {
@@ -121,9 +122,13 @@ func StartOnTerminal(t *testing.T, bin string, env []string, args ...string) *Pr
 	terminal, screen := openPTY(t)
 	p := newProcess(bin, env, args...)
 	p.cmd.Stdout, p.cmd.Stderr = terminal, p.output
+	p.drained = make(chan struct{})
 	p.start(t)
-	_ = terminal.Close() // the child holds its own copy
-	go func() { _, _ = io.Copy(p.output, screen) }()
+	_ = terminal.Close() // the child holds its own copy; reading ends once it has exited
+	go func() {
+		_, _ = io.Copy(p.output, screen)
+		close(p.drained)
+	}()
 	return p
 }
 
@@ -166,7 +171,13 @@ func (p *Process) start(t *testing.T) {
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	go func() {
+		p.err = p.cmd.Wait()
+		if p.drained != nil {
+			<-p.drained
+		}
+		close(p.done)
+	}()
 	t.Cleanup(func() {
 		_ = p.cmd.Process.Kill()
 		<-p.done
