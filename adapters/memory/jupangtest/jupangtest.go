@@ -4,7 +4,7 @@
 //
 //	sys := jupangtest.New(t, jupangtest.WithSeed())
 //	tokens, err := sys.Identity.PasswordGrant(ctx, kernel.AudienceStorefront, "customer@jupang.test", seed.DemoPassword)
-//	sys.Clock.Advance(16 * time.Minute) // the access token has expired now
+//	sys.Clock.Advance(17 * time.Minute) // its access token has expired (15 min + 60 s of skew)
 //
 // The services are built from the same constructors and memory adapters as `make run` (the jupang
 // binary on memory), so they behave as the real thing does, minus HTTP. Two differences, both for
