@@ -132,7 +132,7 @@ func (e *env) server(t *testing.T, binary string) *server.Server {
 	t.Helper()
 	h := cataloghttp.NewHandlers(e.w.Svc, cataloghttp.NewTopCache(e.source, e.w.Clock, ttl))
 	srv, err := server.New(server.Config{Name: binary, Audience: kernel.Audience(binary), Auth: tokens{aud: kernel.Audience(binary)},
-		Messages: i18n.New(i18n.Builtin(), catalog.Messages)}, cataloghttp.Routes(h))
+		Messages: i18n.New(catalog.Codes())}, cataloghttp.Routes(h))
 	if err != nil {
 		t.Fatal(err)
 	}

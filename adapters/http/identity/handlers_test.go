@@ -65,7 +65,7 @@ func newEnv(t *testing.T, limits *ratelimit.Limits) *env {
 	if err := seed.Accounts(context.Background(), e.svc); err != nil {
 		t.Fatal(err)
 	}
-	messages := i18n.New(i18n.Builtin(), identity.Messages)
+	messages := i18n.New(identity.Codes())
 	build := func(aud kernel.Audience, routes []server.Route) *server.Server {
 		srv, err := server.New(server.Config{Name: string(aud), Audience: aud, Messages: messages, Limiter: limiter,
 			Auth: auth.NewAuthenticator(e.keys, issuer, aud, e.clock)}, routes)
