@@ -65,9 +65,10 @@ func TestValidatorsReportEveryBrokenRule(t *testing.T) {
 			[]string{"id:INVALID_ID", "value:OUT_OF_RANGE", "endsAt:INVALID_WINDOW", "markets:INVALID_MARKET", "targets:INVALID_ID"}},
 		{"amount promotion", Promotion{ID: id, Type: PromotionAmount, Value: 0, StartsAt: t0, EndsAt: t0.Add(1), Names: names}.Validate(),
 			[]string{"value:OUT_OF_RANGE", "markets:REQUIRED", "targets:REQUIRED"}},
+		// An unknown type is a bad value, not a JSON type mismatch (it was INVALID_TYPE before).
 		{"promotion of no type", Promotion{ID: id, Type: "HALF", StartsAt: t0, EndsAt: t0.Add(1), Markets: []kernel.Market{kernel.MarketKR},
 			CategoryIDs: []string{id}, Names: names}.Validate(),
-			[]string{"type:INVALID_TYPE"}},
+			[]string{"type:INVALID_VALUE"}},
 		{"list parameters", func() error {
 			_, err := ParseListParams(ListParams{Sort: "cheapest", Limit: "ten", Q: strings.Repeat("q", 101), Category: " "})
 			return err

@@ -24,8 +24,13 @@
 //
 // The area then adds coupon.Codes() to wiring.Messages and a row per code to the code tables of its
 // OpenAPI fragment. A test there walks every listed code, fails on a missing language, a code
-// declared twice and a code missing from the OpenAPI documents. Generic field codes (FieldRequired,
-// FieldOutOfRange, …) are the platform's, below: reuse them rather than declaring a twin.
+// declared twice, a code missing from the OpenAPI documents, an errs.New or errs.NewFieldCode in the
+// source that no Codes lists, and a field code written as text (WithField in an adapter) that none
+// declares. Generic field codes (FieldRequired, FieldOutOfRange, …) are the platform's, below: reuse
+// them rather than declaring a twin.
+//
+// An area validates its input with Validation, which collects field errors into one
+// VALIDATION_FAILED error.
 package errs
 
 import (
