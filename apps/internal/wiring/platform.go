@@ -67,8 +67,9 @@ func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return launch.Tracer(tp)
 // Metrics is the process-wide Prometheus registry with the HTTP metrics.
 func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry()) }
 
-// Messages is the union of every area's message catalog.
-func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages, catalog.Messages) }
+// Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
+// its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
+func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
