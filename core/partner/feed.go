@@ -78,21 +78,21 @@ func (p PullParams) parse() (pullQuery, error) {
 	if p.Max != "" {
 		n, err := strconv.Atoi(p.Max)
 		if err != nil || n < 1 || n > MaxBatch {
-			e, bad = e.WithField("max", "OUT_OF_RANGE", "must be a whole number from 1 to 500"), true
+			e, bad = e.WithField("max", errs.FieldOutOfRange.Code, "must be a whole number from 1 to 500"), true
 		}
 		q.max = n
 	}
 	if p.WaitSeconds != "" {
 		n, err := strconv.Atoi(p.WaitSeconds)
 		if err != nil || n < 0 || n > int(MaxWait/time.Second) {
-			e, bad = e.WithField("waitSeconds", "OUT_OF_RANGE", "must be a whole number from 0 to 30"), true
+			e, bad = e.WithField("waitSeconds", errs.FieldOutOfRange.Code, "must be a whole number from 0 to 30"), true
 		}
 		q.wait = time.Duration(n) * time.Second
 	}
 	if p.Types != "" {
 		for _, t := range strings.Split(p.Types, ",") {
 			if t = strings.TrimSpace(t); !validEventType(t) {
-				e, bad = e.WithField("types", "INVALID_EVENT_TYPE", "must be event types such as order.paid, separated by commas"), true
+				e, bad = e.WithField("types", FieldInvalidEventType.Code, "must be event types such as order.paid, separated by commas"), true
 				break
 			}
 			if !slices.Contains(q.types, t) {
@@ -100,7 +100,7 @@ func (p PullParams) parse() (pullQuery, error) {
 			}
 		}
 		if len(q.types) > MaxTypesFilter {
-			e, bad = e.WithField("types", "TOO_MANY_ITEMS", "at most 20 event types"), true
+			e, bad = e.WithField("types", FieldTooManyItems.Code, "at most 20 event types"), true
 		}
 	}
 	if bad {
@@ -234,15 +234,15 @@ const MaxEventIDs = 500
 // parseEventIDs checks a list of event ids and removes repeats.
 func parseEventIDs(ids []string) ([]string, error) {
 	if len(ids) == 0 {
-		return nil, errs.ErrValidation.WithField("eventIds", "REQUIRED", "at least one event id is required")
+		return nil, errs.ErrValidation.WithField("eventIds", errs.FieldRequired.Code, "at least one event id is required")
 	}
 	if len(ids) > MaxEventIDs {
-		return nil, errs.ErrValidation.WithField("eventIds", "TOO_MANY_ITEMS", "at most 500 event ids")
+		return nil, errs.ErrValidation.WithField("eventIds", FieldTooManyItems.Code, "at most 500 event ids")
 	}
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
 		if !kernel.IsID(id) {
-			return nil, errs.ErrValidation.WithField("eventIds["+strconv.Itoa(i)+"]", "INVALID_ID", "must be an event id (a UUID)")
+			return nil, errs.ErrValidation.WithField("eventIds["+strconv.Itoa(i)+"]", errs.FieldInvalidID.Code, "must be an event id (a UUID)")
 		}
 		if id = strings.ToLower(id); !slices.Contains(out, id) {
 			out = append(out, id)
@@ -323,7 +323,7 @@ func (f *Feed) Retry(ctx context.Context, eventIDs []string, delaySeconds int) (
 		return 0, err
 	}
 	if delaySeconds < 0 || time.Duration(delaySeconds)*time.Second > MaxRetryDelay {
-		return 0, errs.ErrValidation.WithField("delaySeconds", "OUT_OF_RANGE", "must be a whole number from 0 to 3600")
+		return 0, errs.ErrValidation.WithField("delaySeconds", errs.FieldOutOfRange.Code, "must be a whole number from 0 to 3600")
 	}
 	return len(ids), f.redeliver(ctx, clientID, ids, time.Duration(delaySeconds)*time.Second, func(Delivery) bool { return true })
 }
@@ -370,7 +370,7 @@ func (f *Feed) RetryDead(ctx context.Context, clientID string, eventIDs []string
 // cursor (an event id, "" for the first page); the next cursor is empty on the last page.
 func (f *Feed) DeadLetters(ctx context.Context, clientID, after string, limit int) ([]Claimed, string, error) {
 	if limit < 1 || limit > 100 {
-		return nil, "", errs.ErrValidation.WithField("limit", "OUT_OF_RANGE", "must be between 1 and 100")
+		return nil, "", errs.ErrValidation.WithField("limit", errs.FieldOutOfRange.Code, "must be between 1 and 100")
 	}
 	if after != "" && !kernel.IsID(after) {
 		return nil, "", kernel.ErrInvalidCursor

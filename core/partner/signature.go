@@ -110,7 +110,7 @@ func (g *Gatekeeper) Admit(ctx context.Context, r SignedRequest) error {
 		return err
 	}
 	if r.Signature == "" {
-		return ErrSignatureRequired.WithField(HeaderSignature, "REQUIRED", "v1=<hex HMAC-SHA256 of the request>")
+		return ErrSignatureRequired.WithField(HeaderSignature, errs.FieldRequired.Code, "v1=<hex HMAC-SHA256 of the request>")
 	}
 	if !verifies(creds.Keys, r) {
 		return ErrInvalidSignature
@@ -132,10 +132,10 @@ func (g *Gatekeeper) Admit(ctx context.Context, r SignedRequest) error {
 
 func checkTimestamp(raw string, now time.Time) (time.Time, error) {
 	if raw == "" {
-		return time.Time{}, ErrSignatureRequired.WithField(HeaderTimestamp, "REQUIRED", "the request's unix time in seconds")
+		return time.Time{}, ErrSignatureRequired.WithField(HeaderTimestamp, errs.FieldRequired.Code, "the request's unix time in seconds")
 	}
 	if len(raw) > 12 || strings.Trim(raw, "0123456789") != "" {
-		return time.Time{}, ErrStaleTimestamp.WithField(HeaderTimestamp, "INVALID_TIMESTAMP", "must be unix time in whole seconds")
+		return time.Time{}, ErrStaleTimestamp.WithField(HeaderTimestamp, FieldInvalidTimestamp.Code, "must be unix time in whole seconds")
 	}
 	secs, _ := strconv.ParseInt(raw, 10, 64) // at most 12 digits: always fits
 	ts := time.Unix(secs, 0)
@@ -153,7 +153,7 @@ const (
 
 func checkNonce(n string) error {
 	if n == "" {
-		return ErrSignatureRequired.WithField(HeaderNonce, "REQUIRED", "a value never sent before, 8–128 characters")
+		return ErrSignatureRequired.WithField(HeaderNonce, errs.FieldRequired.Code, "a value never sent before, 8–128 characters")
 	}
 	ok := len(n) >= minNonce && len(n) <= maxNonce
 	for i := 0; ok && i < len(n); i++ {
@@ -161,7 +161,7 @@ func checkNonce(n string) error {
 		ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-_.~", c) >= 0
 	}
 	if !ok {
-		return ErrInvalidSignature.WithField(HeaderNonce, "INVALID_NONCE", "must be 8–128 of A-Z, a-z, 0-9, '-', '_', '.', '~'")
+		return ErrInvalidSignature.WithField(HeaderNonce, FieldInvalidNonce.Code, "must be 8–128 of A-Z, a-z, 0-9, '-', '_', '.', '~'")
 	}
 	return nil
 }

@@ -154,7 +154,7 @@ var errURLNotAllowed = ErrWebhookURLNotAllowed
 // Check parses a webhook URL and, outside dev and test, resolves its host: every address it
 // resolves to must be allowed.
 func (p URLPolicy) Check(ctx context.Context, r Resolver, raw string) (string, error) {
-	bad := func(reason string) error { return errURLNotAllowed.WithField("url", "URL_NOT_ALLOWED", reason) }
+	bad := func(reason string) error { return errURLNotAllowed.WithField("url", FieldURLNotAllowed.Code, reason) }
 	if len(raw) > 2048 {
 		return "", bad("must be at most 2048 characters")
 	}

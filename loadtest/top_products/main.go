@@ -194,7 +194,7 @@ func realStack(ctx context.Context) (*server.Server, error) {
 	}
 	top := cataloghttp.NewTopCache(svc, clock, 30*time.Second)
 	return server.New(server.Config{Name: "storefront", Audience: kernel.AudienceStorefront,
-		Messages: i18n.New(i18n.Builtin(), catalog.Messages)}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))
+		Messages: i18n.New(catalog.Codes())}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))
 }
 
 func serve(app *fiber.App) (string, func(), error) {

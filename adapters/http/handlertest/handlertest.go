@@ -148,7 +148,7 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 }
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
-func messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages, catalog.Messages) }
+func messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.
 func audienceOf(binary string) kernel.Audience {

@@ -155,7 +155,7 @@ func TestTokens(t *testing.T) {
 // TestProblemExtras: members a code adds to a problem come back in Extras, and only those.
 func TestProblemExtras(t *testing.T) {
 	env := handlertest.New(t)
-	gone := errs.New(errs.NotFound, "GONE_TEST", "Gone.")
+	gone := errs.New(errs.NotFound, "GONE_TEST", errs.Text{EN: "Gone."})
 	sf := env.Server(t, "storefront", []server.Route{
 		get("/v1/gone", func(*fiber.Ctx) error {
 			return gone.WithExtra("available", 3).WithField("sku", "SOLD_OUT", "sold out")
