@@ -13,6 +13,7 @@ import (
 
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/partner"
 )
 
 // Table is a copy-on-write map. Values are stored by value: never mutate one in place, Put a new one.
@@ -64,6 +65,7 @@ type State struct {
 	Outbox   *Table[string, outboxRow]
 	Identity identityTables
 	Catalog  catalogTables
+	Partner  partnerTables
 }
 
 func newState() *State {
@@ -71,6 +73,7 @@ func newState() *State {
 		Outbox:   newTable[string, outboxRow](),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
+		Partner:  newPartnerTables(),
 	}
 }
 
@@ -88,11 +91,14 @@ type Store struct {
 	// the request that made it still holds the store lock (the way a Postgres unique index shows an
 	// uncommitted row to a concurrent insert). Its writes are undone if their unit of work fails.
 	keys keyTable
+	// feed wakes waiting partner pulls when a unit of work that created or re-opened their
+	// deliveries commits.
+	feed *partner.Hub
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{state: newState(), keys: keyTable{rows: map[idemKey]idempotency.Record{}}}
+	return &Store{state: newState(), keys: keyTable{rows: map[idemKey]idempotency.Record{}}, feed: partner.NewHub()}
 }
 
 // Tx is one unit of work's private view of the state.
@@ -101,9 +107,13 @@ type Tx struct {
 	State *State
 	owned map[any]struct{} // tables this Tx already cloned
 	undo  []func()         // reverts writes made outside State, newest last
+	after []func()         // runs once the outermost unit of work has committed
 }
 
 func (tx *Tx) onRollback(f func()) { tx.undo = append(tx.undo, f) }
+
+// afterCommit runs f after the outermost unit of work commits (never when it rolls back).
+func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 
 func (tx *Tx) rollback() {
 	for i := len(tx.undo) - 1; i >= 0; i-- {
@@ -159,17 +169,30 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 			parent.owned[t] = struct{}{}
 		}
 		parent.undo = append(parent.undo, child.undo...)
+		parent.after = append(parent.after, child.after...)
 		return nil
 	}
+	tx, err := s.commit(ctx, fn)
+	if err != nil {
+		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// commit runs fn in a new unit of work under the store lock and publishes its state on success.
+func (s *Store) commit(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (*Tx, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	snapshot := *s.state
 	tx := &Tx{store: s, State: &snapshot, owned: map[any]struct{}{}}
 	if err := guarded(ctx, tx, fn); err != nil {
-		return err
+		return nil, err
 	}
 	s.state = tx.State
-	return nil
+	return tx, nil
 }
 
 // guarded runs fn in tx and reverts tx's outside-State writes when fn fails or panics.
