@@ -291,7 +291,9 @@ func (s *Webhooks) ByID(_ context.Context, id string) (partner.Webhook, error) {
 }
 
 // Lock implements partner.Webhooks: units of work run one at a time.
-func (s *Webhooks) Lock(ctx context.Context, id string) (partner.Webhook, error) { return s.ByID(ctx, id) }
+func (s *Webhooks) Lock(ctx context.Context, id string) (partner.Webhook, error) {
+	return s.ByID(ctx, id)
+}
 
 // List implements partner.Webhooks.
 func (s *Webhooks) List(_ context.Context) ([]partner.Webhook, error) {
