@@ -372,7 +372,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		if got := secrets(); len(got) != 1 || got[0] != "first-key-0123456789" {
 			t.Fatalf("keys = %q", got)
 		}
-		second, _, err := e.svc.RotateHMACKey(ctx, cid, time.Hour)
+		second, _, err := e.svc.RotateHMACKey(ctx, cid, 3600)
 		if err != nil || !strings.HasPrefix(second, "jphk_") {
 			t.Fatalf("rotate = %q, %v", second, err)
 		}
@@ -380,7 +380,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 			t.Fatalf("during the grace: keys = %q, want the new one, then the old one", got)
 		}
 		e.clock.Advance(10 * time.Minute)
-		third, _, err := e.svc.RotateHMACKey(ctx, cid, time.Hour)
+		third, _, err := e.svc.RotateHMACKey(ctx, cid, 3600)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -391,7 +391,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		if got := secrets(); len(got) != 1 || got[0] != third {
 			t.Fatalf("after the grace: keys = %q", got)
 		}
-		if _, _, err := e.svc.RotateHMACKey(ctx, "nobody-"+kernel.NewID()[:6], time.Hour); !errors.Is(err, identity.ErrClientNotFound) {
+		if _, _, err := e.svc.RotateHMACKey(ctx, "nobody-"+kernel.NewID()[:6], 3600); !errors.Is(err, identity.ErrClientNotFound) {
 			t.Fatalf("unknown client: %v", err)
 		}
 		_, err = e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: "short-" + kernel.NewID()[:6], Name: "P",
@@ -412,7 +412,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		var wg sync.WaitGroup
 		for range 20 {
 			wg.Go(func() {
-				if _, _, err := e.svc.RotateHMACKey(ctx, cid, time.Hour); err != nil {
+				if _, _, err := e.svc.RotateHMACKey(ctx, cid, 3600); err != nil {
 					t.Error(err)
 				}
 			})

@@ -190,10 +190,10 @@ func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, e
 const hmacKeyPrefix = "jphk_"
 
 // RotateHMACKey gives a partner a new current HMAC key and returns it (the only time it is shown).
-// The key it replaces keeps verifying for grace, so the partner can switch without a refused
+// The key it replaces keeps verifying for graceSeconds (at most 7 days), so the partner can switch without a refused
 // request; any older key stops at once, so at most two keys ever verify.
-func (s *Service) RotateHMACKey(ctx context.Context, clientID string, grace time.Duration) (string, HMACKey, error) {
-	if grace < 0 || grace > MaxHMACKeyGrace {
+func (s *Service) RotateHMACKey(ctx context.Context, clientID string, graceSeconds int) (string, HMACKey, error) {
+	if graceSeconds < 0 || graceSeconds > int(MaxHMACKeyGrace/time.Second) {
 		return "", HMACKey{}, errs.ErrValidation.WithField("graceSeconds", errs.FieldOutOfRange.Code, "must be between 0 and 7 days")
 	}
 	var b [32]byte
@@ -201,6 +201,7 @@ func (s *Service) RotateHMACKey(ctx context.Context, clientID string, grace time
 		return "", HMACKey{}, errs.ErrInternal.Wrap(err)
 	}
 	secret := hmacKeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	grace := time.Duration(graceSeconds) * time.Second
 	var key HMACKey
 	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
 		c, err := st.Clients.ByClientID(ctx, clientID)

@@ -322,7 +322,7 @@ func (f *Feed) Retry(ctx context.Context, eventIDs []string, delaySeconds int) (
 	if err != nil {
 		return 0, err
 	}
-	if delaySeconds < 0 || time.Duration(delaySeconds)*time.Second > MaxRetryDelay {
+	if delaySeconds < 0 || delaySeconds > int(MaxRetryDelay/time.Second) {
 		return 0, errs.ErrValidation.WithField("delaySeconds", errs.FieldOutOfRange.Code, "must be a whole number from 0 to 3600")
 	}
 	return len(ids), f.redeliver(ctx, clientID, ids, time.Duration(delaySeconds)*time.Second, func(Delivery) bool { return true })

@@ -31,6 +31,7 @@ import (
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -69,7 +70,7 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
-func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
+func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
