@@ -107,9 +107,15 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -119,8 +125,11 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
+		Feed:     partnerFeedRoutes,
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
@@ -129,7 +138,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -147,10 +156,12 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
 	if err != nil {
@@ -159,6 +170,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -166,7 +179,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
+	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup3()
 		cleanup2()
@@ -276,9 +289,15 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -289,8 +308,11 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
+		Feed:     partnerFeedRoutes,
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
@@ -300,7 +322,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -320,10 +342,12 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
 	if err != nil {
@@ -333,6 +357,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -340,7 +366,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
+	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -55,9 +55,9 @@ var (
 		JA: "このパートナークライアントは無効化されています。",
 	})
 	ErrSignatureRequired = errs.New(errs.Unauthenticated, "SIGNATURE_REQUIRED", errs.Text{
-		KO: "요청에 서명이 필요합니다(X-Jupang-Timestamp, X-Jupang-Nonce, X-Jupang-Signature).",
+		KO: "X-Jupang-Timestamp, X-Jupang-Nonce, X-Jupang-Signature 헤더로 요청에 서명해야 합니다.",
 		EN: "The request must be signed (X-Jupang-Timestamp, X-Jupang-Nonce, X-Jupang-Signature).",
-		JA: "リクエストには署名が必要です（X-Jupang-Timestamp、X-Jupang-Nonce、X-Jupang-Signature）。",
+		JA: "X-Jupang-Timestamp、X-Jupang-Nonce、X-Jupang-Signatureヘッダーでリクエストに署名する必要があります。",
 	})
 	ErrInvalidSignature = errs.New(errs.Unauthenticated, "INVALID_SIGNATURE", errs.Text{
 		KO: "요청 서명이 올바르지 않습니다.",
