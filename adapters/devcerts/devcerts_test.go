@@ -37,7 +37,7 @@ func TestEnsureMakesAWorkingMutualTLSSetAndKeepsIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	peer := make(chan string, 1)
 	go func() {
 		c, err := ln.Accept()
@@ -45,7 +45,7 @@ func TestEnsureMakesAWorkingMutualTLSSetAndKeepsIt(t *testing.T) {
 			peer <- err.Error()
 			return
 		}
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		tc := c.(*tls.Conn)
 		if err := tc.Handshake(); err != nil {
 			peer <- err.Error()

@@ -121,12 +121,15 @@ func validEventType(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-') {
+		if !eventTypeByte(s[i]) {
 			return false
 		}
 	}
 	return true
+}
+
+func eventTypeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-'
 }
 
 // TopicStats are one partner's deliveries of one topic, for the dashboard.

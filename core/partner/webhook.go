@@ -163,7 +163,7 @@ func (p URLPolicy) Check(ctx context.Context, r Resolver, raw string) (string, e
 		return "", bad("must be an absolute URL such as https://partner.example/hooks/jupang")
 	}
 	switch {
-	case u.Scheme != "https" && !(p.AllowPrivate && u.Scheme == "http"):
+	case u.Scheme != "https" && (!p.AllowPrivate || u.Scheme != "http"):
 		return "", bad("must use https")
 	case u.User != nil:
 		return "", bad("must not carry credentials")
