@@ -82,7 +82,8 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.PostgresCatalogReader(readRouter)
-	catalogService := wiring.PostgresCatalog(db, reader, clock)
+	stockLevels := wiring.PostgresStockLevels(readRouter)
+	catalogService := wiring.PostgresCatalog(db, reader, stockLevels, clock)
 	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,

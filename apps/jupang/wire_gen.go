@@ -73,7 +73,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.MemoryCatalogReader(store)
-	catalogService := wiring.MemoryCatalog(store, reader, clock)
+	stockLevels := wiring.MemoryStockLevels(store)
+	catalogService := wiring.MemoryCatalog(store, reader, stockLevels, clock)
 	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,
@@ -201,7 +202,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	reader := wiring.PostgresCatalogReader(readRouter)
-	catalogService := wiring.PostgresCatalog(db, reader, clock)
+	stockLevels := wiring.PostgresStockLevels(readRouter)
+	catalogService := wiring.PostgresCatalog(db, reader, stockLevels, clock)
 	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
 	servers := wiring.Servers{
 		Config:      cfg,

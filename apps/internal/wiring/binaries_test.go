@@ -47,7 +47,7 @@ func assemble(t *testing.T) ([]binary, Servers) {
 		t.Fatal(err)
 	}
 	reader := MemoryCatalogReader(store)
-	cat := MemoryCatalog(store, reader, clock)
+	cat := MemoryCatalog(store, reader, MemoryStockLevels(store), clock)
 	deps := Servers{Config: cfg, Log: zap.NewNop(), Tracer: Tracer(mustTracerProvider(t, cfg)),
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: clock,
 		Idempotency: MemoryIdempotency(store, clock, cfg), Keys: keys, Identity: ids,

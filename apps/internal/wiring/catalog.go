@@ -16,9 +16,14 @@ import (
 // MemoryCatalogReader reads the catalog from the memory store.
 func MemoryCatalogReader(store *memory.Store) catalog.Reader { return memory.NewCatalogReader(store) }
 
+// MemoryStockLevels reads stock levels from the memory store's stand-in for the inventory area.
+func MemoryStockLevels(store *memory.Store) catalog.StockLevels {
+	return memory.NewCatalogReader(store)
+}
+
 // MemoryCatalog is the catalog service on the memory store.
-func MemoryCatalog(store *memory.Store, reader catalog.Reader, clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+func MemoryCatalog(store *memory.Store, reader catalog.Reader, stock catalog.StockLevels, clock kernel.Clock) *catalog.Service {
+	return catalog.NewService(reader, stock, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
 }
 
 // ReadRouter sends catalog reads to database.replica_url when set, falling back to the primary on
@@ -54,9 +59,15 @@ func PostgresCatalogReader(router *postgres.ReadRouter) catalog.Reader {
 	return postgres.NewCatalogReader(router)
 }
 
+// PostgresStockLevels reads stock levels through the replica router, from the stand-in for the
+// inventory area.
+func PostgresStockLevels(router *postgres.ReadRouter) catalog.StockLevels {
+	return postgres.NewCatalogReader(router)
+}
+
 // PostgresCatalog is the catalog service on PostgreSQL.
-func PostgresCatalog(db *postgres.DB, reader catalog.Reader, clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(reader, postgres.NewUnitOfWork(db, postgres.CatalogStores), clock)
+func PostgresCatalog(db *postgres.DB, reader catalog.Reader, stock catalog.StockLevels, clock kernel.Clock) *catalog.Service {
+	return catalog.NewService(reader, stock, postgres.NewUnitOfWork(db, postgres.CatalogStores), clock)
 }
 
 // CatalogRoutes are the catalog reads, served by the storefront and the admin binaries alike.

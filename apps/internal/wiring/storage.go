@@ -20,11 +20,11 @@ import (
 
 // MemorySet stores everything in process memory: the all-in-one default, nothing persisted.
 var MemorySet = wire.NewSet(memory.NewStore, MemoryIdempotency, MemoryLeases, MemoryReadiness, MemoryIdentity,
-	MemoryCatalogReader, MemoryCatalog)
+	MemoryCatalogReader, MemoryStockLevels, MemoryCatalog)
 
 // PostgresSet stores everything in PostgreSQL.
 var PostgresSet = wire.NewSet(Database, PostgresIdempotency, PostgresLeases, PostgresReadiness, PostgresIdentity,
-	ReadRouter, PostgresCatalogReader, PostgresCatalog)
+	ReadRouter, PostgresCatalogReader, PostgresStockLevels, PostgresCatalog)
 
 // MemoryIdempotency runs idempotency on the memory store.
 func MemoryIdempotency(store *memory.Store, clock kernel.Clock, cfg config.Config) *idempotency.Service {
