@@ -226,6 +226,36 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		}
 	})
 
+	t.Run("a SKU code given up by a re-save is free for another SKU; swapping two codes is refused", func(t *testing.T) {
+		w := world(t)
+		p := w.AddProduct(t, ProductSpec{Name: "Renamed", Category: w.Kitchen, Base: 1000, Stock: []int{1, 1}})
+		oldCode, otherCode := p.SKUs[0].Code, p.SKUs[1].Code
+		p.SKUs[0].Code = "RENAMED-" + kernel.NewID()[:8]
+		if _, err := w.Svc.SaveProduct(ctx, p); err != nil {
+			t.Fatalf("re-save with a new code: %v", err)
+		}
+		taker := catalog.Product{CategoryID: w.Kitchen.ID, Status: catalog.StatusActive, BasePrice: 1, Names: names("x", "x", "x"),
+			Markets: []kernel.Market{kernel.MarketKR}, SKUs: []catalog.SKU{{Code: oldCode, Active: true}}}
+		if _, err := w.Svc.SaveProduct(ctx, taker); err != nil {
+			t.Fatalf("taking the code a re-save gave up: %v", err)
+		}
+		thief := taker
+		thief.SKUs = []catalog.SKU{{Code: p.SKUs[0].Code, Active: true}}
+		if _, err := w.Svc.SaveProduct(ctx, thief); !errors.Is(err, catalog.ErrSKUCodeTaken) {
+			t.Fatalf("taking the new code: %v", err)
+		}
+		// The upserts run one SKU after the other, so the first one's new code is still the second's.
+		swap := p
+		swap.SKUs = slices.Clone(p.SKUs)
+		swap.SKUs[0].Code, swap.SKUs[1].Code = otherCode, p.SKUs[0].Code
+		if _, err := w.Svc.SaveProduct(ctx, swap); !errors.Is(err, catalog.ErrSKUCodeTaken) {
+			t.Fatalf("swapping two codes: %v", err)
+		}
+		if got := loadProduct(t, w.H.Reader, p.ID); got.SKUs[0].Code != p.SKUs[0].Code || got.SKUs[1].Code != otherCode {
+			t.Fatalf("after the refused swap: %+v", got.SKUs)
+		}
+	})
+
 	t.Run("a failing unit of work leaves no product, listing or stock behind", func(t *testing.T) {
 		w := world(t)
 		boom := errors.New("boom")
