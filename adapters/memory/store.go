@@ -34,8 +34,9 @@
 // Descend walks an index backwards; Seek without a Pivot starts at the group's first (or, for
 // Descend, last) row; Where makes an index partial. A unique key is a table of its own that maps
 // the key to the primary key (identityTables.UsersByEmail, catalogTables.SKUsByCode), checked and
-// written next to the row. Index.Order must read only fields of the row, and rows are values: to
-// change one, Put a new one on the table returned by Mutable.
+// written next to the row (putUnique). Index.Order must read only fields of the row, and rows are
+// values: to change one, Put a new one on the table returned by Mutable. A scan sees the table as
+// it was when the scan started, so writing inside the loop is safe.
 package memory
 
 import (
