@@ -25,3 +25,6 @@ func platformHarness(t *testing.T) contracttest.PlatformHarness {
 
 func TestUnitOfWorkContract(t *testing.T)  { contracttest.RunUnitOfWork(t, platformHarness) }
 func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, platformHarness) }
+func TestUnitOfWorkContextContract(t *testing.T) {
+	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}

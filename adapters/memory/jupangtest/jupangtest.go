@@ -105,8 +105,10 @@ func Build(opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys.CatalogReader = memory.NewCatalogReader(sys.Store)
-	sys.Catalog = catalog.NewService(sys.CatalogReader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	// Until the inventory area owns stock, the catalog's reader also serves its stock levels.
+	reader := memory.NewCatalogReader(sys.Store)
+	sys.CatalogReader = reader
+	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
 			CatalogReader: sys.CatalogReader, Clock: sys.Clock})
