@@ -32,3 +32,7 @@ func TestPartnerContract(t *testing.T) {
 		}
 	})
 }
+
+func TestUnitOfWorkContextContract(t *testing.T) {
+	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}

@@ -1,8 +1,10 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -15,10 +17,24 @@ type idemKey struct {
 	key   kernel.IdempotencyKey
 }
 
-// keyTable holds idempotency records under their own lock (see Store.keys).
+func compareIdemKeys(a, b idemKey) int {
+	return cmp.Or(strings.Compare(a.scope, b.scope), strings.Compare(string(a.key), string(b.key)))
+}
+
+// keysByExpiry finds expired records (Postgres: idempotency_keys_expires_at_idx).
+var keysByExpiry = &Index[idempotency.Record]{
+	Order: func(a, b idempotency.Record) int { return a.ExpiresAt.Compare(b.ExpiresAt) },
+}
+
+// keyTable holds idempotency records under their own lock (see Store.keys). Its table is written
+// in place, never frozen: the undo log, not copy-on-write, takes back a failed unit of work's writes.
 type keyTable struct {
 	mu   sync.Mutex
-	rows map[idemKey]idempotency.Record
+	rows *Table[idemKey, idempotency.Record]
+}
+
+func newKeyTable() keyTable {
+	return keyTable{rows: newTable(compareIdemKeys, keysByExpiry).clone()}
 }
 
 // IdempotencyKeys is the in-memory idempotency.Store of one unit of work.
@@ -52,19 +68,19 @@ func (u *KeysUnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, s 
 // put writes rec (or deletes the key when rec is nil) and registers the undo.
 func (s *IdempotencyKeys) put(k idemKey, rec *idempotency.Record) {
 	t := &s.tx.store.keys
-	prev, had := t.rows[k]
+	prev, had := t.rows.Get(k)
 	if rec == nil {
-		delete(t.rows, k)
+		t.rows.Delete(k)
 	} else {
-		t.rows[k] = *rec
+		t.rows.Put(k, *rec)
 	}
 	s.tx.onRollback(func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if had {
-			t.rows[k] = prev
+			t.rows.Put(k, prev)
 		} else {
-			delete(t.rows, k)
+			t.rows.Delete(k)
 		}
 	})
 }
@@ -75,7 +91,7 @@ func (s *IdempotencyKeys) Claim(_ context.Context, rec idempotency.Record, now t
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := idemKey{rec.Scope, rec.Key}
-	if cur, ok := t.rows[k]; ok {
+	if cur, ok := t.rows.Get(k); ok {
 		live := cur.ExpiresAt.After(now) && (cur.State == idempotency.Completed || cur.LockedUntil.After(now))
 		if live {
 			return cur, false, nil
@@ -93,7 +109,7 @@ func (s *IdempotencyKeys) Complete(_ context.Context, scope string, key kernel.I
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := idemKey{scope, key}
-	cur, ok := t.rows[k]
+	cur, ok := t.rows.Get(k)
 	if !ok || cur.State != idempotency.InProgress {
 		return errNoClaim
 	}
@@ -109,7 +125,7 @@ func (s *IdempotencyKeys) Release(_ context.Context, scope string, key kernel.Id
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := idemKey{scope, key}
-	if cur, ok := t.rows[k]; ok && cur.State == idempotency.InProgress {
+	if cur, ok := t.rows.Get(k); ok && cur.State == idempotency.InProgress {
 		s.put(k, nil)
 	}
 	return nil
@@ -121,14 +137,12 @@ func (s *IdempotencyKeys) DeleteExpired(_ context.Context, now time.Time, limit 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for k, r := range t.rows {
-		if n == limit {
+	for k, r := range t.rows.Ascend(keysByExpiry, Seek[idempotency.Record]{}) {
+		if n == limit || r.ExpiresAt.After(now) {
 			break
 		}
-		if !r.ExpiresAt.After(now) {
-			s.put(k, nil)
-			n++
-		}
+		s.put(k, nil)
+		n++
 	}
 	return n, nil
 }

@@ -15,20 +15,70 @@ import (
 // deliveryKey is partner_deliveries' primary key.
 type deliveryKey struct{ client, event string }
 
+func compareDeliveryKeys(a, b deliveryKey) int {
+	return cmp.Or(strings.Compare(a.client, b.client), strings.Compare(a.event, b.event))
+}
+
+// nonce is a row of partner_nonces.
+type nonce struct {
+	ClientID, Nonce string
+	ExpiresAt       time.Time
+}
+
 type nonceKey struct{ client, nonce string }
+
+func compareNonceKeys(a, b nonceKey) int {
+	return cmp.Or(strings.Compare(a.client, b.client), strings.Compare(a.nonce, b.nonce))
+}
+
+func open(d partner.Delivery) bool { return d.Status == partner.Pending || d.Status == partner.Leased }
+
+// The indexes of partner_deliveries, named after their Postgres twins.
+var (
+	// deliveriesDue: a client's pending and leased deliveries by VisibleAt (partner_deliveries_due_idx).
+	deliveriesDue = &Index[partner.Delivery]{
+		Group: func(d partner.Delivery) string { return d.ClientID },
+		Order: func(a, b partner.Delivery) int {
+			return cmp.Or(a.VisibleAt.Compare(b.VisibleAt), strings.Compare(a.EventID, b.EventID))
+		},
+		Where: open,
+	}
+	// deliveriesUnacked: every delivery not acknowledged, by client and topic (partner_deliveries_open_idx).
+	deliveriesUnacked = &Index[partner.Delivery]{
+		Order: func(a, b partner.Delivery) int {
+			return cmp.Or(strings.Compare(a.ClientID, b.ClientID), strings.Compare(a.Topic, b.Topic))
+		},
+		Where: func(d partner.Delivery) bool { return d.Status != partner.Acked },
+	}
+	// deliveriesAcked: acknowledged deliveries by when (partner_deliveries_acked_idx).
+	deliveriesAcked = &Index[partner.Delivery]{
+		Order: func(a, b partner.Delivery) int { return a.AckedAt.Compare(*b.AckedAt) },
+		Where: func(d partner.Delivery) bool { return d.Status == partner.Acked },
+	}
+	// deliveriesDead: a client's dead deliveries by event id (the dead-letter page).
+	deliveriesDead = &Index[partner.Delivery]{
+		Group: func(d partner.Delivery) string { return d.ClientID },
+		Order: func(a, b partner.Delivery) int { return strings.Compare(a.EventID, b.EventID) },
+		Where: func(d partner.Delivery) bool { return d.Status == partner.Dead },
+	}
+	// noncesByExpiry serves the sweeper (partner_nonces_expires_at_idx).
+	noncesByExpiry = &Index[nonce]{Order: func(a, b nonce) int { return a.ExpiresAt.Compare(b.ExpiresAt) }}
+)
 
 // partnerTables are the partner feed's in-memory tables (00010_integration.sql, 00045_partner_feed.sql).
 type partnerTables struct {
-	Deliveries *Table[deliveryKey, partner.Delivery]
-	Nonces     *Table[nonceKey, time.Time] // → expires at
-	Webhooks   *Table[string, partner.Webhook]
+	Deliveries       *Table[deliveryKey, partner.Delivery]
+	Nonces           *Table[nonceKey, nonce]
+	Webhooks         *Table[string, partner.Webhook]
+	WebhooksByClient *Table[string, string] // client id → webhook id (partner_webhooks_client_key)
 }
 
 func newPartnerTables() partnerTables {
 	return partnerTables{
-		Deliveries: newTable[deliveryKey, partner.Delivery](),
-		Nonces:     newTable[nonceKey, time.Time](),
-		Webhooks:   newTable[string, partner.Webhook](),
+		Deliveries:       newTable(compareDeliveryKeys, deliveriesDue, deliveriesUnacked, deliveriesAcked, deliveriesDead),
+		Nonces:           newTable(compareNonceKeys, noncesByExpiry),
+		Webhooks:         newTable[string, partner.Webhook](strings.Compare),
+		WebhooksByClient: newTable[string, string](strings.Compare),
 	}
 }
 
@@ -39,14 +89,14 @@ func PartnerStores(tx *Tx) partner.Stores {
 
 // fanOut writes the partner deliveries of events in tx: one per active client subscribed to the
 // event's type, as the PostgreSQL outbox does, and wakes those clients' pulls once tx commits.
+// It reads every client, as Postgres's join does: partner clients are few.
 func fanOut(tx *Tx, events []integration.Event) {
 	var clients []identity.Client
-	tx.State.Identity.Clients.Each(func(_ string, c identity.Client) bool {
+	for _, c := range tx.State.Identity.Clients.All() {
 		if c.Status == identity.ClientActive {
 			clients = append(clients, c)
 		}
-		return true
-	})
+	}
 	if len(clients) == 0 || len(events) == 0 {
 		return
 	}
@@ -71,41 +121,31 @@ func fanOut(tx *Tx, events []integration.Event) {
 // FeedWakeups are the wakeups of this store's partner feed: committed deliveries signal them.
 func (s *Store) FeedWakeups() *partner.Hub { return s.feed }
 
-// Deliveries is the in-memory partner.Deliveries of one unit of work. Units of work run one at a
-// time, so a claim never needs to skip rows another one holds.
+// Deliveries is the in-memory partner.Deliveries of one unit of work. Units of work that write run
+// one at a time, so a claim never needs to skip rows another one holds.
 type Deliveries struct{ tx *Tx }
 
-func (s *Deliveries) matching(keep func(partner.Delivery) bool) []partner.Delivery {
-	var out []partner.Delivery
-	s.tx.State.Partner.Deliveries.Each(func(_ deliveryKey, d partner.Delivery) bool {
-		if keep(d) {
-			out = append(out, d)
-		}
-		return true
-	})
-	return out
-}
-
-func (s *Deliveries) withEvents(ds []partner.Delivery) []partner.Claimed {
-	out := make([]partner.Claimed, 0, len(ds))
-	for _, d := range ds {
-		row, _ := s.tx.State.Outbox.Get(d.EventID)
-		out = append(out, partner.Claimed{Delivery: d, Event: row.Event})
-	}
-	return out
+func (s *Deliveries) withEvent(d partner.Delivery) partner.Claimed {
+	row, _ := s.tx.State.Outbox.Get(d.EventID)
+	return partner.Claimed{Delivery: d, Event: row.Event}
 }
 
 func ofTypes(types []string, d partner.Delivery) bool {
 	return len(types) == 0 || slices.Contains(types, d.EventType)
 }
 
-// ClaimDue implements partner.Deliveries.
+// ClaimDue implements partner.Deliveries on deliveriesDue, which stops at the first row not yet visible.
 func (s *Deliveries) ClaimDue(_ context.Context, clientID string, types []string, now time.Time, limit int) ([]partner.Claimed, error) {
-	due := s.matching(func(d partner.Delivery) bool { return d.ClientID == clientID && d.Due(now) && ofTypes(types, d) })
-	slices.SortFunc(due, func(a, b partner.Delivery) int {
-		return cmp.Or(a.VisibleAt.Compare(b.VisibleAt), strings.Compare(a.EventID, b.EventID))
-	})
-	return s.withEvents(due[:min(limit, len(due))]), nil
+	var out []partner.Claimed
+	for _, d := range s.tx.State.Partner.Deliveries.Ascend(deliveriesDue, Seek[partner.Delivery]{Group: clientID}) {
+		if len(out) == limit || d.VisibleAt.After(now) {
+			break
+		}
+		if ofTypes(types, d) {
+			out = append(out, s.withEvent(d))
+		}
+	}
+	return out, nil
 }
 
 // Lock implements partner.Deliveries.
@@ -122,16 +162,12 @@ func (s *Deliveries) Lock(_ context.Context, clientID string, eventIDs []string)
 
 // Save implements partner.Deliveries.
 func (s *Deliveries) Save(_ context.Context, ds []partner.Delivery) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	rows := Mutable(s.tx, &s.tx.State.Partner.Deliveries)
 	for _, d := range ds {
 		k := deliveryKey{d.ClientID, d.EventID}
-		if _, ok := rows.Get(k); !ok {
+		if _, ok := s.tx.State.Partner.Deliveries.Get(k); !ok {
 			continue
 		}
-		rows.Put(k, d)
+		Mutable(s.tx, &s.tx.State.Partner.Deliveries).Put(k, d)
 		if d.Status == partner.Pending {
 			id := d.ClientID
 			s.tx.afterCommit(func() { s.tx.store.feed.Notify(id) })
@@ -140,55 +176,56 @@ func (s *Deliveries) Save(_ context.Context, ds []partner.Delivery) error {
 	return nil
 }
 
-// NextVisible implements partner.Deliveries.
+// NextVisible implements partner.Deliveries on deliveriesDue.
 func (s *Deliveries) NextVisible(_ context.Context, clientID string, types []string) (time.Time, bool, error) {
-	var next time.Time
-	found := false
-	for _, d := range s.matching(func(d partner.Delivery) bool {
-		return d.ClientID == clientID && (d.Status == partner.Pending || d.Status == partner.Leased) && ofTypes(types, d)
-	}) {
-		if !found || d.VisibleAt.Before(next) {
-			next, found = d.VisibleAt, true
+	for _, d := range s.tx.State.Partner.Deliveries.Ascend(deliveriesDue, Seek[partner.Delivery]{Group: clientID}) {
+		if ofTypes(types, d) {
+			return d.VisibleAt, true, nil
 		}
 	}
-	return next, found, nil
+	return time.Time{}, false, nil
 }
 
-// Stats implements partner.Deliveries.
+// Stats implements partner.Deliveries: unacknowledged rows by client and topic, then the rows
+// acknowledged since ackedSince.
 func (s *Deliveries) Stats(_ context.Context, now, ackedSince time.Time) ([]partner.TopicStats, error) {
 	type key struct{ client, topic string }
 	byKey := map[key]*partner.TopicStats{}
+	row := func(d partner.Delivery) *partner.TopicStats {
+		k := key{d.ClientID, d.Topic}
+		if st := byKey[k]; st != nil {
+			return st
+		}
+		c, _ := s.tx.State.Identity.Clients.Get(d.ClientID)
+		st := &partner.TopicStats{ClientID: c.ClientID, Name: c.Name, Topic: d.Topic}
+		byKey[k] = st
+		return st
+	}
 	earliest := func(p **time.Time, t time.Time) {
 		if *p == nil || t.Before(**p) {
 			*p = &t
 		}
 	}
-	for _, d := range s.matching(func(d partner.Delivery) bool { return d.Status != partner.Acked || !d.AckedAt.Before(ackedSince) }) {
-		c, ok := s.tx.State.Identity.Clients.Get(d.ClientID)
-		if !ok {
-			continue
-		}
-		st := byKey[key{c.ClientID, d.Topic}]
-		if st == nil {
-			st = &partner.TopicStats{ClientID: c.ClientID, Name: c.Name, Topic: d.Topic}
-			byKey[key{c.ClientID, d.Topic}] = st
-		}
+	t := s.tx.State.Partner.Deliveries
+	for _, d := range t.Ascend(deliveriesUnacked, Seek[partner.Delivery]{}) {
+		st := row(d)
 		switch d.Status {
 		case partner.Pending:
 			st.Pending++
 		case partner.Leased:
 			st.Leased++
-		case partner.Acked:
-			st.Acked++
 		case partner.Dead:
 			st.Dead++
 		}
-		if d.Status == partner.Pending || d.Status == partner.Leased {
+		if open(d) {
 			earliest(&st.OldestOpen, d.CreatedAt)
 			if d.Due(now) {
 				earliest(&st.OldestDue, d.VisibleAt)
 			}
 		}
+	}
+	for _, d := range t.Ascend(deliveriesAcked, Seek[partner.Delivery]{Pivot: &partner.Delivery{AckedAt: &ackedSince}}) {
+		row(d).Acked++
 	}
 	out := make([]partner.TopicStats, 0, len(byKey))
 	for _, st := range byKey {
@@ -200,25 +237,33 @@ func (s *Deliveries) Stats(_ context.Context, now, ackedSince time.Time) ([]part
 	return out, nil
 }
 
-// Dead implements partner.Deliveries.
+// Dead implements partner.Deliveries on deliveriesDead.
 func (s *Deliveries) Dead(_ context.Context, clientID, after string, limit int) ([]partner.Claimed, error) {
-	dead := s.matching(func(d partner.Delivery) bool {
-		return d.ClientID == clientID && d.Status == partner.Dead && d.EventID > after
-	})
-	slices.SortFunc(dead, func(a, b partner.Delivery) int { return strings.Compare(a.EventID, b.EventID) })
-	return s.withEvents(dead[:min(limit, len(dead))]), nil
+	seek := Seek[partner.Delivery]{Group: clientID}
+	if after != "" {
+		seek.Pivot, seek.Past = &partner.Delivery{EventID: after}, true
+	}
+	var out []partner.Claimed
+	for _, d := range s.tx.State.Partner.Deliveries.Ascend(deliveriesDead, seek) {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, s.withEvent(d))
+	}
+	return out, nil
 }
 
-// PurgeAcked implements partner.Deliveries.
+// PurgeAcked implements partner.Deliveries on deliveriesAcked, oldest first.
 func (s *Deliveries) PurgeAcked(_ context.Context, before time.Time, limit int) (int, error) {
-	old := s.matching(func(d partner.Delivery) bool { return d.Status == partner.Acked && d.AckedAt.Before(before) })
-	old = old[:min(limit, len(old))]
-	if len(old) == 0 {
-		return 0, nil
+	var old []deliveryKey
+	for k, d := range s.tx.State.Partner.Deliveries.Ascend(deliveriesAcked, Seek[partner.Delivery]{}) {
+		if len(old) == limit || !d.AckedAt.Before(before) {
+			break
+		}
+		old = append(old, k)
 	}
-	rows := Mutable(s.tx, &s.tx.State.Partner.Deliveries)
-	for _, d := range old {
-		rows.Delete(deliveryKey{d.ClientID, d.EventID})
+	for _, k := range old {
+		Mutable(s.tx, &s.tx.State.Partner.Deliveries).Delete(k)
 	}
 	return len(old), nil
 }
@@ -227,30 +272,26 @@ func (s *Deliveries) PurgeAcked(_ context.Context, before time.Time, limit int) 
 type Nonces struct{ tx *Tx }
 
 // Remember implements partner.Nonces.
-func (s *Nonces) Remember(_ context.Context, clientID, nonce string, now, expiresAt time.Time) (bool, error) {
-	k := nonceKey{clientID, nonce}
-	if until, ok := s.tx.State.Partner.Nonces.Get(k); ok && until.After(now) {
+func (s *Nonces) Remember(_ context.Context, clientID, value string, now, expiresAt time.Time) (bool, error) {
+	k := nonceKey{clientID, value}
+	if n, ok := s.tx.State.Partner.Nonces.Get(k); ok && n.ExpiresAt.After(now) {
 		return false, nil
 	}
-	Mutable(s.tx, &s.tx.State.Partner.Nonces).Put(k, expiresAt)
+	Mutable(s.tx, &s.tx.State.Partner.Nonces).Put(k, nonce{ClientID: clientID, Nonce: value, ExpiresAt: expiresAt})
 	return true, nil
 }
 
-// Purge implements partner.Nonces.
+// Purge implements partner.Nonces on noncesByExpiry.
 func (s *Nonces) Purge(_ context.Context, now time.Time, limit int) (int, error) {
 	var expired []nonceKey
-	s.tx.State.Partner.Nonces.Each(func(k nonceKey, until time.Time) bool {
-		if until.Before(now) {
-			expired = append(expired, k)
+	for k, n := range s.tx.State.Partner.Nonces.Ascend(noncesByExpiry, Seek[nonce]{}) {
+		if len(expired) == limit || !n.ExpiresAt.Before(now) {
+			break
 		}
-		return len(expired) < limit
-	})
-	if len(expired) == 0 {
-		return 0, nil
+		expired = append(expired, k)
 	}
-	rows := Mutable(s.tx, &s.tx.State.Partner.Nonces)
 	for _, k := range expired {
-		rows.Delete(k)
+		Mutable(s.tx, &s.tx.State.Partner.Nonces).Delete(k)
 	}
 	return len(expired), nil
 }
@@ -268,12 +309,7 @@ func (s *Webhooks) withPartner(w partner.Webhook) partner.Webhook {
 
 // Create implements partner.Webhooks.
 func (s *Webhooks) Create(_ context.Context, w partner.Webhook) error {
-	taken := false
-	s.tx.State.Partner.Webhooks.Each(func(_ string, have partner.Webhook) bool {
-		taken = have.ClientID == w.ClientID
-		return !taken
-	})
-	if taken {
+	if !putUnique(s.tx, &s.tx.State.Partner.WebhooksByClient, w.ClientID, "", w.ID) {
 		return partner.ErrWebhookExists
 	}
 	w.Partner, w.Secret = "", slices.Clone(w.Secret)
@@ -295,13 +331,13 @@ func (s *Webhooks) Lock(ctx context.Context, id string) (partner.Webhook, error)
 	return s.ByID(ctx, id)
 }
 
-// List implements partner.Webhooks.
+// List implements partner.Webhooks. It reads every webhook, as Postgres does: there is one per
+// partner at most.
 func (s *Webhooks) List(_ context.Context) ([]partner.Webhook, error) {
 	var out []partner.Webhook
-	s.tx.State.Partner.Webhooks.Each(func(_ string, w partner.Webhook) bool {
+	for _, w := range s.tx.State.Partner.Webhooks.All() {
 		out = append(out, s.withPartner(w))
-		return true
-	})
+	}
 	slices.SortFunc(out, func(a, b partner.Webhook) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), strings.Compare(a.ID, b.ID))
 	})
@@ -319,9 +355,11 @@ func (s *Webhooks) Save(_ context.Context, w partner.Webhook) error {
 
 // Delete implements partner.Webhooks.
 func (s *Webhooks) Delete(_ context.Context, id string) error {
-	if _, ok := s.tx.State.Partner.Webhooks.Get(id); !ok {
+	w, ok := s.tx.State.Partner.Webhooks.Get(id)
+	if !ok {
 		return partner.ErrWebhookNotFound
 	}
 	Mutable(s.tx, &s.tx.State.Partner.Webhooks).Delete(id)
+	Mutable(s.tx, &s.tx.State.Partner.WebhooksByClient).Delete(w.ClientID)
 	return nil
 }

@@ -47,3 +47,6 @@ func partnerHarness(t *testing.T) contracttest.PartnerHarness {
 }
 
 func TestPartnerContract(t *testing.T) { contracttest.RunPartner(t, partnerHarness) }
+func TestUnitOfWorkContextContract(t *testing.T) {
+	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}

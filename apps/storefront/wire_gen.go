@@ -89,15 +89,17 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityStorefrontRoutes := wiring.NewIdentityStorefrontRoutes(identityService, keySet)
-	reader, cleanup4, err := wiring.CatalogReader(storage, cfg, tracer, metrics)
+	catalogReadPorts, cleanup4, err := wiring.CatalogReads(storage, cfg, tracer, metrics)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
+	reader := wiring.CatalogReader(catalogReadPorts)
+	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
-	catalogService := wiring.CatalogService(reader, uowUnitOfWork, clock)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,

@@ -187,7 +187,7 @@ func realStack(ctx context.Context) (*server.Server, error) {
 	store := memory.NewStore()
 	clock := kernel.SystemClock{}
 	reader := memory.NewCatalogReader(store)
-	svc := catalog.NewService(reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+	svc := catalog.NewService(reader, reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
 	if err := seed.Catalog(ctx, seed.CatalogDeps{Service: svc, Reader: reader, Clock: clock,
 		Buyers: []string{kernel.NewID(), kernel.NewID()}}); err != nil {
 		return nil, err

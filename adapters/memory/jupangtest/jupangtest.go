@@ -115,8 +115,10 @@ func Build(opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	sys.CatalogReader = memory.NewCatalogReader(sys.Store)
-	sys.Catalog = catalog.NewService(sys.CatalogReader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	// Until the inventory area owns stock, the catalog's reader also serves its stock levels.
+	reader := memory.NewCatalogReader(sys.Store)
+	sys.CatalogReader = reader
+	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)

@@ -20,7 +20,7 @@ import (
 var CatalogSet = wire.NewSet(CatalogStorageSet, CatalogRoutesSet, CatalogService, NewCatalogJobs)
 
 // CatalogStorageSet keeps the catalog on the injector's storage; its reads go to the replica.
-var CatalogStorageSet = wire.NewSet(CatalogUnitOfWork, CatalogReader)
+var CatalogStorageSet = wire.NewSet(CatalogUnitOfWork, CatalogReads, CatalogReader, CatalogStockLevels)
 
 // CatalogRoutesSet are the catalog reads, served by the storefront and the admin binary alike.
 var CatalogRoutesSet = wire.NewSet(NewCatalogRoutes)
@@ -30,11 +30,11 @@ func CatalogUnitOfWork(st Storage) uow.UnitOfWork[catalog.Stores] {
 	return unitOfWork(st, memory.CatalogStores, postgres.CatalogStores)
 }
 
-// CatalogReader reads the catalog from the memory store, or on PostgreSQL from database.replica_url
+// CatalogReads reads the catalog from the memory store, or on PostgreSQL from database.replica_url
 // when set, falling back to the primary on errors and timeouts behind a breaker;
 // db_replica_fallback_total counts the fallbacks. Only binaries that serve catalog reads open the
 // replica pool.
-func CatalogReader(st Storage, cfg config.Config, tracer trace.Tracer, metrics *server.Metrics) (catalog.Reader, func(), error) {
+func CatalogReads(st Storage, cfg config.Config, tracer trace.Tracer, metrics *server.Metrics) (CatalogReadPorts, func(), error) {
 	if st.memory != nil {
 		return memory.NewCatalogReader(st.memory), func() {}, nil
 	}
@@ -63,9 +63,22 @@ func CatalogReader(st Storage, cfg config.Config, tracer trace.Tracer, metrics *
 	return postgres.NewCatalogReader(router), closeReplica, nil
 }
 
+// CatalogReadPorts are what the catalog reads outside a unit of work. Until the inventory area owns
+// stock, each adapter's catalog reader also serves the stock levels (its stand-in tables).
+type CatalogReadPorts interface {
+	catalog.Reader
+	catalog.StockLevels
+}
+
+// CatalogReader is the catalog's read port.
+func CatalogReader(r CatalogReadPorts) catalog.Reader { return r }
+
+// CatalogStockLevels is where the catalog reads stock levels.
+func CatalogStockLevels(r CatalogReadPorts) catalog.StockLevels { return r }
+
 // CatalogService is the catalog use cases.
-func CatalogService(read catalog.Reader, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(read, tx, clock)
+func CatalogService(read catalog.Reader, stock catalog.StockLevels, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock) *catalog.Service {
+	return catalog.NewService(read, stock, tx, clock)
 }
 
 // CatalogRoutes are the catalog reads, the same group on the storefront and the admin binary.
