@@ -21,6 +21,18 @@ func platformHarness(*testing.T) contracttest.PlatformHarness {
 
 func TestUnitOfWorkContract(t *testing.T)  { contracttest.RunUnitOfWork(t, platformHarness) }
 func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, platformHarness) }
+
+func TestPartnerContract(t *testing.T) {
+	contracttest.RunPartner(t, func(*testing.T) contracttest.PartnerHarness {
+		store := memory.NewStore()
+		return contracttest.PartnerHarness{
+			Identity: memory.NewUnitOfWork(store, memory.IdentityStores),
+			Partner:  memory.NewUnitOfWork(store, memory.PartnerStores),
+			Wakeups:  store.FeedWakeups(),
+		}
+	})
+}
+
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
 }

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -17,8 +18,17 @@ type identityTables struct {
 	UsersByEmail  *Table[string, string] // lower(email) → user id
 	Clients       *Table[string, identity.Client]
 	ClientsByID   *Table[string, string] // client_id → id
+	HMACKeys      *Table[string, identity.HMACKey]
 	RefreshTokens *Table[string, identity.RefreshToken]
 	RefreshByHash *Table[[32]byte, string] // token hash → id
+}
+
+// hmacKeysByClient lists a client's keys newest first (Postgres: partner_hmac_keys_client_idx).
+var hmacKeysByClient = &Index[identity.HMACKey]{
+	Group: func(k identity.HMACKey) string { return k.ClientID },
+	Order: func(a, b identity.HMACKey) int {
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+	},
 }
 
 // Indexes of RefreshTokens (Postgres: refresh_tokens_family_id_idx, refresh_tokens_expires_at_idx).
@@ -35,6 +45,7 @@ func newIdentityTables() identityTables {
 		UsersByEmail:  newTable[string, string](strings.Compare),
 		Clients:       newTable[string, identity.Client](strings.Compare),
 		ClientsByID:   newTable[string, string](strings.Compare),
+		HMACKeys:      newTable(strings.Compare, hmacKeysByClient),
 		RefreshTokens: newTable(strings.Compare, refreshByFamily, refreshByExpiry),
 		RefreshByHash: newTable[[32]byte, string](func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }),
 	}
@@ -42,7 +53,7 @@ func newIdentityTables() identityTables {
 
 // IdentityStores builds identity.Stores for a unit of work.
 func IdentityStores(tx *Tx) identity.Stores {
-	return identity.Stores{Users: &Users{tx}, Clients: &Clients{tx}, RefreshTokens: &RefreshTokens{tx}, Outbox: NewOutbox(tx)}
+	return identity.Stores{Users: &Users{tx}, Clients: &Clients{tx}, HMACKeys: &HMACKeys{tx}, RefreshTokens: &RefreshTokens{tx}, Outbox: NewOutbox(tx)}
 }
 
 // Users is the in-memory identity.Users of one unit of work.
@@ -91,7 +102,7 @@ func (s *Users) ByEmail(ctx context.Context, email string) (identity.User, error
 type Clients struct{ tx *Tx }
 
 func cloneClient(c identity.Client) identity.Client {
-	c.Roles, c.HMACKey, c.SubscribedTypes = slices.Clone(c.Roles), slices.Clone(c.HMACKey), slices.Clone(c.SubscribedTypes)
+	c.Roles, c.SubscribedTypes = slices.Clone(c.Roles), slices.Clone(c.SubscribedTypes)
 	return c
 }
 
@@ -122,6 +133,46 @@ func (s *Clients) ByClientID(ctx context.Context, clientID string) (identity.Cli
 		return identity.Client{}, identity.ErrClientNotFound
 	}
 	return s.ByID(ctx, id)
+}
+
+// HMACKeys is the in-memory identity.HMACKeys of one unit of work.
+type HMACKeys struct{ tx *Tx }
+
+// Add implements identity.HMACKeys.
+func (s *HMACKeys) Add(_ context.Context, k identity.HMACKey) error {
+	k.Secret = slices.Clone(k.Secret)
+	Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Put(k.ID, k)
+	return nil
+}
+
+// OfClient implements identity.HMACKeys, newest first.
+func (s *HMACKeys) OfClient(_ context.Context, clientID string) ([]identity.HMACKey, error) {
+	var out []identity.HMACKey
+	for _, k := range s.tx.State.Identity.HMACKeys.Ascend(hmacKeysByClient, Seek[identity.HMACKey]{Group: clientID}) {
+		k.Secret = slices.Clone(k.Secret)
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// Lock implements identity.HMACKeys: units of work that write run one at a time on the memory store.
+func (s *HMACKeys) Lock(ctx context.Context, clientID string) ([]identity.HMACKey, error) {
+	return s.OfClient(ctx, clientID)
+}
+
+// Retire implements identity.HMACKeys.
+func (s *HMACKeys) Retire(_ context.Context, id string, at time.Time) error {
+	if k, ok := s.tx.State.Identity.HMACKeys.Get(id); ok {
+		k.RetiresAt = &at
+		Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Put(id, k)
+	}
+	return nil
+}
+
+// Delete implements identity.HMACKeys.
+func (s *HMACKeys) Delete(_ context.Context, id string) error {
+	Mutable(s.tx, &s.tx.State.Identity.HMACKeys).Delete(id)
+	return nil
 }
 
 // RefreshTokens is the in-memory identity.RefreshTokens of one unit of work. Units of work run one

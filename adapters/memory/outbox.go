@@ -28,12 +28,13 @@ type Outbox struct{ tx *Tx }
 // NewOutbox returns the outbox bound to tx.
 func NewOutbox(tx *Tx) *Outbox { return &Outbox{tx: tx} }
 
-// Append implements integration.Outbox.
+// Append implements integration.Outbox, and creates the events' partner deliveries (fanOut).
 func (o *Outbox) Append(_ context.Context, events ...integration.Event) error {
 	t := Mutable(o.tx, &o.tx.State.Outbox)
 	for _, e := range events {
 		t.Put(e.ID, outboxRow{OutboxEntry: integration.OutboxEntry{Event: e, Status: integration.OutboxPending}, Seq: o.tx.NextSeq()})
 	}
+	fanOut(o.tx, events)
 	return nil
 }
 

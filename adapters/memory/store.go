@@ -43,6 +43,8 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
+
+	"github.com/jupang/jupang/core/partner"
 )
 
 // State is every in-memory table. Each area keeps its tables in one struct declared in its own file
@@ -52,6 +54,7 @@ type State struct {
 	Outbox   *Table[string, outboxRow]
 	Identity identityTables
 	Catalog  catalogTables
+	Partner  partnerTables
 }
 
 func newState() *State {
@@ -59,6 +62,7 @@ func newState() *State {
 		Outbox:   newOutboxTable(),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
+		Partner:  newPartnerTables(),
 	}
 }
 
@@ -73,11 +77,14 @@ type Store struct {
 	// the request that made it still holds the writer lock (the way a Postgres unique index shows an
 	// uncommitted row to a concurrent insert). Its writes are undone if their unit of work fails.
 	keys keyTable
+	// feed wakes waiting partner pulls once a unit of work that created or re-opened their
+	// deliveries has committed.
+	feed *partner.Hub
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	s := &Store{writer: make(chan struct{}, 1), keys: newKeyTable()}
+	s := &Store{writer: make(chan struct{}, 1), keys: newKeyTable(), feed: partner.NewHub()}
 	s.state.Store(newState())
 	return s
 }
@@ -88,7 +95,11 @@ type Tx struct {
 	State *State
 	owned map[freezer]struct{} // tables this Tx already cloned
 	undo  []func()             // reverts writes made outside State, newest last
+	after []func()             // runs once the outermost unit of work has committed
 }
+
+// afterCommit runs f after the outermost unit of work commits (never when it rolls back).
+func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 
 type freezer interface{ freeze() }
 
@@ -158,22 +169,35 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 			parent.owned[t] = struct{}{}
 		}
 		parent.undo = append(parent.undo, child.undo...)
+		parent.after = append(parent.after, child.after...)
 		return nil
 	}
-	if err := s.lock(ctx); err != nil {
+	tx, err := s.commit(ctx, fn)
+	if err != nil {
 		return err
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	return nil
+}
+
+// commit runs fn in a new unit of work under the writer lock and publishes its state on success.
+func (s *Store) commit(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (*Tx, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, err
 	}
 	defer func() { <-s.writer }()
 	snapshot := *s.state.Load()
 	tx := &Tx{store: s, State: &snapshot, owned: map[freezer]struct{}{}}
 	if err := guarded(ctx, tx, fn); err != nil {
-		return err
+		return nil, err
 	}
 	for t := range tx.owned {
 		t.freeze()
 	}
 	s.state.Store(tx.State)
-	return nil
+	return tx, nil
 }
 
 // lock waits for the writer lock, or for ctx to end.

@@ -1,11 +1,13 @@
 package postgres_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
 	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/partner"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -25,6 +27,26 @@ func platformHarness(t *testing.T) contracttest.PlatformHarness {
 
 func TestUnitOfWorkContract(t *testing.T)  { contracttest.RunUnitOfWork(t, platformHarness) }
 func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, platformHarness) }
+
+func partnerHarness(t *testing.T) contracttest.PartnerHarness {
+	db := pgtest.DB(t)
+	hub := partner.NewHub()
+	listening, stop := hub.Subscribe("listener-ready")
+	defer stop()
+	listener := postgres.NewFeedListener(db, hub)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { listener.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done; hub.Close() })
+	<-listening // the listener wakes everyone once LISTEN is in place
+	return contracttest.PartnerHarness{
+		Identity: postgres.NewUnitOfWork(db, postgres.IdentityStores),
+		Partner:  postgres.NewUnitOfWork(db, postgres.PartnerStores),
+		Wakeups:  hub,
+	}
+}
+
+func TestPartnerContract(t *testing.T) { contracttest.RunPartner(t, partnerHarness) }
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
 }

@@ -15,7 +15,7 @@ import (
 
 // IdentityStores builds identity.Stores on q (tables of 00002_identity.sql).
 func IdentityStores(q Querier) identity.Stores {
-	return identity.Stores{Users: &Users{q}, Clients: &Clients{q}, RefreshTokens: &RefreshTokens{q}, Outbox: NewOutbox(q)}
+	return identity.Stores{Users: &Users{q}, Clients: &Clients{q}, HMACKeys: &HMACKeys{q}, RefreshTokens: &RefreshTokens{q}, Outbox: NewOutbox(q)}
 }
 
 // Users is identity.Users on tables users and user_roles.
@@ -137,7 +137,6 @@ type clientRow struct {
 	ClientID        string    `db:"client_id"`
 	Name            string    `db:"name"`
 	SecretHash      string    `db:"secret_hash"`
-	HMACKey         []byte    `db:"hmac_key"`
 	CertSubject     string    `db:"cert_subject"`
 	Roles           string    `db:"roles"`            // JSON array
 	SubscribedTypes string    `db:"subscribed_types"` // JSON array
@@ -147,7 +146,7 @@ type clientRow struct {
 }
 
 const clientSelect = `
-	SELECT id, client_id, name, secret_hash, hmac_key, cert_subject, array_to_json(roles)::text AS roles,
+	SELECT id, client_id, name, secret_hash, cert_subject, array_to_json(roles)::text AS roles,
 	       array_to_json(subscribed_types)::text AS subscribed_types, status, created_at, updated_at
 	  FROM oauth_clients`
 
@@ -162,10 +161,10 @@ func (s *Clients) Create(ctx context.Context, c identity.Client) error {
 		types = []string{}
 	}
 	_, err := s.q.ExecContext(ctx, `
-		INSERT INTO oauth_clients (id, client_id, name, secret_hash, hmac_key, cert_subject, roles, subscribed_types,
+		INSERT INTO oauth_clients (id, client_id, name, secret_hash, cert_subject, roles, subscribed_types,
 		                           status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-		c.ID, c.ClientID, c.Name, c.SecretHash, c.HMACKey, c.CertSubject, roles, types, string(c.Status), c.CreatedAt, c.UpdatedAt)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		c.ID, c.ClientID, c.Name, c.SecretHash, c.CertSubject, roles, types, string(c.Status), c.CreatedAt, c.UpdatedAt)
 	if IsUniqueViolation(err, "oauth_clients_client_id_key") {
 		return identity.ErrClientIDTaken
 	}
@@ -195,7 +194,7 @@ func (s *Clients) one(ctx context.Context, query string, arg any) (identity.Clie
 		return identity.Client{}, err
 	}
 	c := identity.Client{ID: row.ID, ClientID: row.ClientID, Name: row.Name, SecretHash: row.SecretHash,
-		HMACKey: row.HMACKey, CertSubject: row.CertSubject, Status: identity.ClientStatus(row.Status),
+		CertSubject: row.CertSubject, Status: identity.ClientStatus(row.Status),
 		CreatedAt: row.CreatedAt, UpdatedAt: row.UpdatedAt}
 	if err := json.Unmarshal([]byte(row.Roles), &c.Roles); err != nil {
 		return identity.Client{}, fmt.Errorf("client roles: %w", err)
@@ -204,6 +203,69 @@ func (s *Clients) one(ctx context.Context, query string, arg any) (identity.Clie
 		return identity.Client{}, fmt.Errorf("client subscribed_types: %w", err)
 	}
 	return c, nil
+}
+
+// HMACKeys is identity.HMACKeys on table partner_hmac_keys.
+type HMACKeys struct{ q Querier }
+
+type hmacKeyRow struct {
+	ID        string       `db:"id"`
+	ClientID  string       `db:"client_id"`
+	Secret    []byte       `db:"secret"`
+	CreatedAt time.Time    `db:"created_at"`
+	RetiresAt sql.NullTime `db:"retires_at"`
+}
+
+// Add implements identity.HMACKeys.
+func (s *HMACKeys) Add(ctx context.Context, k identity.HMACKey) error {
+	_, err := s.q.ExecContext(ctx, `
+		INSERT INTO partner_hmac_keys (id, client_id, secret, created_at, retires_at) VALUES ($1, $2, $3, $4, $5)`,
+		k.ID, k.ClientID, k.Secret, k.CreatedAt, k.RetiresAt)
+	return err
+}
+
+// OfClient implements identity.HMACKeys.
+func (s *HMACKeys) OfClient(ctx context.Context, clientID string) ([]identity.HMACKey, error) {
+	if !kernel.IsID(clientID) {
+		return nil, nil
+	}
+	var rows []hmacKeyRow
+	err := s.q.SelectContext(ctx, &rows, `
+		SELECT id, client_id, secret, created_at, retires_at FROM partner_hmac_keys
+		 WHERE client_id = $1 ORDER BY created_at DESC, id DESC`, clientID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]identity.HMACKey, len(rows))
+	for i, r := range rows {
+		out[i] = identity.HMACKey{ID: r.ID, ClientID: r.ClientID, Secret: r.Secret, CreatedAt: r.CreatedAt, RetiresAt: timePtr(r.RetiresAt)}
+	}
+	return out, nil
+}
+
+// Lock implements identity.HMACKeys. It locks the client's row, then reads the keys in a second
+// statement, whose fresh snapshot (READ COMMITTED) sees the key a rotation that held the lock
+// before it added; locking the key rows alone would miss that one.
+func (s *HMACKeys) Lock(ctx context.Context, clientID string) ([]identity.HMACKey, error) {
+	if !kernel.IsID(clientID) {
+		return nil, nil
+	}
+	if _, err := s.q.ExecContext(ctx, `SELECT 1 FROM oauth_clients WHERE id = $1 FOR UPDATE`, clientID); err != nil {
+		return nil, err
+	}
+	return s.OfClient(ctx, clientID)
+}
+
+// Retire implements identity.HMACKeys.
+func (s *HMACKeys) Retire(ctx context.Context, id string, at time.Time) error {
+	_, err := s.q.ExecContext(ctx, `UPDATE partner_hmac_keys SET retires_at = $2 WHERE id = $1`, id, at)
+	return err
+}
+
+// Delete implements identity.HMACKeys.
+func (s *HMACKeys) Delete(ctx context.Context, id string) error {
+	_, err := s.q.ExecContext(ctx, `DELETE FROM partner_hmac_keys WHERE id = $1`, id)
+	return err
 }
 
 // RefreshTokens is identity.RefreshTokens on table refresh_tokens.

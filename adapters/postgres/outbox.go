@@ -14,7 +14,8 @@ type Outbox struct{ q Querier }
 // NewOutbox returns the outbox writing through q.
 func NewOutbox(q Querier) *Outbox { return &Outbox{q: q} }
 
-// Append implements integration.Outbox.
+// Append implements integration.Outbox, and creates the events' partner deliveries in the same
+// transaction (fanOut).
 func (o *Outbox) Append(ctx context.Context, events ...integration.Event) error {
 	for _, e := range events {
 		_, err := o.q.ExecContext(ctx, `
@@ -25,7 +26,7 @@ func (o *Outbox) Append(ctx context.Context, events ...integration.Event) error 
 			return err
 		}
 	}
-	return nil
+	return fanOut(ctx, o.q, events)
 }
 
 // OutboxReader lists outbox rows.

@@ -14,10 +14,12 @@ import (
 // DemoPassword is the password of every seeded account.
 const DemoPassword = "jupang-demo-1234" //nolint:gosec // the documented demo password of the dev seed (SPEC §0)
 
-// Partner demo client credentials.
+// Partner demo client credentials (dev seed only): the client secret for the token endpoint and
+// the HMAC key for X-Jupang-Signature.
 const (
 	PartnerClientID     = "partner-demo"
-	PartnerClientSecret = "partner-demo-secret"
+	PartnerClientSecret = "partner-demo-secret"   //nolint:gosec // the documented demo secret of the dev seed (SPEC §0)
+	PartnerHMACKey      = "partner-demo-hmac-key" //nolint:gosec // the documented demo HMAC key of the dev seed
 )
 
 // DemoCustomers are the seeded customer accounts; other areas (wallets, orders) seed data for them.
@@ -40,8 +42,8 @@ var DemoStaff = []StaffAccount{
 	{"admin2@jupang.test", "Admin Demo 2", kernel.RoleAdmin},
 }
 
-// Accounts creates the demo accounts and the partner-demo client (SPEC §0). The partner's HMAC key
-// for X-Jupang-Signature is its client secret, and its certificate subject is its client id.
+// Accounts creates the demo accounts and the partner-demo client (SPEC §0). The partner signs
+// requests with PartnerHMACKey, and its certificate subject is its client id.
 func Accounts(ctx context.Context, svc *identity.Service) error {
 	for i, email := range DemoCustomers {
 		_, err := svc.SignUp(ctx, identity.SignUpInput{Email: email, Password: DemoPassword,
@@ -60,7 +62,7 @@ func Accounts(ctx context.Context, svc *identity.Service) error {
 		}
 	}
 	_, err := svc.RegisterClient(ctx, identity.ClientInput{ClientID: PartnerClientID, Name: "Partner Demo",
-		Secret: PartnerClientSecret, HMACKey: []byte(PartnerClientSecret), CertSubject: PartnerClientID})
+		Secret: PartnerClientSecret, HMACKey: []byte(PartnerHMACKey), CertSubject: PartnerClientID})
 	if err != nil && !errors.Is(err, identity.ErrClientIDTaken) {
 		return fmt.Errorf("seed %s: %w", PartnerClientID, err)
 	}

@@ -101,9 +101,15 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {

@@ -4,6 +4,8 @@
 //	jupang                     run everything (same as "jupang serve")
 //	jupang migrate up|down|status
 //	jupang seed                load the dev seed into the database
+//	jupang sign [-key K] METHOD TARGET [BODY|@FILE]
+//	                           print curl -H flags signing a partner request (SPEC §9)
 package main
 
 import (
@@ -20,7 +22,7 @@ import (
 	"github.com/jupang/jupang/apps/internal/launch"
 )
 
-const usage = `usage: jupang [serve | migrate up|down|status | seed]`
+const usage = `usage: jupang [serve | migrate up|down|status | seed | sign [-key K] METHOD TARGET [BODY|@FILE]]`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -47,6 +49,8 @@ func run(args []string) int {
 		return exitCode(migrate(ctx, cfg, args[1]))
 	case cmd == "seed" && len(args) == 1:
 		return exitCode(seedDatabase(ctx, cfg))
+	case cmd == "sign":
+		return exitCode(sign(args[1:], os.Stdout))
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return 2

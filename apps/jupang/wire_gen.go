@@ -109,9 +109,15 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -121,8 +127,11 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
+		Feed:     partnerFeedRoutes,
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
@@ -131,7 +140,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -149,10 +158,12 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
 	if err != nil {
@@ -161,6 +172,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -168,7 +181,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
+	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup3()
 		cleanup2()
@@ -280,9 +293,15 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -293,8 +312,11 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
+		Feed:     partnerFeedRoutes,
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
@@ -304,7 +326,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -324,10 +346,12 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
 	if err != nil {
@@ -337,6 +361,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -344,7 +370,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
+	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -89,8 +89,14 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	uowUnitOfWork := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(uowUnitOfWork, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, uowUnitOfWork, clock)
+	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
+		Feed:     partnerFeedRoutes,
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
@@ -99,14 +105,15 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
+	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	app := wiring.PartnerApp(logger, partnerListener)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
+	app := wiring.PartnerApp(logger, partnerListener, feedSignalComponent)
 	return app, func() {
 		cleanup3()
 		cleanup2()

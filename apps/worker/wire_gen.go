@@ -110,10 +110,16 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	feedSignal := wiring.FeedWakeups(storage, logger)
+	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
 	if err != nil {
@@ -123,7 +129,10 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	app := wiring.WorkerApp(cfg, logger, workerServer, runner)
+	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
+	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
+	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)
 	return app, func() {
 		cleanup4()
 		cleanup3()

@@ -334,19 +334,103 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		e := setup(t)
 		cid := "partner-" + kernel.NewID()[:8]
 		c, err := e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "Partner", Secret: "partner-secret-0123",
-			HMACKey: []byte("hmac-key"), CertSubject: cid, SubscribedTypes: []string{"order.paid"}})
+			HMACKey: []byte("hmac-key-0123456789"), CertSubject: cid, SubscribedTypes: []string{"order.paid"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		got, err := e.svc.Client(ctx, cid)
-		if err != nil || got.ID != c.ID || string(got.HMACKey) != "hmac-key" || got.CertSubject != cid || len(got.Roles) != 1 ||
+		if err != nil || got.ID != c.ID || got.CertSubject != cid || len(got.Roles) != 1 ||
 			got.Roles[0] != kernel.RoleExternal || len(got.SubscribedTypes) != 1 || got.Status != identity.ClientActive || got.SecretHash == "" {
 			t.Fatalf("Client = %+v, %v", got, err)
 		}
-		_, err = e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "Again", Secret: "partner-secret-0123", HMACKey: []byte("k"), CertSubject: "x"})
+		_, err = e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "Again", Secret: "partner-secret-0123", HMACKey: []byte("hmac-key-0123456789"), CertSubject: "x"})
 		wantCode(t, err, identity.ErrClientIDTaken)
 		_, err = e.svc.Client(ctx, "nobody-"+kernel.NewID()[:8])
 		wantCode(t, err, identity.ErrClientNotFound)
+	})
+
+	t.Run("hmac keys: the first key verifies; a rotation keeps the replaced key until its grace ends, never a third", func(t *testing.T) {
+		e := setup(t)
+		cid := "hk-" + kernel.NewID()[:8]
+		c, err := e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "P", Secret: "partner-secret-0123",
+			HMACKey: []byte("first-key-0123456789"), CertSubject: cid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		secrets := func() []string {
+			t.Helper()
+			cr, err := e.svc.PartnerCredentials(ctx, c.ID)
+			if err != nil || cr.Client.ClientID != cid {
+				t.Fatalf("PartnerCredentials = %+v, %v", cr, err)
+			}
+			var out []string
+			for _, k := range cr.Keys {
+				out = append(out, string(k.Secret))
+			}
+			return out
+		}
+		if got := secrets(); len(got) != 1 || got[0] != "first-key-0123456789" {
+			t.Fatalf("keys = %q", got)
+		}
+		second, _, err := e.svc.RotateHMACKey(ctx, cid, 3600)
+		if err != nil || !strings.HasPrefix(second, "jphk_") {
+			t.Fatalf("rotate = %q, %v", second, err)
+		}
+		if got := secrets(); len(got) != 2 || got[0] != second || got[1] != "first-key-0123456789" {
+			t.Fatalf("during the grace: keys = %q, want the new one, then the old one", got)
+		}
+		e.clock.Advance(10 * time.Minute)
+		third, _, err := e.svc.RotateHMACKey(ctx, cid, 3600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := secrets(); len(got) != 2 || got[0] != third || got[1] != second {
+			t.Fatalf("a second rotation: keys = %q, want only the two newest", got)
+		}
+		e.clock.Advance(time.Hour)
+		if got := secrets(); len(got) != 1 || got[0] != third {
+			t.Fatalf("after the grace: keys = %q", got)
+		}
+		if _, _, err := e.svc.RotateHMACKey(ctx, "nobody-"+kernel.NewID()[:6], 3600); !errors.Is(err, identity.ErrClientNotFound) {
+			t.Fatalf("unknown client: %v", err)
+		}
+		_, err = e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: "short-" + kernel.NewID()[:6], Name: "P",
+			Secret: "partner-secret-0123", HMACKey: []byte("short"), CertSubject: "x"})
+		if !errors.Is(err, errs.ErrValidation) || errs.As(err).Fields[0].Field != "hmacKey" {
+			t.Fatalf("a 5-byte key: %v", err)
+		}
+	})
+
+	t.Run("hmac keys: concurrent rotations leave exactly one current key", func(t *testing.T) {
+		e := setup(t)
+		cid := "hr-" + kernel.NewID()[:8]
+		c, err := e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "P", Secret: "partner-secret-0123",
+			HMACKey: []byte("first-key-0123456789"), CertSubject: cid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				if _, _, err := e.svc.RotateHMACKey(ctx, cid, 3600); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		cr, err := e.svc.PartnerCredentials(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current := 0
+		for _, k := range cr.Keys {
+			if k.RetiresAt == nil {
+				current++
+			}
+		}
+		if len(cr.Keys) != 2 || current != 1 {
+			t.Fatalf("%d keys, %d current; want 2 and 1", len(cr.Keys), current)
+		}
 	})
 
 	t.Run("refresh tokens: MarkUsed wins once, never on a revoked token; RevokeFamily counts", func(t *testing.T) {
@@ -625,7 +709,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("client credentials: External tokens on the partner binary only", func(t *testing.T) {
 		e := setup(t)
 		cid := "p-" + kernel.NewID()[:8]
-		c, err := e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "P", Secret: "partner-secret-0123", HMACKey: []byte("k"), CertSubject: cid})
+		c, err := e.svc.RegisterClient(ctx, identity.ClientInput{ClientID: cid, Name: "P", Secret: "partner-secret-0123", HMACKey: []byte("hmac-key-0123456789"), CertSubject: cid})
 		if err != nil {
 			t.Fatal(err)
 		}

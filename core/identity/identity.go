@@ -98,13 +98,39 @@ type Client struct {
 	ClientID        string // public identifier, e.g. "partner-demo"
 	Name            string
 	SecretHash      string
-	HMACKey         []byte // key for X-Jupang-Signature (SPEC §9)
-	CertSubject     string // client certificate subject that must match the token's client
+	CertSubject     string // client certificate subject (CN or SAN) that must match the token's client
 	Roles           []kernel.Role
 	SubscribedTypes []string // event types fanned out to this partner; empty = all
 	Status          ClientStatus
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+// HMAC key bounds: at least 128 bits, and a bound on what a request's signature check hashes.
+const (
+	MinHMACKeyLength = 16
+	MaxHMACKeyLength = 256
+)
+
+// HMACKey is one key a partner signs its requests with (X-Jupang-Signature, SPEC §9). The current key
+// has no RetiresAt; a rotation gives the key it replaces a RetiresAt, until which both verify, so a
+// partner switches keys without a refused request.
+type HMACKey struct {
+	ID        string
+	ClientID  string // the client's internal id
+	Secret    []byte // used as is as the HMAC-SHA256 key
+	CreatedAt time.Time
+	RetiresAt *time.Time
+}
+
+// Verifies reports whether the key still verifies signatures at now.
+func (k HMACKey) Verifies(now time.Time) bool { return k.RetiresAt == nil || now.Before(*k.RetiresAt) }
+
+// PartnerCredentials are what a partner's request is checked against: the client (status, certificate
+// subject) and the HMAC keys that verify now, newest first.
+type PartnerCredentials struct {
+	Client Client
+	Keys   []HMACKey
 }
 
 // RefreshToken is one link of a login's rotation chain. Only the SHA-256 of its secret is stored.
@@ -316,6 +342,17 @@ func validateClientID(id string) *errs.FieldError {
 		if c := id[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
 			return FieldInvalidClientID.At("clientId", "only A-Z, a-z, 0-9, '.', '_' and '-' are allowed")
 		}
+	}
+	return nil
+}
+
+// validateHMACKey checks a partner's request-signing key.
+func validateHMACKey(key []byte) *errs.FieldError {
+	switch {
+	case len(key) == 0:
+		return errs.FieldRequired.At("hmacKey", "an HMAC key is required")
+	case len(key) < MinHMACKeyLength || len(key) > MaxHMACKeyLength:
+		return errs.FieldInvalidLength.At("hmacKey", "must be 16–256 bytes")
 	}
 	return nil
 }

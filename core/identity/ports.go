@@ -27,6 +27,21 @@ type Clients interface {
 	ByClientID(ctx context.Context, clientID string) (Client, error)
 }
 
+// HMACKeys stores partners' request-signing keys.
+type HMACKeys interface {
+	// Add stores k. A client has at most one current key (RetiresAt nil): retire it first.
+	Add(ctx context.Context, k HMACKey) error
+	// OfClient returns every key of a client, newest first.
+	OfClient(ctx context.Context, clientID string) ([]HMACKey, error)
+	// Lock is OfClient holding the client's keys until the unit of work ends, so two rotations of
+	// one client run one after the other.
+	Lock(ctx context.Context, clientID string) ([]HMACKey, error)
+	// Retire sets the RetiresAt of key id.
+	Retire(ctx context.Context, id string, at time.Time) error
+	// Delete removes key id.
+	Delete(ctx context.Context, id string) error
+}
+
 // RefreshTokens stores refresh tokens by hash.
 type RefreshTokens interface {
 	// Create inserts t.
@@ -46,6 +61,7 @@ type RefreshTokens interface {
 type Stores struct {
 	Users         Users
 	Clients       Clients
+	HMACKeys      HMACKeys
 	RefreshTokens RefreshTokens
 	Outbox        integration.Outbox
 }

@@ -162,7 +162,7 @@ func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, e
 	v.Add(validateClientID(in.ClientID), validateText("name", in.Name, true, 100),
 		validateText("certSubject", in.CertSubject, true, 200))
 	v.Check(len(in.Secret) >= 16, "secret", FieldPasswordTooShort, "must be at least 16 characters")
-	v.Check(len(in.HMACKey) > 0, "hmacKey", errs.FieldRequired, "an HMAC key is required")
+	v.Add(validateHMACKey(in.HMACKey))
 	if err := v.Err(); err != nil {
 		return Client{}, err
 	}
@@ -172,13 +172,88 @@ func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, e
 	}
 	now := s.clock.Now()
 	c := Client{ID: kernel.NewID(), ClientID: in.ClientID, Name: in.Name, SecretHash: hash,
-		HMACKey: slices.Clone(in.HMACKey), CertSubject: in.CertSubject, Roles: []kernel.Role{kernel.RoleExternal},
+		CertSubject: in.CertSubject, Roles: []kernel.Role{kernel.RoleExternal},
 		SubscribedTypes: slices.Clone(in.SubscribedTypes), Status: ClientActive, CreatedAt: now, UpdatedAt: now}
-	err = s.uow.Do(ctx, func(ctx context.Context, st Stores) error { return st.Clients.Create(ctx, c) })
+	err = s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		if err := st.Clients.Create(ctx, c); err != nil {
+			return err
+		}
+		return st.HMACKeys.Add(ctx, HMACKey{ID: kernel.NewID(), ClientID: c.ID, Secret: slices.Clone(in.HMACKey), CreatedAt: now})
+	})
 	if err != nil {
 		return Client{}, err
 	}
 	return c, nil
+}
+
+// hmacKeyPrefix marks generated HMAC keys so secret scanners and humans recognise them.
+const hmacKeyPrefix = "jphk_"
+
+// RotateHMACKey gives a partner a new current HMAC key and returns it (the only time it is shown).
+// The key it replaces keeps verifying for graceSeconds (at most 7 days), so the partner can switch without a refused
+// request; any older key stops at once, so at most two keys ever verify.
+func (s *Service) RotateHMACKey(ctx context.Context, clientID string, graceSeconds int) (string, HMACKey, error) {
+	if graceSeconds < 0 || graceSeconds > int(MaxHMACKeyGrace/time.Second) {
+		return "", HMACKey{}, errs.ErrValidation.WithField("graceSeconds", errs.FieldOutOfRange.Code, "must be between 0 and 7 days")
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", HMACKey{}, errs.ErrInternal.Wrap(err)
+	}
+	secret := hmacKeyPrefix + base64.RawURLEncoding.EncodeToString(b[:])
+	grace := time.Duration(graceSeconds) * time.Second
+	var key HMACKey
+	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Clients.ByClientID(ctx, clientID)
+		if err != nil {
+			return err
+		}
+		keys, err := st.HMACKeys.Lock(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		for _, k := range keys {
+			switch {
+			case k.RetiresAt == nil && grace > 0:
+				err = st.HMACKeys.Retire(ctx, k.ID, now.Add(grace))
+			default:
+				err = st.HMACKeys.Delete(ctx, k.ID)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		key = HMACKey{ID: kernel.NewID(), ClientID: c.ID, Secret: []byte(secret), CreatedAt: now}
+		return st.HMACKeys.Add(ctx, key)
+	})
+	if err != nil {
+		return "", HMACKey{}, err
+	}
+	return secret, key, nil
+}
+
+// MaxHMACKeyGrace bounds how long a replaced HMAC key keeps verifying.
+const MaxHMACKeyGrace = 7 * 24 * time.Hour
+
+// PartnerCredentials returns a partner client by its internal id (an access token's subject) with
+// the HMAC keys that verify now, newest first.
+func (s *Service) PartnerCredentials(ctx context.Context, id string) (PartnerCredentials, error) {
+	var out PartnerCredentials
+	err := s.uow.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Clients.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		keys, err := st.HMACKeys.OfClient(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		out = PartnerCredentials{Client: c, Keys: slices.DeleteFunc(keys, func(k HMACKey) bool { return !k.Verifies(now) })}
+		return nil
+	})
+	return out, err
 }
 
 // PasswordGrant signs a person in on the storefront (Customer) or the admin binary (staff roles).

@@ -32,6 +32,7 @@ import (
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 )
 
@@ -148,7 +149,7 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 }
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
-func messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
+func messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.
 func audienceOf(binary string) kernel.Audience {

@@ -232,6 +232,13 @@ func (f *fixture) routes() []server.Route {
 		}},
 		{Method: http.MethodPost, Path: "/v1/test/orders", Policy: access.Carts, Idempotency: server.IdempotencyRequired, Handler: f.createOrder},
 		{Method: http.MethodPost, Path: "/v1/test/notes", Policy: access.Carts, Handler: f.createOrder},
+		{Method: http.MethodPost, Path: "/v1/test/guarded", Policy: access.Carts, Idempotency: server.IdempotencyRequired,
+			Guard: func(c *fiber.Ctx) error {
+				if c.Get("X-Test-Pass") != "yes" {
+					return errs.ErrUnauthenticated
+				}
+				return c.Next()
+			}, Handler: f.createOrder},
 		get("/v1/test/panic", access.Public, func(*fiber.Ctx) error { panic("handler exploded at fixture_test.go") }),
 		get("/v1/test/out-of-stock", access.Public, func(*fiber.Ctx) error {
 			return errOutOfStock.WithExtra("available", 3).WithRetryAfter(30 * time.Second)

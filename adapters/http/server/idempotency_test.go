@@ -57,6 +57,23 @@ func runIdempotency(t *testing.T, b backend) {
 		}
 	})
 
+	t.Run("a request its route's guard refuses neither claims nor stores its key", func(t *testing.T) {
+		f := newFixture(t, b)
+		key, topic := kernel.NewID(), newTopic()
+		guarded := func(header ...string) call {
+			c := orderCall(key, "created", topic, header...)
+			c.path = "/v1/test/guarded"
+			return c
+		}
+		if _, refused, body := f.do(t, guarded()); refused.StatusCode != http.StatusUnauthorized || f.orders.Load() != 0 {
+			t.Fatalf("refused = %d: %s, handler ran %d times", refused.StatusCode, body, f.orders.Load())
+		}
+		_, admitted, body := f.do(t, guarded("X-Test-Pass", "yes"))
+		if admitted.StatusCode != http.StatusCreated || admitted.Header.Get("Idempotent-Replayed") != "" || f.orders.Load() != 1 {
+			t.Fatalf("admitted with the same key = %d %v: %s, handler ran %d times", admitted.StatusCode, admitted.Header, body, f.orders.Load())
+		}
+	})
+
 	t.Run("the same key for another request is 422 IDEMPOTENCY_KEY_REUSED", func(t *testing.T) {
 		f := newFixture(t, b)
 		key, topic := kernel.NewID(), newTopic()

@@ -56,7 +56,11 @@ type Route struct {
 	Policy      access.Policy
 	RateClass   RateClass // empty: read for GET (and its HEAD), write otherwise
 	Idempotency IdempotencyMode
-	Handler     fiber.Handler
+	// Guard, when set, runs after the policy and the rate limit and before idempotency and the
+	// handler, and calls c.Next() to admit the request: a check a request must pass to be executed
+	// at all (partner request signatures), so a refused one neither claims nor replays a key.
+	Guard   fiber.Handler
+	Handler fiber.Handler
 }
 
 // Authenticator turns a bearer token into a principal of this binary's audience.
@@ -212,7 +216,11 @@ func (s *Server) register(r Route) {
 	if unsafeMethod(r.Method) && r.Idempotency != IdempotencyOff {
 		handler = s.idempotent(r.Idempotency, handler)
 	}
-	chain := []fiber.Handler{s.authorize(r), s.rateLimit(r.RateClass), handler}
+	chain := []fiber.Handler{s.authorize(r), s.rateLimit(r.RateClass)}
+	if r.Guard != nil {
+		chain = append(chain, r.Guard)
+	}
+	chain = append(chain, handler)
 	s.app.Add(r.Method, r.Path, chain...)
 	if r.Method == http.MethodGet {
 		// HTTP requires HEAD wherever GET is served; fasthttp drops the body.

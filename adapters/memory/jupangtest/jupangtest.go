@@ -16,15 +16,18 @@ package jupangtest
 
 import (
 	"context"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
+	"github.com/jupang/jupang/adapters/webhook"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/partner"
 )
 
 // Issuer is the iss of the access tokens a System signs (the default auth.issuer).
@@ -51,6 +54,13 @@ type System struct {
 	Catalog  *catalog.Service
 	// CatalogReader is the catalog's read port, for checks the use cases do not expose.
 	CatalogReader catalog.Reader
+	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
+	// by any use case are delivered to the subscribed partners.
+	Feed *partner.Feed
+	// Gatekeeper checks partner requests' certificates, signatures and nonces.
+	Gatekeeper *partner.Gatekeeper
+	// Pusher registers webhooks and pushes deliveries over real HTTP (any address: test policy).
+	Pusher *partner.Pusher
 }
 
 type options struct {
@@ -109,6 +119,12 @@ func Build(opts ...Option) (*System, error) {
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
 	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
+	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
+	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)
+	testPolicy := partner.URLPolicy{AllowPrivate: true}
+	sys.Pusher = partner.NewPusher(feed, sys.Identity, net.DefaultResolver, webhook.NewSender(testPolicy), sys.Clock,
+		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
 			CatalogReader: sys.CatalogReader, Clock: sys.Clock})

@@ -65,12 +65,20 @@ type Listen struct {
 	Addr string `mapstructure:"addr"`
 }
 
-// Partner is the partner binary's address and mTLS material.
+// Partner is the partner binary's address and mTLS material, and the partner feed's tuning.
 type Partner struct {
 	Addr     string `mapstructure:"addr"`
 	TLSCert  string `mapstructure:"tls_cert"`
 	TLSKey   string `mapstructure:"tls_key"`
 	ClientCA string `mapstructure:"client_ca"`
+	// DevCertsDir is where the all-in-one binary in dev, without tls_cert, keeps the dev CA and
+	// certificates it serves mutual TLS with.
+	DevCertsDir         string        `mapstructure:"dev_certs_dir"`
+	Lease               time.Duration `mapstructure:"lease"`
+	MaxAttempts         int           `mapstructure:"max_attempts"`
+	AckedRetention      time.Duration `mapstructure:"acked_retention"`
+	WebhookTimeout      time.Duration `mapstructure:"webhook_timeout"`
+	WebhookDisableAfter int           `mapstructure:"webhook_disable_after"`
 }
 
 // Kafka lists the brokers of the outbox relay.
@@ -198,6 +206,13 @@ func (c Config) Validate() error {
 		{"partner.tls_cert", (c.Partner.TLSCert == "") == (c.Partner.TLSKey == ""), "tls_cert and tls_key go together"},
 		{"partner.client_ca", (c.Partner.TLSCert == "") == (c.Partner.ClientCA == ""),
 			"client_ca goes with tls_cert: partners authenticate with client certificates"},
+		{"partner.lease", c.Partner.Lease >= time.Second && c.Partner.Lease <= 12*time.Hour, "must be between 1s and 12h"},
+		{"partner.max_attempts", c.Partner.MaxAttempts >= 1 && c.Partner.MaxAttempts <= 100, "must be between 1 and 100"},
+		{"partner.acked_retention", c.Partner.AckedRetention >= 24*time.Hour, "must be at least 24h (the dashboard counts a day of acks)"},
+		{"partner.webhook_timeout", c.Partner.WebhookTimeout >= time.Second && c.Partner.WebhookTimeout <= time.Minute,
+			"must be between 1s and 1m"},
+		{"partner.webhook_disable_after", c.Partner.WebhookDisableAfter >= 1, "must be a positive number"},
+		{"partner.dev_certs_dir", c.Partner.DevCertsDir != "", "must not be empty"},
 		{"tracing.sample_ratio", c.Tracing.SampleRatio >= 0 && c.Tracing.SampleRatio <= 1, "must be between 0 and 1"},
 		{"auth.issuer", c.Auth.Issuer != "", "must not be empty"},
 		{"auth.keys_dir", c.Env != "prod" || c.Auth.KeysDir != "", "is required in prod (generated keys would differ per instance)"},

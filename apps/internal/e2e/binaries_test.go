@@ -36,20 +36,25 @@ func getJSON(t *testing.T, url string, into any) {
 	}
 }
 
-// The README's `make run`: the all-in-one binary on memory serves /healthz on every port and says
-// that nothing is persisted; SIGTERM stops it cleanly.
+// The README's `make run`: the all-in-one binary on memory serves /healthz on every port (the
+// partner's over mutual TLS with the dev certificates it made) and says that nothing is
+// persisted; SIGTERM stops it cleanly.
 func TestAllInOneOnMemoryServesEveryPort(t *testing.T) {
-	sf, ad, pa, wk := FreeAddr(t), FreeAddr(t), FreeAddr(t), FreeAddr(t)
+	sf, ad, pa, wk, certs := FreeAddr(t), FreeAddr(t), FreeAddr(t), FreeAddr(t), t.TempDir()
 	p := Start(t, Binary(t, "jupang"), []string{
 		"JUPANG_STOREFRONT_ADDR=" + sf, "JUPANG_ADMIN_ADDR=" + ad, "JUPANG_PARTNER_ADDR=" + pa, "JUPANG_WORKER_ADDR=" + wk,
+		"JUPANG_PARTNER_DEV_CERTS_DIR=" + certs,
 	})
-	for _, addr := range []string{sf, ad, pa, wk} {
+	for _, addr := range []string{sf, ad, wk} {
 		if status := WaitHTTP(t, "http://"+addr+"/healthz", 20*time.Second); status != http.StatusOK {
 			t.Fatalf("%s/healthz = %d", addr, status)
 		}
 		if status := WaitHTTP(t, "http://"+addr+"/readyz", time.Second); status != http.StatusOK {
 			t.Fatalf("%s/readyz = %d", addr, status)
 		}
+	}
+	if status := WaitHTTPWith(t, devClient(t, certs), "https://"+pa+"/healthz", 20*time.Second); status != http.StatusOK {
+		t.Fatalf("partner /healthz over mutual TLS = %d", status)
 	}
 	if !strings.Contains(p.Output(), "nothing is persisted") {
 		t.Fatalf("no in-memory banner in output:\n%s", p.Output())

@@ -109,7 +109,7 @@ func (s *safeBuffer) String() string {
 // Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
-	p := newProcess(bin, env, args...)
+	p := newProcess(bin, withDevCertsDir(t, env), args...)
 	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
 	p.start(t)
 	return p
@@ -120,7 +120,7 @@ func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 func StartOnTerminal(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
 	terminal, screen := openPTY(t)
-	p := newProcess(bin, env, args...)
+	p := newProcess(bin, withDevCertsDir(t, env), args...)
 	p.cmd.Stdout, p.cmd.Stderr = terminal, p.output
 	p.drained = make(chan struct{})
 	p.start(t)
@@ -130,6 +130,12 @@ func StartOnTerminal(t *testing.T, bin string, env []string, args ...string) *Pr
 		close(p.drained)
 	}()
 	return p
+}
+
+// withDevCertsDir keeps the dev certificates the jupang binary makes in a directory of the test's
+// own, unless env names one: never in the source tree.
+func withDevCertsDir(t *testing.T, env []string) []string {
+	return append([]string{"JUPANG_PARTNER_DEV_CERTS_DIR=" + t.TempDir()}, env...)
 }
 
 // openPTY opens a pseudo-terminal pair: the terminal side a process writes to and the screen
@@ -206,9 +212,15 @@ func (p *Process) Terminate() { _ = p.cmd.Process.Signal(syscall.SIGTERM) }
 // WaitHTTP polls url until it answers (any status) or d passes; it returns the last status.
 func WaitHTTP(t *testing.T, url string, d time.Duration) int {
 	t.Helper()
+	return WaitHTTPWith(t, http.DefaultClient, url, d)
+}
+
+// WaitHTTPWith is WaitHTTP through client (a TLS client, say).
+func WaitHTTPWith(t *testing.T, client *http.Client, url string, d time.Duration) int {
+	t.Helper()
 	deadline := time.Now().Add(d)
 	for {
-		resp, err := http.Get(url) //nolint:gosec,noctx // test helper polling a local URL
+		resp, err := client.Get(url) //nolint:noctx // test helper polling a local URL
 		if err == nil {
 			_ = resp.Body.Close()
 			return resp.StatusCode

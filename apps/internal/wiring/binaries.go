@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, PartnerFeedSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -27,16 +27,19 @@ type (
 	AdminRoutes struct {
 		Identity IdentityAdminRoutes
 		Catalog  CatalogRoutes
+		Partner  PartnerAdminRoutes
 	}
 	// PartnerRoutes are the route groups of the partner binary.
 	PartnerRoutes struct {
 		Identity IdentityPartnerRoutes
+		Feed     PartnerFeedRoutes
 	}
 	// WorkerJobs are the background jobs of the worker.
 	WorkerJobs struct {
 		Idempotency IdempotencyJobs
 		Identity    IdentityJobs
 		Catalog     CatalogJobs
+		Partner     PartnerFeedJobs
 	}
 )
 

@@ -40,11 +40,13 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes})
+	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
+		Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pa, err := Partner(deps, PartnerRoutes{Identity: NewIdentityPartnerRoutes(sys.Identity, sys.Keys)})
+	pa, err := Partner(deps, PartnerRoutes{Identity: NewIdentityPartnerRoutes(sys.Identity, sys.Keys),
+		Feed: NewPartnerFeedRoutes(sys.Feed, sys.Gatekeeper)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
 var catalogCore = []string{"CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
+// The partner feed's stores, wakeups and feed service.
+var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
+
 func with(core []string, more ...string) []string {
 	return slices.Sorted(slices.Values(append(more, core...)))
 }
@@ -39,6 +42,8 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go": with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":  with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
+			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
 	cases := []struct {
 		binary, injector string
@@ -51,13 +56,17 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"admin", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityAdminRoutes"),
 			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"partner.go":  with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityPartnerRoutes"),
+			"partner.go":  with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "NewPartnerFeedRoutes"),
 		}},
 		{"worker", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityJobs"),
 			"catalog.go":  with(catalogCore, "NewCatalogJobs"),
+			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
+				"NewWebhookDispatcher"),
 		}},
 		{"jupang", "initMemory", everything},
 		{"jupang", "initPostgres", everything},
@@ -91,6 +100,7 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 		Idempotency: NewIdempotencyJobs(IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), cfg),
 		Identity:    NewIdentityJobs(sys.Identity, cfg),
 		Catalog:     NewCatalogJobs(sys.Catalog, cfg),
+		Partner:     NewPartnerFeedJobs(sys.Feed, sys.Gatekeeper, cfg),
 	}
 	r, err := Runner(Leases(Storage{memory: sys.Store}), sys.Clock, zap.NewNop(), Metrics(), all)
 	if err != nil {
@@ -100,7 +110,8 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 	for _, j := range r.Jobs() {
 		names = append(names, j.Name)
 	}
-	want := []string{"idempotency-sweep", "refresh-token-purge", "catalog.rankings", "catalog.reprice"}
+	want := []string{"idempotency-sweep", "refresh-token-purge", "catalog.rankings", "catalog.reprice", "partner.nonce-purge",
+		"partner.acked-purge"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("worker jobs %v, want %v", names, want)
 	}

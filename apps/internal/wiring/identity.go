@@ -88,11 +88,6 @@ type IdentityJobs []jobs.Job
 // NewIdentityJobs purges expired refresh tokens every idempotency.sweep_interval.
 func NewIdentityJobs(ids *identity.Service, cfg config.Config) IdentityJobs {
 	return IdentityJobs{{Name: "refresh-token-purge", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
-		for {
-			n, err := ids.PurgeExpiredRefreshTokens(ctx, sweepBatch)
-			if err != nil || n < sweepBatch {
-				return err
-			}
-		}
+		return drain(ctx, func(ctx context.Context) (int, error) { return ids.PurgeExpiredRefreshTokens(ctx, sweepBatch) })
 	}}}
 }

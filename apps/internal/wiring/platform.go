@@ -11,7 +11,10 @@ package wiring
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
+	"net"
 	"sync"
+	"time"
 
 	"github.com/google/wire"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +23,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/adapters/auth"
+	"github.com/jupang/jupang/adapters/devcerts"
 	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
@@ -31,6 +35,7 @@ import (
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -69,7 +74,7 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
-func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
+func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
@@ -176,17 +181,43 @@ func serveComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.S
 	}
 }
 
-// PartnerComponent serves the partner binary over mutual TLS when partner.tls_cert is set, else
-// over plain HTTP (development).
-func PartnerComponent(cfg config.Config, srv PartnerServer) (PartnerListener, error) {
+// PartnerComponent serves the partner binary over mutual TLS when partner.tls_cert is set. The
+// all-in-one binary in dev without it makes a dev CA and certificates in partner.dev_certs_dir
+// (kept across restarts while valid), serves mutual TLS with them and logs a curl command that
+// works; a standalone partner binary without it serves plain HTTP, where the feed answers 401
+// CLIENT_CERTIFICATE_REQUIRED.
+func PartnerComponent(cfg config.Config, name ServiceName, log *zap.Logger, srv PartnerServer) (PartnerListener, error) {
+	cert, key, ca := cfg.Partner.TLSCert, cfg.Partner.TLSKey, cfg.Partner.ClientCA
+	if cert == "" && name == "jupang" && cfg.Env == "dev" {
+		files, err := devcerts.Ensure(cfg.Partner.DevCertsDir, seed.PartnerClientID, time.Now())
+		if err != nil {
+			return PartnerListener{}, &config.Error{Key: "partner.dev_certs_dir", Reason: err.Error()}
+		}
+		cert, key, ca = files.Server, files.ServerKey, files.CA
+		log.Info("partner binary: mutual TLS with dev certificates; try it",
+			zap.String("dir", cfg.Partner.DevCertsDir), zap.String("curl", devCurl(cfg.Partner.Addr, files)))
+	}
 	var tlsConfig *tls.Config
-	if cfg.Partner.TLSCert != "" {
+	if cert != "" {
 		var err error
-		if tlsConfig, err = launch.MutualTLS(cfg.Partner.TLSCert, cfg.Partner.TLSKey, cfg.Partner.ClientCA); err != nil {
+		if tlsConfig, err = launch.MutualTLS(cert, key, ca); err != nil {
 			return PartnerListener{}, err
 		}
 	}
 	return PartnerListener(serveComponent("partner", "partner.addr", cfg.Partner.Addr, tlsConfig, srv.Server)), nil
+}
+
+// devCurlTemplate pulls partner-demo's events: %[1]s are curl's TLS flags, %[2]s the base URL,
+// %[3]s the request target; the token comes from the token endpoint, the signature from `jupang sign`.
+const devCurlTemplate = `TOKEN=$(curl -s %[1]s %[2]s/v1/oauth/token -u %[4]s:%[5]s -d grant_type=client_credentials | sed -E 's/.*"access_token":"([^"]+)".*/\1/'); ` +
+	`curl -s %[1]s -H "Authorization: Bearer $TOKEN" $(go run ./apps/jupang sign GET '%[3]s') '%[2]s%[3]s'`
+
+// devCurl is a shell command, run from the repository, that pulls from the dev partner binary.
+func devCurl(addr string, f devcerts.Files) string {
+	_, port, _ := net.SplitHostPort(addr)
+	tlsFlags := "--cacert " + f.CA + " --cert " + f.Client + " --key " + f.ClientKey
+	return fmt.Sprintf(devCurlTemplate, tlsFlags, "https://localhost:"+port, "/v1/integrations/events/pull?waitSeconds=5",
+		seed.PartnerClientID, seed.PartnerClientSecret)
 }
 
 // PartnerListener is the partner binary's serving component (a distinct type for wire).

@@ -113,33 +113,36 @@ func AdminApp(cfg config.Config, log *zap.Logger, srv AdminServer) *App {
 	return appOf(log, HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, srv.Server))
 }
 
-// PartnerApp is the partner binary.
-func PartnerApp(log *zap.Logger, partner PartnerListener) *App {
-	return appOf(log, launch.Component(partner))
+// PartnerApp is the partner binary: its server and the signal that wakes its long polls.
+func PartnerApp(log *zap.Logger, partner PartnerListener, signal FeedSignalComponent) *App {
+	return appOf(log, launch.Component(partner), launch.Component(signal))
 }
 
-// WorkerApp is the worker binary: the job runner plus its metrics server.
-func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner) *App {
-	return appOf(log, HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, srv.Server), RunnerComponent(runner))
+// WorkerApp is the worker binary: the job runner, the webhook dispatcher (woken by the feed
+// signal) and its metrics server.
+func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner, hooks WebhookComponent,
+	signal FeedSignalComponent) *App {
+	return appOf(log, HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, srv.Server), RunnerComponent(runner),
+		launch.Component(hooks), launch.Component(signal))
 }
 
 // AllInOneApp is the jupang binary on PostgreSQL: all four in one process; `jupang seed` seeds it.
 func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
-	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
+	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, seed Seeder) *App {
 	app := appOf(log,
 		HTTPComponent("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
 		HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
 		launch.Component(pa),
 		HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
-		RunnerComponent(runner))
+		RunnerComponent(runner), launch.Component(hooks), launch.Component(signal))
 	app.Seed = seed
 	return app
 }
 
 // SeededAllInOneApp is the jupang binary on memory: seeded at start, since nothing persists.
 func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
-	wk WorkerServer, runner *jobs.Runner, seed Seeder) *App {
-	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, seed)
+	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, seed Seeder) *App {
+	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, hooks, signal, seed)
 	app.SeedOnStart = true
 	return app
 }
