@@ -119,8 +119,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.MemoryLeases()
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
+	leases := wiring.MemoryLeases(clock)
+	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {
@@ -258,7 +258,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
+	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
 	seeder := wiring.Seed(identityService, catalogService, reader, clock)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {

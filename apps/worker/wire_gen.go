@@ -107,7 +107,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, clock, logger, metrics, service, identityService, catalogService, cfg)
+	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner)
 	return app, func() {
 		cleanup4()

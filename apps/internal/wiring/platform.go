@@ -66,9 +66,9 @@ func idempotencyService(claims, effects uow.UnitOfWork[idempotency.Stores], cloc
 const sweepBatch = 1000
 
 // Runner is the job runner with every background job registered.
-func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service,
+func Runner(leases jobs.Leases, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service,
 	ids *identity.Service, cat *catalog.Service, cfg config.Config) *jobs.Runner {
-	r := jobs.NewRunner(leases, clock, log, metrics.Registry)
+	r := jobs.NewRunner(leases, log, metrics.Registry)
 	r.Register(
 		jobs.Job{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
 			_, err := idem.Sweep(ctx, sweepBatch)

@@ -31,8 +31,8 @@ func MemoryIdempotency(store *memory.Store, clock kernel.Clock, cfg config.Confi
 	return idempotencyService(memory.NewKeysUnitOfWork(store), memory.NewUnitOfWork(store, memory.IdempotencyStores), clock, cfg)
 }
 
-// MemoryLeases keeps job leases in this process.
-func MemoryLeases() jobs.Leases { return memory.NewJobLeases() }
+// MemoryLeases keeps job leases in this process, on its clock.
+func MemoryLeases(clock kernel.Clock) jobs.Leases { return memory.NewJobLeases(clock) }
 
 // MemoryReadiness has nothing outside the process to check.
 func MemoryReadiness() Readiness { return nil }
