@@ -8,11 +8,13 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"sync"
 
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/uow"
 )
 
 // Table is a copy-on-write map. Values are stored by value: never mutate one in place, Put a new one.
@@ -101,9 +103,19 @@ type Tx struct {
 	State *State
 	owned map[any]struct{} // tables this Tx already cloned
 	undo  []func()         // reverts writes made outside State, newest last
+	ended []func()         // runs when the unit of work ends, committed or not (releases held keys)
 }
 
 func (tx *Tx) onRollback(f func()) { tx.undo = append(tx.undo, f) }
+
+func (tx *Tx) onEnd(f func()) { tx.ended = append(tx.ended, f) }
+
+func (tx *Tx) end() {
+	for _, f := range tx.ended {
+		f()
+	}
+	tx.ended = nil
+}
 
 func (tx *Tx) rollback() {
 	for i := len(tx.undo) - 1; i >= 0; i-- {
@@ -159,6 +171,7 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 			parent.owned[t] = struct{}{}
 		}
 		parent.undo = append(parent.undo, child.undo...)
+		parent.ended = append(parent.ended, child.ended...)
 		return nil
 	}
 	s.mu.Lock()
@@ -169,18 +182,22 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 		return err
 	}
 	s.state = tx.State
+	tx.end()
 	return nil
 }
 
-// guarded runs fn in tx and reverts tx's outside-State writes when fn fails or panics.
+// guarded runs fn in tx and reverts tx's outside-State writes when fn fails or panics; a failed
+// tx has ended then, like a rolled-back savepoint.
 func guarded(ctx context.Context, tx *Tx, fn func(ctx context.Context, tx *Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			tx.rollback()
+			tx.end()
 			panic(p)
 		}
 		if err != nil {
 			tx.rollback()
+			tx.end()
 		}
 	}()
 	return fn(context.WithValue(ctx, txKey{tx.store}, tx), tx)
@@ -197,9 +214,19 @@ func NewUnitOfWork[S any](store *Store, build func(tx *Tx) S) *UnitOfWork[S] {
 	return &UnitOfWork[S]{store: store, build: build}
 }
 
-// Do runs fn atomically: all of its writes, or none.
+// maxAttempts bounds reruns of a unit of work whose function reported a lost race (uow.ErrRetry).
+const maxAttempts = 4
+
+// Do runs fn atomically: all of its writes, or none. Like the Postgres unit of work, the outermost
+// Do runs fn again when it fails with uow.ErrRetry.
 func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, stores S) error) error {
-	return u.store.run(ctx, func(ctx context.Context, tx *Tx) error {
-		return fn(ctx, u.build(tx))
-	})
+	nested := txFrom(ctx, u.store) != nil
+	for attempt := 1; ; attempt++ {
+		err := u.store.run(ctx, func(ctx context.Context, tx *Tx) error {
+			return fn(ctx, u.build(tx))
+		})
+		if nested || attempt == maxAttempts || !errors.Is(err, uow.ErrRetry) {
+			return err
+		}
+	}
 }

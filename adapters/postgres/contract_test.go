@@ -25,3 +25,7 @@ func platformHarness(t *testing.T) contracttest.PlatformHarness {
 
 func TestUnitOfWorkContract(t *testing.T)  { contracttest.RunUnitOfWork(t, platformHarness) }
 func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, platformHarness) }
+
+func TestUnitOfWorkRecoveryContract(t *testing.T) {
+	contracttest.RunUnitOfWorkRecovery(t, platformHarness)
+}
