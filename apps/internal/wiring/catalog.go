@@ -26,7 +26,7 @@ func MemoryCatalog(store *memory.Store, reader catalog.Reader, clock kernel.Cloc
 func ReadRouter(cfg config.Config, primary *postgres.DB, tracer trace.Tracer, metrics *server.Metrics) (*postgres.ReadRouter, func(), error) {
 	replica, closeReplica, err := postgres.OpenReplica(postgres.Config{
 		URL: cfg.Database.ReplicaURL, MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxOpenConns,
-		Tracer: postgres.NewQueryTracer(tracer),
+		Tracer: postgres.NewQueryTracer(tracer), StatementTimeout: cfg.Database.StatementTimeout, LockTimeout: cfg.Database.LockTimeout,
 	})
 	if err != nil {
 		return nil, nil, &config.Error{Key: "database.replica_url", Reason: err.Error()}
