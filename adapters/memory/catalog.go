@@ -3,7 +3,6 @@ package memory
 import (
 	"cmp"
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -18,10 +17,18 @@ type listingKey struct {
 	productID string
 }
 
+func compareListingKeys(a, b listingKey) int {
+	return cmp.Or(strings.Compare(string(a.market), string(b.market)), strings.Compare(a.productID, b.productID))
+}
+
 type bucketKey struct {
 	market    kernel.Market
 	hour      time.Time
 	productID string
+}
+
+func compareBucketKeys(a, b bucketKey) int {
+	return cmp.Or(strings.Compare(string(a.market), string(b.market)), a.hour.Compare(b.hour), strings.Compare(a.productID, b.productID))
 }
 
 type rankingKey struct {
@@ -29,205 +36,332 @@ type rankingKey struct {
 	by     catalog.RankBy
 }
 
-// catalogTables are the catalog area's in-memory tables. Products are stored without their
-// markets: like PostgreSQL, the markets a product is sold in are the listing rows it has.
-type catalogTables struct {
-	Categories *Table[string, catalog.Category]
-	Brands     *Table[string, catalog.Brand]
-	Products   *Table[string, catalog.Product]
-	Listings   *Table[listingKey, catalog.Listing]
-	Rates      *Table[string, catalog.RateEntry]
-	Promotions *Table[string, catalog.Promotion]
-	// Stock stands in for the inventory area's table until it has its own in-memory adapter.
-	Stock *Table[string, catalog.StockLevel]
-	// PaidOrders stands in for the orders area's tables: the seed's order history.
-	PaidOrders *Table[string, catalog.PaidOrder]
-	Sales      *Table[bucketKey, catalog.SalesBucket]
-	Rankings   *Table[rankingKey, catalog.Ranking]
+func compareRankingKeys(a, b rankingKey) int {
+	return cmp.Or(strings.Compare(string(a.market), string(b.market)), strings.Compare(string(a.by), string(b.by)))
 }
+
+// catalogTables are the catalog area's in-memory tables, with the indexes of 00003_catalog.sql.
+// Products are stored without their markets: like PostgreSQL, the markets a product is sold in
+// are the listing rows it has.
+type catalogTables struct {
+	Categories       *Table[string, catalog.Category]
+	CategoriesBySlug *Table[string, string] // slug → category id
+	Brands           *Table[string, catalog.Brand]
+	BrandsBySlug     *Table[string, string] // slug → brand id
+	Products         *Table[string, catalog.Product]
+	SKUProducts      *Table[string, string] // SKU id → product id
+	SKUsByCode       *Table[string, string] // SKU code → SKU id
+	Listings         *Table[listingKey, catalog.Listing]
+	Rates            *Table[string, catalog.RateEntry]
+	Promotions       *Table[string, catalog.Promotion]
+	Sales            *Table[bucketKey, catalog.SalesBucket]
+	Rankings         *Table[rankingKey, catalog.Ranking]
+	standIns         // stock and paid orders, until their areas land (catalog_standins.go)
+}
+
+// Listing indexes: per sort, a market's ACTIVE listings, and those of one category of a market
+// (product_listings_*_idx), plus every listing of a market for the ranking job.
+var (
+	listingsByMarket                       = &Index[catalog.Listing]{Group: func(l catalog.Listing) string { return string(l.Market) }}
+	listingsBySort, listingsByCategorySort = listingIndexes()
+)
+
+func listingIndexes() (byMarket, byCategory map[catalog.Sort]*Index[catalog.Listing]) {
+	byMarket, byCategory = map[catalog.Sort]*Index[catalog.Listing]{}, map[catalog.Sort]*Index[catalog.Listing]{}
+	active := func(l catalog.Listing) bool { return l.Status == catalog.StatusActive }
+	for _, s := range catalog.Sorts {
+		byMarket[s] = &Index[catalog.Listing]{Group: func(l catalog.Listing) string { return string(l.Market) }, Order: s.Compare, Where: active}
+		byCategory[s] = &Index[catalog.Listing]{Group: func(l catalog.Listing) string { return marketCategory(l.Market, l.CategoryID) },
+			Order: s.Compare, Where: active}
+	}
+	return byMarket, byCategory
+}
+
+func marketCategory(m kernel.Market, categoryID string) string { return string(m) + "/" + categoryID }
+
+func allListingIndexes() []*Index[catalog.Listing] {
+	out := []*Index[catalog.Listing]{listingsByMarket}
+	for _, s := range catalog.Sorts {
+		out = append(out, listingsBySort[s], listingsByCategorySort[s])
+	}
+	return out
+}
+
+var (
+	// ratesByQuote finds the rate in effect at an instant (fx_rates_pair_effective_key).
+	ratesByQuote = &Index[catalog.RateEntry]{
+		Group: func(r catalog.RateEntry) string { return r.Quote.Code },
+		Order: func(a, b catalog.RateEntry) int { return a.EffectiveFrom.Compare(b.EffectiveFrom) },
+	}
+	// promotionsByEnd finds the promotions that have not ended (promotions_window_idx).
+	promotionsByEnd = &Index[catalog.Promotion]{Order: func(a, b catalog.Promotion) int { return a.EndsAt.Compare(b.EndsAt) }}
+	// salesByHour and salesByMarket find buckets from an hour on, in every market or one.
+	salesByHour   = &Index[catalog.SalesBucket]{Order: func(a, b catalog.SalesBucket) int { return a.Hour.Compare(b.Hour) }}
+	salesByMarket = &Index[catalog.SalesBucket]{
+		Group: func(b catalog.SalesBucket) string { return string(b.Market) },
+		Order: func(a, b catalog.SalesBucket) int { return a.Hour.Compare(b.Hour) },
+	}
+)
 
 func newCatalogTables() catalogTables {
 	return catalogTables{
-		Categories: newTable[string, catalog.Category](),
-		Brands:     newTable[string, catalog.Brand](),
-		Products:   newTable[string, catalog.Product](),
-		Listings:   newTable[listingKey, catalog.Listing](),
-		Rates:      newTable[string, catalog.RateEntry](),
-		Promotions: newTable[string, catalog.Promotion](),
-		Stock:      newTable[string, catalog.StockLevel](),
-		PaidOrders: newTable[string, catalog.PaidOrder](),
-		Sales:      newTable[bucketKey, catalog.SalesBucket](),
-		Rankings:   newTable[rankingKey, catalog.Ranking](),
+		Categories:       newTable[string, catalog.Category](strings.Compare),
+		CategoriesBySlug: newTable[string, string](strings.Compare),
+		Brands:           newTable[string, catalog.Brand](strings.Compare),
+		BrandsBySlug:     newTable[string, string](strings.Compare),
+		Products:         newTable[string, catalog.Product](strings.Compare),
+		SKUProducts:      newTable[string, string](strings.Compare),
+		SKUsByCode:       newTable[string, string](strings.Compare),
+		Listings:         newTable(compareListingKeys, allListingIndexes()...),
+		Rates:            newTable(strings.Compare, ratesByQuote),
+		Promotions:       newTable(strings.Compare, promotionsByEnd),
+		Sales:            newTable(compareBucketKeys, salesByHour, salesByMarket),
+		Rankings:         newTable[rankingKey, catalog.Ranking](compareRankingKeys),
+		standIns:         newStandIns(),
 	}
 }
 
 // CatalogStores builds catalog.Stores for a unit of work.
 func CatalogStores(tx *Tx) catalog.Stores {
-	r := &CatalogRepository{tx: tx}
-	return catalog.Stores{Catalog: r, Sales: r, Rankings: r, History: r}
+	r := &CatalogRepository{catalogQueries: catalogQueries{tables: func(context.Context) *catalogTables { return &tx.State.Catalog }}, tx: tx}
+	orders := &paidOrdersStandIn{tx: tx}
+	return catalog.Stores{Catalog: r, Sales: orders, Rankings: r, Stock: &stockStandIn{tx: tx}, History: orders}
 }
 
-// CatalogRepository is the in-memory catalog store of one unit of work: catalog.Catalog,
-// catalog.SalesSource, catalog.RankingStore and catalog.SalesHistory.
-type CatalogRepository struct{ tx *Tx }
+// catalogQueries answers the catalog's reads from the tables a context sees. The reader and the
+// repository share it, so each read is written once.
+type catalogQueries struct {
+	tables func(ctx context.Context) *catalogTables
+}
 
 // CatalogReader is the in-memory catalog.Reader over committed state (or the caller's open unit of work).
-type CatalogReader struct{ store *Store }
+type CatalogReader struct{ catalogQueries }
 
 // NewCatalogReader returns a reader over store.
-func NewCatalogReader(store *Store) *CatalogReader { return &CatalogReader{store: store} }
-
-// read runs fn on a consistent snapshot.
-func (r *CatalogReader) read(ctx context.Context, fn func(t *catalogTables)) {
-	r.store.View(ctx, func(s *State) { fn(&s.Catalog) })
+func NewCatalogReader(store *Store) *CatalogReader {
+	return &CatalogReader{catalogQueries{tables: func(ctx context.Context) *catalogTables { return &store.Snapshot(ctx).Catalog }}}
 }
 
-// Categories implements catalog.Reader.
-func (r *CatalogReader) Categories(ctx context.Context) (out []catalog.Category, err error) {
-	r.read(ctx, func(t *catalogTables) { out = categories(t) })
-	return out, nil
-}
-
-// Brands implements catalog.Reader.
-func (r *CatalogReader) Brands(ctx context.Context, ids []string) (out []catalog.Brand, err error) {
-	r.read(ctx, func(t *catalogTables) { out = brands(t, ids) })
-	return out, nil
-}
-
-// Products implements catalog.Reader.
-func (r *CatalogReader) Products(ctx context.Context, ids []string) (out []catalog.Product, err error) {
-	r.read(ctx, func(t *catalogTables) { out = products(t, ids) })
-	return out, nil
-}
-
-// Listings implements catalog.Reader.
-func (r *CatalogReader) Listings(ctx context.Context, q catalog.ListingQuery) (out []catalog.Listing, err error) {
-	r.read(ctx, func(t *catalogTables) { out = listings(t, q) })
-	return out, nil
-}
-
-// Stock implements catalog.Reader.
-func (r *CatalogReader) Stock(ctx context.Context, skuIDs []string) (out map[string]catalog.StockLevel, err error) {
-	r.read(ctx, func(t *catalogTables) { out = stock(t, skuIDs) })
-	return out, nil
-}
-
-// Promotions implements catalog.Reader.
-func (r *CatalogReader) Promotions(ctx context.Context, m kernel.Market, at time.Time) (out []catalog.Promotion, err error) {
-	r.read(ctx, func(t *catalogTables) { out = promotions(t, m, at) })
-	return out, nil
-}
-
-// CurrentRates implements catalog.Reader.
-func (r *CatalogReader) CurrentRates(ctx context.Context, at time.Time) (out []catalog.RateEntry, err error) {
-	r.read(ctx, func(t *catalogTables) { out = currentRates(t, at) })
-	return out, nil
-}
-
-// Rankings implements catalog.Reader.
-func (r *CatalogReader) Rankings(ctx context.Context, m kernel.Market) (out []catalog.Ranking, err error) {
-	r.read(ctx, func(t *catalogTables) { out = rankings(t, m) })
-	return out, nil
+// CatalogRepository is the in-memory catalog.Catalog and catalog.RankingStore of one unit of work.
+type CatalogRepository struct {
+	catalogQueries
+	tx *Tx
 }
 
 func (c *CatalogRepository) t() *catalogTables { return &c.tx.State.Catalog }
 
-// Categories implements catalog.Catalog.
-func (c *CatalogRepository) Categories(context.Context) ([]catalog.Category, error) {
-	return categories(c.t()), nil
+// Categories implements catalog.Reader and catalog.Catalog.
+func (q catalogQueries) Categories(ctx context.Context) ([]catalog.Category, error) {
+	t := q.tables(ctx)
+	out := make([]catalog.Category, 0, t.Categories.Len())
+	for _, c := range t.Categories.All() { // the whole tree, as PostgreSQL reads it
+		out = append(out, c.Clone())
+	}
+	slices.SortFunc(out, func(a, b catalog.Category) int {
+		return cmp.Or(cmp.Compare(len(a.Path), len(b.Path)), cmp.Compare(a.SortOrder, b.SortOrder), strings.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }
 
-// Brands implements catalog.Catalog.
-func (c *CatalogRepository) Brands(_ context.Context, ids []string) ([]catalog.Brand, error) {
-	return brands(c.t(), ids), nil
+// Brands implements catalog.Reader and catalog.Catalog.
+func (q catalogQueries) Brands(ctx context.Context, ids []string) ([]catalog.Brand, error) {
+	t := q.tables(ctx)
+	var out []catalog.Brand
+	for _, id := range dedupe(ids) {
+		if b, ok := t.Brands.Get(id); ok {
+			out = append(out, b)
+		}
+	}
+	return out, nil
 }
 
-// Products implements catalog.Catalog.
-func (c *CatalogRepository) Products(_ context.Context, ids []string) ([]catalog.Product, error) {
-	return products(c.t(), ids), nil
+// Products implements catalog.Reader and catalog.Catalog.
+func (q catalogQueries) Products(ctx context.Context, ids []string) ([]catalog.Product, error) {
+	t := q.tables(ctx)
+	var out []catalog.Product
+	for _, id := range dedupe(ids) {
+		p, ok := t.Products.Get(id)
+		if !ok {
+			continue
+		}
+		p = p.Clone()
+		for _, m := range kernel.Markets {
+			if _, listed := t.Listings.Get(listingKey{m, id}); listed {
+				p.Markets = append(p.Markets, m)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
-// Promotions implements catalog.Catalog.
-func (c *CatalogRepository) Promotions(_ context.Context, m kernel.Market, at time.Time) ([]catalog.Promotion, error) {
-	return promotions(c.t(), m, at), nil
+// Listings implements catalog.Reader with the plan PostgreSQL uses: an ordered scan of the
+// market's index for the sort from the cursor on, or, for a category subtree, one such scan per
+// category, merged.
+func (q catalogQueries) Listings(ctx context.Context, lq catalog.ListingQuery) ([]catalog.Listing, error) {
+	t := q.tables(ctx)
+	if lq.Limit <= 0 {
+		return nil, nil
+	}
+	byMarket, ok := listingsBySort[lq.Sort]
+	if !ok {
+		lq.Sort, byMarket = catalog.SortNewest, listingsBySort[catalog.SortNewest]
+	}
+	seek := Seek[catalog.Listing]{Group: string(lq.Market)}
+	if lq.After != nil {
+		p := lq.After
+		seek.Pivot, seek.Past = &catalog.Listing{CreatedAt: p.CreatedAt, Price: p.Price, Popularity: p.Popularity, ProductID: p.ProductID}, true
+	}
+	if lq.CategoryIDs == nil {
+		return firstListings(t, lq, byMarket, seek), nil
+	}
+	var out []catalog.Listing
+	for _, id := range lq.CategoryIDs {
+		seek.Group = marketCategory(lq.Market, id)
+		out = append(out, firstListings(t, lq, listingsByCategorySort[lq.Sort], seek)...)
+	}
+	slices.SortFunc(out, lq.Sort.Compare)
+	return out[:min(len(out), lq.Limit)], nil
 }
 
-// CurrentRates implements catalog.Catalog.
-func (c *CatalogRepository) CurrentRates(_ context.Context, at time.Time) ([]catalog.RateEntry, error) {
-	return currentRates(c.t(), at), nil
+// firstListings returns the first lq.Limit listings of the scan that match lq.
+func firstListings(t *catalogTables, lq catalog.ListingQuery, ix *Index[catalog.Listing], seek Seek[catalog.Listing]) []catalog.Listing {
+	var out []catalog.Listing
+	for _, l := range t.Listings.Ascend(ix, seek) {
+		name := ""
+		if lq.Q != "" {
+			p, _ := t.Products.Get(l.ProductID)
+			name = p.Names[lq.Locale]
+		}
+		if !lq.Matches(l, name) {
+			continue
+		}
+		if out = append(out, l); len(out) == lq.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// Promotions implements catalog.Reader and catalog.Catalog.
+func (q catalogQueries) Promotions(ctx context.Context, m kernel.Market, at time.Time) ([]catalog.Promotion, error) {
+	var out []catalog.Promotion
+	notEnded := Seek[catalog.Promotion]{Pivot: &catalog.Promotion{EndsAt: at}, Past: true}
+	for _, p := range q.tables(ctx).Promotions.Ascend(promotionsByEnd, notEnded) {
+		if p.ActiveAt(at) && slices.Contains(p.Markets, m) {
+			out = append(out, p.Clone())
+		}
+	}
+	slices.SortFunc(out, func(a, b catalog.Promotion) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// CurrentRates implements catalog.Reader and catalog.Catalog: one backward probe per currency.
+func (q catalogQueries) CurrentRates(ctx context.Context, at time.Time) ([]catalog.RateEntry, error) {
+	t := q.tables(ctx)
+	var out []catalog.RateEntry
+	for _, m := range kernel.Markets {
+		inEffect := Seek[catalog.RateEntry]{Group: m.Currency().Code, Pivot: &catalog.RateEntry{EffectiveFrom: at}}
+		if r, ok := first(t.Rates.Descend(ratesByQuote, inEffect)); ok {
+			out = append(out, r)
+		}
+	}
+	slices.SortFunc(out, func(a, b catalog.RateEntry) int { return strings.Compare(a.Quote.Code, b.Quote.Code) })
+	return out, nil
+}
+
+// Rankings implements catalog.Reader.
+func (q catalogQueries) Rankings(ctx context.Context, m kernel.Market) ([]catalog.Ranking, error) {
+	t := q.tables(ctx)
+	var out []catalog.Ranking
+	for _, by := range catalog.RankBys {
+		if r, ok := t.Rankings.Get(rankingKey{m, by}); ok {
+			r.Entries = slices.Clone(r.Entries)
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
 // ProductIDs implements catalog.Catalog.
 func (c *CatalogRepository) ProductIDs(context.Context) ([]string, error) {
 	ids := make([]string, 0, c.t().Products.Len())
-	c.t().Products.Each(func(id string, _ catalog.Product) bool {
+	for id := range c.t().Products.All() { // every product, in id order
 		ids = append(ids, id)
-		return true
-	})
-	slices.Sort(ids)
+	}
 	return ids, nil
 }
 
 // SaveCategory implements catalog.Catalog.
 func (c *CatalogRepository) SaveCategory(_ context.Context, cat catalog.Category) error {
-	taken := false
-	c.t().Categories.Each(func(id string, other catalog.Category) bool {
-		taken = id != cat.ID && other.Slug == cat.Slug
-		return !taken
-	})
-	if taken {
+	t := c.t()
+	old, _ := t.Categories.Get(cat.ID)
+	if !putUnique(c.tx, &t.CategoriesBySlug, cat.Slug, old.Slug, cat.ID) {
 		return catalog.ErrSlugTaken.WithField("slug", "SLUG_TAKEN", "another category uses this slug")
 	}
-	Mutable(c.tx, &c.tx.State.Catalog.Categories).Put(cat.ID, cat.Clone())
+	Mutable(c.tx, &t.Categories).Put(cat.ID, cat.Clone())
 	return nil
 }
 
 // SaveBrand implements catalog.Catalog.
 func (c *CatalogRepository) SaveBrand(_ context.Context, b catalog.Brand) error {
-	taken := false
-	c.t().Brands.Each(func(id string, other catalog.Brand) bool {
-		taken = id != b.ID && other.Slug == b.Slug
-		return !taken
-	})
-	if taken {
+	t := c.t()
+	old, _ := t.Brands.Get(b.ID)
+	if !putUnique(c.tx, &t.BrandsBySlug, b.Slug, old.Slug, b.ID) {
 		return catalog.ErrSlugTaken.WithField("slug", "SLUG_TAKEN", "another brand uses this slug")
 	}
-	Mutable(c.tx, &c.tx.State.Catalog.Brands).Put(b.ID, b)
+	Mutable(c.tx, &t.Brands).Put(b.ID, b)
 	return nil
 }
 
 // SaveProduct implements catalog.Catalog. Like PostgreSQL (skus_pkey, skus_code_key), it refuses a
-// SKU id of another product and a code used by another SKU, in this product or another one.
+// SKU id of another product and a code held by another SKU, checking the SKUs in order as the
+// upserts would run, and writes nothing when it refuses.
 func (c *CatalogRepository) SaveProduct(_ context.Context, p catalog.Product) error {
-	codes := map[string]string{}  // code → SKU id, of every other product
-	others := map[string]string{} // SKU id → product id, of every other product
-	c.t().Products.Each(func(id string, other catalog.Product) bool {
-		if id != p.ID {
-			for _, s := range other.SKUs {
-				codes[s.Code] = s.ID
-				others[s.ID] = id
-			}
+	t := c.t()
+	codeOf := map[string]string{} // SKU id → its code, as the SKUs saved so far leave it
+	if old, ok := t.Products.Get(p.ID); ok {
+		for _, s := range old.SKUs {
+			codeOf[s.ID] = s.Code
 		}
-		return true
-	})
+	}
+	holders := map[string]string{} // code → the SKU id holding it after this save; "": released
 	for _, s := range p.SKUs {
-		if _, ok := others[s.ID]; ok {
+		if owner, ok := t.SKUProducts.Get(s.ID); ok && owner != p.ID {
 			return errs.ErrValidation.WithField("skus", "SKU_OF_ANOTHER_PRODUCT", "SKU "+s.ID+" belongs to another product")
 		}
-		if owner, ok := codes[s.Code]; ok && owner != s.ID {
+		holder, held := holders[s.Code]
+		if !held {
+			holder, held = t.SKUsByCode.Get(s.Code)
+		}
+		if held && holder != "" && holder != s.ID {
 			return catalog.ErrSKUCodeTaken.WithField("skus", "SKU_CODE_TAKEN", "code "+s.Code+" is used by another SKU")
 		}
-		codes[s.Code] = s.ID
+		if prev, ok := codeOf[s.ID]; ok && prev != s.Code {
+			holders[prev] = ""
+		}
+		holders[s.Code], codeOf[s.ID] = s.ID, s.Code
+	}
+	codes, skus := Mutable(c.tx, &t.SKUsByCode), Mutable(c.tx, &t.SKUProducts)
+	for code, id := range holders {
+		if id == "" {
+			codes.Delete(code)
+		} else {
+			codes.Put(code, id)
+		}
+	}
+	for _, s := range p.SKUs {
+		skus.Put(s.ID, p.ID)
 	}
 	p = p.Clone()
 	p.Markets = nil
-	Mutable(c.tx, &c.tx.State.Catalog.Products).Put(p.ID, p)
+	Mutable(c.tx, &t.Products).Put(p.ID, p)
 	return nil
 }
 
 // SaveListings implements catalog.Catalog.
 func (c *CatalogRepository) SaveListings(_ context.Context, productID string, ls []catalog.Listing) error {
-	t := Mutable(c.tx, &c.tx.State.Catalog.Listings)
+	t := Mutable(c.tx, &c.t().Listings)
 	keep := map[kernel.Market]bool{}
 	for _, l := range ls {
 		k := listingKey{l.Market, productID}
@@ -247,73 +381,32 @@ func (c *CatalogRepository) SaveListings(_ context.Context, productID string, ls
 
 // SaveRate implements catalog.Catalog.
 func (c *CatalogRepository) SaveRate(_ context.Context, r catalog.RateEntry) error {
-	clash := false
-	c.t().Rates.Each(func(id string, o catalog.RateEntry) bool {
-		clash = id != r.ID && o.Quote == r.Quote && o.EffectiveFrom.Equal(r.EffectiveFrom)
-		return !clash
-	})
-	if clash {
-		return catalog.ErrRateExists
+	t := c.t()
+	for id, o := range t.Rates.Ascend(ratesByQuote, Seek[catalog.RateEntry]{Group: r.Quote.Code, Pivot: &r}) {
+		if !o.EffectiveFrom.Equal(r.EffectiveFrom) {
+			break
+		}
+		if id != r.ID {
+			return catalog.ErrRateExists
+		}
 	}
-	Mutable(c.tx, &c.tx.State.Catalog.Rates).Put(r.ID, r)
+	Mutable(c.tx, &t.Rates).Put(r.ID, r)
 	return nil
 }
 
 // SavePromotion implements catalog.Catalog.
 func (c *CatalogRepository) SavePromotion(_ context.Context, p catalog.Promotion) error {
-	Mutable(c.tx, &c.tx.State.Catalog.Promotions).Put(p.ID, p.Clone())
+	Mutable(c.tx, &c.t().Promotions).Put(p.ID, p.Clone())
 	return nil
 }
 
-// SetStock implements catalog.Catalog.
-func (c *CatalogRepository) SetStock(_ context.Context, skuID string, onHand int) error {
-	t := Mutable(c.tx, &c.tx.State.Catalog.Stock)
-	level, _ := t.Get(skuID)
-	if onHand < level.Reserved {
-		return errs.ErrValidation.WithField("onHand", "BELOW_RESERVED", "must not be below the reserved units")
-	}
-	level.OnHand = onHand
-	t.Put(skuID, level)
-	return nil
-}
-
-// PaidLines implements catalog.SalesSource.
-func (c *CatalogRepository) PaidLines(_ context.Context, from, to time.Time) ([]catalog.SaleLine, error) {
-	var out []catalog.SaleLine
-	c.t().PaidOrders.Each(func(_ string, o catalog.PaidOrder) bool {
-		if !o.PaidAt.Before(from) && o.PaidAt.Before(to) {
-			out = append(out, o.SaleLines()...)
-		}
-		return true
-	})
-	return out, nil
-}
-
-// RecordPaidOrder implements catalog.SalesHistory.
-func (c *CatalogRepository) RecordPaidOrder(_ context.Context, o catalog.PaidOrder) error {
-	lines := slices.Clone(o.Lines)
-	for i := range lines {
-		lines[i].Attributes = maps.Clone(lines[i].Attributes)
-	}
-	o.Lines = lines
-	Mutable(c.tx, &c.tx.State.Catalog.PaidOrders).Put(o.ID, o)
-	return nil
-}
-
-// Lock implements catalog.RankingStore: a memory unit of work already holds the store lock.
+// Lock implements catalog.RankingStore: a memory unit of work already holds the writer lock.
 func (c *CatalogRepository) Lock(context.Context) error { return nil }
 
 // ReplaceBuckets implements catalog.RankingStore.
 func (c *CatalogRepository) ReplaceBuckets(_ context.Context, from time.Time, buckets []catalog.SalesBucket) error {
-	t := Mutable(c.tx, &c.tx.State.Catalog.Sales)
-	var stale []bucketKey
-	t.Each(func(k bucketKey, _ catalog.SalesBucket) bool {
-		if !k.hour.Before(from) {
-			stale = append(stale, k)
-		}
-		return true
-	})
-	for _, k := range stale {
+	t := Mutable(c.tx, &c.t().Sales)
+	for k := range t.Ascend(salesByHour, Seek[catalog.SalesBucket]{Pivot: &catalog.SalesBucket{Hour: from}}) {
 		t.Delete(k)
 	}
 	for _, b := range buckets {
@@ -324,140 +417,33 @@ func (c *CatalogRepository) ReplaceBuckets(_ context.Context, from time.Time, bu
 
 // SalesByProduct implements catalog.RankingStore.
 func (c *CatalogRepository) SalesByProduct(_ context.Context, m kernel.Market, from, to time.Time) ([]catalog.ProductSales, error) {
-	return catalog.SumBuckets(c.t().Sales.Rows(), m, from, to), nil
+	var window []catalog.SalesBucket
+	for _, b := range c.t().Sales.Ascend(salesByMarket, Seek[catalog.SalesBucket]{Group: string(m), Pivot: &catalog.SalesBucket{Hour: from}}) {
+		if !b.Hour.Before(to) {
+			break
+		}
+		window = append(window, b)
+	}
+	return catalog.SumBuckets(window, m, from, to), nil
 }
 
 // SaveRanking implements catalog.RankingStore.
 func (c *CatalogRepository) SaveRanking(_ context.Context, r catalog.Ranking) error {
 	r.Entries = slices.Clone(r.Entries)
-	Mutable(c.tx, &c.tx.State.Catalog.Rankings).Put(rankingKey{r.Market, r.By}, r)
+	Mutable(c.tx, &c.t().Rankings).Put(rankingKey{r.Market, r.By}, r)
 	return nil
 }
 
-// SetPopularity implements catalog.RankingStore.
+// SetPopularity implements catalog.RankingStore; only rows whose score changes are written.
 func (c *CatalogRepository) SetPopularity(_ context.Context, m kernel.Market, scores map[string]int64) error {
-	t := Mutable(c.tx, &c.tx.State.Catalog.Listings)
-	var rows []catalog.Listing
-	t.Each(func(k listingKey, l catalog.Listing) bool {
-		if k.market == m && l.Popularity != scores[k.productID] {
-			rows = append(rows, l)
+	t := c.t()
+	for k, l := range t.Listings.Ascend(listingsByMarket, Seek[catalog.Listing]{Group: string(m)}) {
+		if score := scores[k.productID]; l.Popularity != score {
+			l.Popularity = score
+			Mutable(c.tx, &t.Listings).Put(k, l)
 		}
-		return true
-	})
-	for _, l := range rows {
-		l.Popularity = scores[l.ProductID]
-		t.Put(listingKey{m, l.ProductID}, l)
 	}
 	return nil
-}
-
-func categories(t *catalogTables) []catalog.Category {
-	out := make([]catalog.Category, 0, t.Categories.Len())
-	t.Categories.Each(func(_ string, c catalog.Category) bool {
-		out = append(out, c.Clone())
-		return true
-	})
-	slices.SortFunc(out, func(a, b catalog.Category) int {
-		return cmp.Or(cmp.Compare(len(a.Path), len(b.Path)), cmp.Compare(a.SortOrder, b.SortOrder), strings.Compare(a.ID, b.ID))
-	})
-	return out
-}
-
-func brands(t *catalogTables, ids []string) []catalog.Brand {
-	var out []catalog.Brand
-	for _, id := range dedupe(ids) {
-		if b, ok := t.Brands.Get(id); ok {
-			out = append(out, b)
-		}
-	}
-	return out
-}
-
-func products(t *catalogTables, ids []string) []catalog.Product {
-	var out []catalog.Product
-	for _, id := range dedupe(ids) {
-		p, ok := t.Products.Get(id)
-		if !ok {
-			continue
-		}
-		p = p.Clone()
-		for _, m := range kernel.Markets {
-			if _, listed := t.Listings.Get(listingKey{m, id}); listed {
-				p.Markets = append(p.Markets, m)
-			}
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-func listings(t *catalogTables, q catalog.ListingQuery) []catalog.Listing {
-	var out []catalog.Listing
-	t.Listings.Each(func(k listingKey, l catalog.Listing) bool {
-		if k.market != q.Market {
-			return true
-		}
-		name := ""
-		if q.Q != "" {
-			p, _ := t.Products.Get(l.ProductID)
-			name = p.Names[q.Locale]
-		}
-		if q.Matches(l, name) {
-			out = append(out, l)
-		}
-		return true
-	})
-	slices.SortFunc(out, q.Sort.Compare)
-	if len(out) > q.Limit {
-		out = out[:q.Limit]
-	}
-	return out
-}
-
-func stock(t *catalogTables, skuIDs []string) map[string]catalog.StockLevel {
-	out := make(map[string]catalog.StockLevel, len(skuIDs))
-	for _, id := range skuIDs {
-		if s, ok := t.Stock.Get(id); ok {
-			out[id] = s
-		}
-	}
-	return out
-}
-
-func promotions(t *catalogTables, m kernel.Market, at time.Time) []catalog.Promotion {
-	var out []catalog.Promotion
-	t.Promotions.Each(func(_ string, p catalog.Promotion) bool {
-		if p.ActiveAt(at) && slices.Contains(p.Markets, m) {
-			out = append(out, p.Clone())
-		}
-		return true
-	})
-	slices.SortFunc(out, func(a, b catalog.Promotion) int { return strings.Compare(a.ID, b.ID) })
-	return out
-}
-
-func currentRates(t *catalogTables, at time.Time) []catalog.RateEntry {
-	best := map[string]catalog.RateEntry{}
-	t.Rates.Each(func(_ string, r catalog.RateEntry) bool {
-		if cur, ok := best[r.Quote.Code]; !r.EffectiveFrom.After(at) && (!ok || r.EffectiveFrom.After(cur.EffectiveFrom)) {
-			best[r.Quote.Code] = r
-		}
-		return true
-	})
-	out := slices.Collect(maps.Values(best))
-	slices.SortFunc(out, func(a, b catalog.RateEntry) int { return strings.Compare(a.Quote.Code, b.Quote.Code) })
-	return out
-}
-
-func rankings(t *catalogTables, m kernel.Market) []catalog.Ranking {
-	var out []catalog.Ranking
-	for _, by := range catalog.RankBys {
-		if r, ok := t.Rankings.Get(rankingKey{m, by}); ok {
-			r.Entries = slices.Clone(r.Entries)
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 func dedupe(ids []string) []string {

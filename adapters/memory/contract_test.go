@@ -25,3 +25,7 @@ func TestIdempotencyContract(t *testing.T) { contracttest.RunIdempotency(t, plat
 func TestUnitOfWorkRecoveryContract(t *testing.T) {
 	contracttest.RunUnitOfWorkRecovery(t, platformHarness)
 }
+
+func TestUnitOfWorkContextContract(t *testing.T) {
+	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}

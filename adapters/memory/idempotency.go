@@ -1,7 +1,9 @@
 package memory
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,13 +16,27 @@ type idemKey struct {
 	key   kernel.IdempotencyKey
 }
 
-// keyTable holds idempotency records under their own lock (see Store.keys).
+func compareIdemKeys(a, b idemKey) int {
+	return cmp.Or(strings.Compare(a.scope, b.scope), strings.Compare(string(a.key), string(b.key)))
+}
+
+// keysByExpiry finds expired records (Postgres: idempotency_keys_expires_at_idx).
+var keysByExpiry = &Index[idempotency.Record]{
+	Order: func(a, b idempotency.Record) int { return a.ExpiresAt.Compare(b.ExpiresAt) },
+}
+
+// keyTable holds idempotency records under their own lock (see Store.keys). Its table is written
+// in place, never frozen: the undo log, not copy-on-write, takes back a failed unit of work's writes.
 type keyTable struct {
 	mu   sync.Mutex
-	rows map[idemKey]idempotency.Record
+	rows *Table[idemKey, idempotency.Record]
 	// holds are the keys whose request is running (Hold), each with a channel closed when that
 	// request's unit of work ends, like a row lock on a Postgres row.
 	holds map[idemKey]chan struct{}
+}
+
+func newKeyTable() keyTable {
+	return keyTable{rows: newTable(compareIdemKeys, keysByExpiry).clone()}
 }
 
 // IdempotencyKeys is the in-memory idempotency.Store of one unit of work.
@@ -58,19 +74,19 @@ func (u *KeysUnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, s 
 // put writes rec (or deletes the key when rec is nil) and registers the undo.
 func (s *IdempotencyKeys) put(k idemKey, rec *idempotency.Record) {
 	t := &s.tx.store.keys
-	prev, had := t.rows[k]
+	prev, had := t.rows.Get(k)
 	if rec == nil {
-		delete(t.rows, k)
+		t.rows.Delete(k)
 	} else {
-		t.rows[k] = *rec
+		t.rows.Put(k, *rec)
 	}
 	s.tx.onRollback(func() {
 		t.mu.Lock()
 		defer t.mu.Unlock()
 		if had {
-			t.rows[k] = prev
+			t.rows.Put(k, prev)
 		} else {
-			delete(t.rows, k)
+			t.rows.Delete(k)
 		}
 	})
 }
@@ -82,7 +98,7 @@ func (s *IdempotencyKeys) Claim(ctx context.Context, rec idempotency.Record, now
 	k := idemKey{rec.Scope, rec.Key}
 	for {
 		t.mu.Lock()
-		cur, exists := t.rows[k]
+		cur, exists := t.rows.Get(k)
 		held, running := t.holds[k]
 		if running {
 			cur.State, cur.Response = idempotency.InProgress, idempotency.Response{}
@@ -108,7 +124,7 @@ func (s *IdempotencyKeys) Claim(ctx context.Context, rec idempotency.Record, now
 
 // owned returns owner's claim at k; call it with the table locked.
 func (s *IdempotencyKeys) owned(k idemKey, owner string) (idempotency.Record, error) {
-	cur, ok := s.tx.store.keys.rows[k]
+	cur, ok := s.tx.store.keys.rows.Get(k)
 	if !ok || cur.State != idempotency.InProgress || cur.Owner != owner {
 		return idempotency.Record{}, idempotency.ErrNotOwner
 	}
@@ -175,11 +191,11 @@ func (s *IdempotencyKeys) DeleteExpired(_ context.Context, now time.Time, limit 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := 0
-	for k, r := range t.rows {
-		if n == limit {
+	for k, r := range t.rows.Ascend(keysByExpiry, Seek[idempotency.Record]{}) {
+		if n == limit || r.ExpiresAt.After(now) {
 			break
 		}
-		if _, running := t.holds[k]; !running && !r.ExpiresAt.After(now) {
+		if _, running := t.holds[k]; !running {
 			s.put(k, nil)
 			n++
 		}

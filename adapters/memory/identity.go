@@ -1,15 +1,17 @@
 package memory
 
 import (
+	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jupang/jupang/core/identity"
 )
 
-// identityTables are the identity area's in-memory tables. Secondary indexes map a unique key to
-// the primary id, like the unique indexes of 00002_identity.sql.
+// identityTables are the identity area's in-memory tables. Unique keys are tables of their own that
+// map the key to the primary id, like the unique indexes of 00002_identity.sql.
 type identityTables struct {
 	Users         *Table[string, identity.User]
 	UsersByEmail  *Table[string, string] // lower(email) → user id
@@ -19,14 +21,22 @@ type identityTables struct {
 	RefreshByHash *Table[[32]byte, string] // token hash → id
 }
 
+// Indexes of RefreshTokens (Postgres: refresh_tokens_family_id_idx, refresh_tokens_expires_at_idx).
+var (
+	refreshByFamily = &Index[identity.RefreshToken]{Group: func(rt identity.RefreshToken) string { return rt.FamilyID }}
+	refreshByExpiry = &Index[identity.RefreshToken]{
+		Order: func(a, b identity.RefreshToken) int { return a.ExpiresAt.Compare(b.ExpiresAt) },
+	}
+)
+
 func newIdentityTables() identityTables {
 	return identityTables{
-		Users:         newTable[string, identity.User](),
-		UsersByEmail:  newTable[string, string](),
-		Clients:       newTable[string, identity.Client](),
-		ClientsByID:   newTable[string, string](),
-		RefreshTokens: newTable[string, identity.RefreshToken](),
-		RefreshByHash: newTable[[32]byte, string](),
+		Users:         newTable[string, identity.User](strings.Compare),
+		UsersByEmail:  newTable[string, string](strings.Compare),
+		Clients:       newTable[string, identity.Client](strings.Compare),
+		ClientsByID:   newTable[string, string](strings.Compare),
+		RefreshTokens: newTable(strings.Compare, refreshByFamily, refreshByExpiry),
+		RefreshByHash: newTable[[32]byte, string](func(a, b [32]byte) int { return bytes.Compare(a[:], b[:]) }),
 	}
 }
 
@@ -152,44 +162,29 @@ func (s *RefreshTokens) MarkUsed(_ context.Context, id string, at time.Time) (bo
 // RevokeFamily implements identity.RefreshTokens.
 func (s *RefreshTokens) RevokeFamily(_ context.Context, familyID string, reason identity.RevokeReason, at time.Time) (int, error) {
 	t := &s.tx.State.Identity
-	var hit []identity.RefreshToken
-	t.RefreshTokens.Each(func(_ string, rt identity.RefreshToken) bool {
-		if rt.FamilyID == familyID && rt.RevokedAt == nil {
-			hit = append(hit, rt)
+	n := 0
+	for id, rt := range t.RefreshTokens.Ascend(refreshByFamily, Seek[identity.RefreshToken]{Group: familyID}) {
+		if rt.RevokedAt == nil {
+			rt.RevokedAt, rt.RevokeReason = &at, reason
+			Mutable(s.tx, &t.RefreshTokens).Put(id, rt)
+			n++
 		}
-		return true
-	})
-	if len(hit) == 0 {
-		return 0, nil
 	}
-	rows := Mutable(s.tx, &t.RefreshTokens)
-	for _, rt := range hit {
-		rt.RevokedAt, rt.RevokeReason = &at, reason
-		rows.Put(rt.ID, rt)
-	}
-	return len(hit), nil
+	return n, nil
 }
 
-// DeleteExpired implements identity.RefreshTokens.
+// DeleteExpired implements identity.RefreshTokens: the tokens that expired before now, soonest
+// expired first.
 func (s *RefreshTokens) DeleteExpired(_ context.Context, now time.Time, limit int) (int, error) {
 	t := &s.tx.State.Identity
-	var expired []identity.RefreshToken
-	t.RefreshTokens.Each(func(_ string, rt identity.RefreshToken) bool {
-		if len(expired) == limit {
-			return false
+	n := 0
+	for id, rt := range t.RefreshTokens.Ascend(refreshByExpiry, Seek[identity.RefreshToken]{}) {
+		if n == limit || !rt.ExpiresAt.Before(now) {
+			break
 		}
-		if rt.ExpiresAt.Before(now) {
-			expired = append(expired, rt)
-		}
-		return true
-	})
-	if len(expired) == 0 {
-		return 0, nil
+		Mutable(s.tx, &t.RefreshTokens).Delete(id)
+		Mutable(s.tx, &t.RefreshByHash).Delete(rt.Hash)
+		n++
 	}
-	rows, byHash := Mutable(s.tx, &t.RefreshTokens), Mutable(s.tx, &t.RefreshByHash)
-	for _, rt := range expired {
-		rows.Delete(rt.ID)
-		byHash.Delete(rt.Hash)
-	}
-	return len(expired), nil
+	return n, nil
 }

@@ -1,11 +1,26 @@
 package memory
 
 import (
+	"cmp"
 	"context"
-	"sort"
+	"strings"
 
 	"github.com/jupang/jupang/core/integration"
 )
+
+type outboxRow struct {
+	integration.OutboxEntry
+	Seq int64 // insertion order, for stable listing
+}
+
+// outboxByStatus lists the outbox by status in insertion order (Postgres: outbox_events_status_type_id_idx
+// and outbox_events_due_idx).
+var outboxByStatus = &Index[outboxRow]{
+	Group: func(r outboxRow) string { return string(r.Status) },
+	Order: func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) },
+}
+
+func newOutboxTable() *Table[string, outboxRow] { return newTable(strings.Compare, outboxByStatus) }
 
 // Outbox is the in-memory integration.Outbox of one unit of work.
 type Outbox struct{ tx *Tx }
@@ -30,19 +45,14 @@ func NewOutboxReader(store *Store) *OutboxReader { return &OutboxReader{store: s
 
 // List implements integration.OutboxReader, oldest first.
 func (r *OutboxReader) List(ctx context.Context, status integration.OutboxStatus, limit int) ([]integration.OutboxEntry, error) {
-	var rows []outboxRow
-	r.store.View(ctx, func(s *State) {
-		s.Outbox.Each(func(_ string, row outboxRow) bool {
-			if row.Status == status {
-				rows = append(rows, row)
-			}
-			return true
-		})
-	})
-	sort.Slice(rows, func(i, j int) bool { return rows[i].Seq < rows[j].Seq })
-	out := make([]integration.OutboxEntry, 0, min(limit, len(rows)))
-	for i := 0; i < len(rows) && i < limit; i++ {
-		out = append(out, rows[i].OutboxEntry)
+	out := []integration.OutboxEntry{}
+	if limit <= 0 {
+		return out, nil
+	}
+	for _, row := range r.store.Snapshot(ctx).Outbox.Ascend(outboxByStatus, Seek[outboxRow]{Group: string(status)}) {
+		if out = append(out, row.OutboxEntry); len(out) == limit {
+			break
+		}
 	}
 	return out, nil
 }

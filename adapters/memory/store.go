@@ -1,63 +1,52 @@
 // Package memory holds in-memory adapters for every core port. They behave like the Postgres ones
 // (the same contract suites run against both) and back the all-in-one binary and fast tests.
 //
-// All data lives in one State of copy-on-write tables behind one lock. A unit of work works on its own
-// copy of the State struct; the first write to a table clones that table, so a rolled-back unit of
-// work leaves the committed state untouched and a committed one replaces it wholesale.
+// # State, units of work, reads
+//
+// All data lives in one State: each area keeps its tables in one struct declared in its own file
+// (identityTables in identity.go, catalogTables in catalog.go, ...). The committed State is
+// immutable. A unit of work works on its own shallow copy of it; its first write to a table clones
+// that table in O(1) (Mutable), and committing publishes the copy. A rolled-back unit of work is
+// simply dropped. Units of work that write run one at a time; waiting for the previous one obeys
+// the context, and a context that ended before the commit commits nothing. Reads outside a unit of
+// work take no lock: they read the committed State current when they start (Store.Snapshot).
+//
+// # Tables and indexes
+//
+// A Table holds rows by primary key and keeps the secondary indexes it was declared with. A write
+// costs O(log n) per tree it touches, whatever the table's size, so declare what your queries need
+// and never walk a whole table where Postgres would use an index:
+//
+//	// the orders of a user, newest first (Postgres: orders (user_id, created_at DESC, id DESC))
+//	var ordersByUser = &Index[order.Order]{
+//		Group: func(o order.Order) string { return o.UserID },
+//		Order: func(a, b order.Order) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID)) },
+//	}
+//	Orders: newTable(strings.Compare, ordersByUser),
+//
+//	// one keyset page: the rows after the cursor, at most limit of them
+//	for _, o := range t.Orders.Ascend(ordersByUser, Seek[order.Order]{Group: userID, Pivot: cursor, Past: true}) {
+//		if page = append(page, o); len(page) == limit {
+//			break
+//		}
+//	}
+//
+// Descend walks an index backwards; Seek without a Pivot starts at the group's first (or, for
+// Descend, last) row; Where makes an index partial. A unique key is a table of its own that maps
+// the key to the primary key (identityTables.UsersByEmail, catalogTables.SKUsByCode), checked and
+// written next to the row (putUnique). Index.Order must read only fields of the row, and rows are
+// values: to change one, Put a new one on the table returned by Mutable. A scan sees the table as
+// it was when the scan started, so writing inside the loop is safe.
 package memory
 
 import (
 	"context"
 	"errors"
-	"maps"
-	"sync"
+	"fmt"
+	"sync/atomic"
 
-	"github.com/jupang/jupang/core/idempotency"
-	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/uow"
 )
-
-// Table is a copy-on-write map. Values are stored by value: never mutate one in place, Put a new one.
-type Table[K comparable, V any] struct {
-	rows map[K]V
-}
-
-func newTable[K comparable, V any]() *Table[K, V] { return &Table[K, V]{rows: map[K]V{}} }
-
-// Get returns the row at k.
-func (t *Table[K, V]) Get(k K) (V, bool) {
-	v, ok := t.rows[k]
-	return v, ok
-}
-
-// Len returns the number of rows.
-func (t *Table[K, V]) Len() int { return len(t.rows) }
-
-// Rows returns every row; callers sort as they need.
-func (t *Table[K, V]) Rows() []V {
-	out := make([]V, 0, len(t.rows))
-	for _, v := range t.rows {
-		out = append(out, v)
-	}
-	return out
-}
-
-// Each calls fn for every row until fn returns false.
-func (t *Table[K, V]) Each(fn func(K, V) bool) {
-	for k, v := range t.rows {
-		if !fn(k, v) {
-			return
-		}
-	}
-}
-
-// Put stores v at k. Only call it on a table obtained through Mutable.
-func (t *Table[K, V]) Put(k K, v V) { t.rows[k] = v }
-
-// Delete removes k. Only call it on a table obtained through Mutable.
-func (t *Table[K, V]) Delete(k K) { delete(t.rows, k) }
-
-func (t *Table[K, V]) clone() *Table[K, V] { return &Table[K, V]{rows: maps.Clone(t.rows)} }
 
 // State is every in-memory table. Each area keeps its tables in one struct declared in its own file
 // (identityTables in identity.go, ...); copying State copies those structs, so copy-on-write works
@@ -70,41 +59,42 @@ type State struct {
 
 func newState() *State {
 	return &State{
-		Outbox:   newTable[string, outboxRow](),
+		Outbox:   newOutboxTable(),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
 	}
 }
 
-type outboxRow struct {
-	integration.OutboxEntry
-	Seq int64 // insertion order, for stable listing
-}
-
 // Store owns the committed State.
 type Store struct {
-	mu    sync.RWMutex
-	state *State
-	seq   int64
+	state atomic.Pointer[State] // committed, immutable: readers load it without locking
+	// writer is held by the unit of work that writes, so that units of work see each other's
+	// writes in order (the role row locks play in Postgres). A channel, so waiting obeys contexts.
+	writer chan struct{}
+	seq    atomic.Int64
 	// keys lives outside State, under its own lock: a claim must be visible to other requests while
-	// the request that made it still holds the store lock (the way a Postgres unique index shows an
+	// the request that made it still holds the writer lock (the way a Postgres unique index shows an
 	// uncommitted row to a concurrent insert). Its writes are undone if their unit of work fails.
 	keys keyTable
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
-	return &Store{state: newState(), keys: keyTable{rows: map[idemKey]idempotency.Record{}}}
+	s := &Store{writer: make(chan struct{}, 1), keys: newKeyTable()}
+	s.state.Store(newState())
+	return s
 }
 
 // Tx is one unit of work's private view of the state.
 type Tx struct {
 	store *Store
 	State *State
-	owned map[any]struct{} // tables this Tx already cloned
-	undo  []func()         // reverts writes made outside State, newest last
-	ended []func()         // runs when the unit of work ends, committed or not (releases held keys)
+	owned map[freezer]struct{} // tables this Tx already cloned
+	undo  []func()             // reverts writes made outside State, newest last
+	ended []func()             // runs when the unit of work ends, committed or not (releases held keys)
 }
+
+type freezer interface{ freeze() }
 
 func (tx *Tx) onRollback(f func()) { tx.undo = append(tx.undo, f) }
 
@@ -123,8 +113,9 @@ func (tx *Tx) rollback() {
 	}
 }
 
-// Mutable returns the table at *field ready for writing, cloning it on the first write in this Tx.
-func Mutable[K comparable, V any](tx *Tx, field **Table[K, V]) *Table[K, V] {
+// Mutable returns the table at *field ready for writing, cloning it (in O(1)) on the first write
+// in this Tx.
+func Mutable[K, V any](tx *Tx, field **Table[K, V]) *Table[K, V] {
 	if _, ok := tx.owned[*field]; !ok {
 		c := (*field).clone()
 		*field = c
@@ -133,11 +124,23 @@ func Mutable[K comparable, V any](tx *Tx, field **Table[K, V]) *Table[K, V] {
 	return *field
 }
 
-// NextSeq returns a store-wide increasing number (insertion order, ledger ids).
-func (tx *Tx) NextSeq() int64 {
-	tx.store.seq++
-	return tx.store.seq
+// putUnique points the unique key key of table unique at id, and releases prev (the row's key
+// before this write; "" for a new row). It reports false, changing nothing, when another row
+// holds key.
+func putUnique(tx *Tx, unique **Table[string, string], key, prev, id string) bool {
+	if holder, taken := (*unique).Get(key); taken && holder != id {
+		return false
+	}
+	t := Mutable(tx, unique)
+	if prev != "" && prev != key {
+		t.Delete(prev)
+	}
+	t.Put(key, id)
+	return true
 }
+
+// NextSeq returns a store-wide increasing number (insertion order, ledger ids).
+func (tx *Tx) NextSeq() int64 { return tx.store.seq.Add(1) }
 
 type txKey struct{ store *Store }
 
@@ -146,23 +149,20 @@ func txFrom(ctx context.Context, s *Store) *Tx {
 	return tx
 }
 
-// View calls fn with a consistent snapshot: the caller's open unit of work when there is one, else
-// the committed state under a read lock. fn must not write.
-func (s *Store) View(ctx context.Context, fn func(*State)) {
+// Snapshot returns the state a read in ctx sees: the caller's open unit of work when there is
+// one, else the committed state as it is now, which no later commit changes. Only read it.
+func (s *Store) Snapshot(ctx context.Context) *State {
 	if tx := txFrom(ctx, s); tx != nil {
-		fn(tx.State)
-		return
+		return tx.State
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	fn(s.state)
+	return s.state.Load()
 }
 
 // run executes fn in a unit of work, nested in the caller's when there is one.
 func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if parent := txFrom(ctx, s); parent != nil {
 		snapshot := *parent.State
-		child := &Tx{store: s, State: &snapshot, owned: map[any]struct{}{}}
+		child := &Tx{store: s, State: &snapshot, owned: map[freezer]struct{}{}}
 		if err := guarded(ctx, child, fn); err != nil {
 			return err
 		}
@@ -174,20 +174,39 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 		parent.ended = append(parent.ended, child.ended...)
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	snapshot := *s.state
-	tx := &Tx{store: s, State: &snapshot, owned: map[any]struct{}{}}
+	if err := s.lock(ctx); err != nil {
+		return err
+	}
+	defer func() { <-s.writer }()
+	snapshot := *s.state.Load()
+	tx := &Tx{store: s, State: &snapshot, owned: map[freezer]struct{}{}}
 	if err := guarded(ctx, tx, fn); err != nil {
 		return err
 	}
-	s.state = tx.State
+	for t := range tx.owned {
+		t.freeze()
+	}
+	s.state.Store(tx.State)
 	tx.end()
 	return nil
 }
 
-// guarded runs fn in tx and reverts tx's outside-State writes when fn fails or panics; a failed
-// tx has ended then, like a rolled-back savepoint.
+// lock waits for the writer lock, or for ctx to end.
+func (s *Store) lock(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	select {
+	case s.writer <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("memory: waiting for another unit of work: %w", ctx.Err())
+	}
+}
+
+// guarded runs fn in tx and reverts tx's outside-State writes when fn fails or panics, or when
+// ctx has ended by the time fn returns: like a Postgres transaction, nothing commits on a
+// context that is done.
 func guarded(ctx context.Context, tx *Tx, fn func(ctx context.Context, tx *Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -200,7 +219,10 @@ func guarded(ctx context.Context, tx *Tx, fn func(ctx context.Context, tx *Tx) e
 			tx.end()
 		}
 	}()
-	return fn(context.WithValue(ctx, txKey{tx.store}, tx), tx)
+	if err := fn(context.WithValue(ctx, txKey{tx.store}, tx), tx); err != nil {
+		return err
+	}
+	return ctx.Err()
 }
 
 // UnitOfWork adapts the store to core's uow.UnitOfWork for one area's Stores.

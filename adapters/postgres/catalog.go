@@ -15,37 +15,16 @@ import (
 
 // CatalogStores builds catalog.Stores on q (the primary, inside a unit of work).
 func CatalogStores(q Querier) catalog.Stores {
-	r := &CatalogRepository{q: q}
-	return catalog.Stores{Catalog: r, Sales: r, Rankings: r, History: r}
+	r := &CatalogRepository{catalogQueries: queriesOn(q), q: q}
+	orders := &paidOrdersStandIn{q: q}
+	return catalog.Stores{Catalog: r, Sales: orders, Rankings: r, Stock: &stockStandIn{q: q}, History: orders}
 }
 
-// CatalogRepository is the catalog's write side on the primary: catalog.Catalog, catalog.SalesSource,
-// catalog.RankingStore and catalog.SalesHistory.
-type CatalogRepository struct{ q Querier }
-
-// Categories implements catalog.Catalog.
-func (r *CatalogRepository) Categories(ctx context.Context) ([]catalog.Category, error) {
-	return loadCategories(ctx, r.q)
-}
-
-// Brands implements catalog.Catalog.
-func (r *CatalogRepository) Brands(ctx context.Context, ids []string) ([]catalog.Brand, error) {
-	return loadBrands(ctx, r.q, ids)
-}
-
-// Products implements catalog.Catalog.
-func (r *CatalogRepository) Products(ctx context.Context, ids []string) ([]catalog.Product, error) {
-	return loadProducts(ctx, r.q, ids)
-}
-
-// Promotions implements catalog.Catalog.
-func (r *CatalogRepository) Promotions(ctx context.Context, m kernel.Market, at time.Time) ([]catalog.Promotion, error) {
-	return loadPromotions(ctx, r.q, m, at)
-}
-
-// CurrentRates implements catalog.Catalog.
-func (r *CatalogRepository) CurrentRates(ctx context.Context, at time.Time) ([]catalog.RateEntry, error) {
-	return loadCurrentRates(ctx, r.q, at)
+// CatalogRepository is the catalog's write side on the primary: catalog.Catalog and
+// catalog.RankingStore.
+type CatalogRepository struct {
+	catalogQueries
+	q Querier
 }
 
 // ProductIDs implements catalog.Catalog.
@@ -256,79 +235,6 @@ func (r *CatalogRepository) SavePromotion(ctx context.Context, p catalog.Promoti
 		return err
 	}
 	return saveTexts(ctx, r.q, "promotion_translations", "promotion_id", p.ID, p.Names)
-}
-
-// SetStock implements catalog.Catalog.
-func (r *CatalogRepository) SetStock(ctx context.Context, skuID string, onHand int) error {
-	_, err := r.q.ExecContext(ctx, `
-		INSERT INTO inventory (sku_id, on_hand) VALUES ($1, $2)
-		ON CONFLICT (sku_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, version = inventory.version + 1, updated_at = now()`,
-		skuID, onHand)
-	if IsCheckViolation(err, "inventory_reserved_within_on_hand") {
-		return errs.ErrValidation.WithField("onHand", "BELOW_RESERVED", "must not be below the reserved units")
-	}
-	return err
-}
-
-// PaidLines implements catalog.SalesSource on the orders area's tables.
-func (r *CatalogRepository) PaidLines(ctx context.Context, from, to time.Time) ([]catalog.SaleLine, error) {
-	var rows []struct {
-		Market    string    `db:"market"`
-		ProductID string    `db:"product_id"`
-		PaidAt    time.Time `db:"paid_at"`
-		Quantity  int64     `db:"quantity"`
-		Refunded  int64     `db:"refunded_quantity"`
-		LineTotal int64     `db:"line_total"`
-	}
-	err := r.q.SelectContext(ctx, &rows, `
-		SELECT o.market, i.product_id, o.paid_at, i.quantity, i.refunded_quantity, i.line_total
-		  FROM orders o JOIN order_items i ON i.order_id = o.id
-		 WHERE o.paid_at >= $1 AND o.paid_at < $2 AND o.status = ANY($3::text[])`,
-		from, to, catalog.PaidStatuses)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]catalog.SaleLine, len(rows))
-	for i, row := range rows {
-		out[i] = catalog.SaleLine{Market: kernel.Market(row.Market), ProductID: row.ProductID, PaidAt: row.PaidAt.UTC(),
-			Quantity: row.Quantity, RefundedQuantity: row.Refunded, LineTotal: row.LineTotal}
-	}
-	return out, nil
-}
-
-// RecordPaidOrder implements catalog.SalesHistory: a PAID order paid by card, its lines and its
-// timeline row.
-func (r *CatalogRepository) RecordPaidOrder(ctx context.Context, o catalog.PaidOrder) error {
-	a := o.Amounts()
-	address, err := json.Marshal(map[string]string{"recipient": "Jupang Demo", "line1": "Seed history", "country": string(o.Market)})
-	if err != nil {
-		return err
-	}
-	if _, err := r.q.ExecContext(ctx, `
-		INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, item_discount, tax, tax_included, total,
-		                    card_paid, shipping_address, paid_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, 'PAID', $6, $7, $8, $9, $10, $10, $11, $12, $12, $12)`,
-		o.ID, o.Number, o.UserID, string(o.Market), o.Market.Currency().Code, a.Subtotal, a.ItemDiscount, a.Tax, a.TaxIncluded,
-		a.Total, address, o.PaidAt); err != nil {
-		return err
-	}
-	for _, l := range o.Lines {
-		attrs, err := json.Marshal(orEmpty(l.Attributes))
-		if err != nil {
-			return err
-		}
-		if _, err := r.q.ExecContext(ctx, `
-			INSERT INTO order_items (id, order_id, sku_id, product_id, name, sku_code, attributes, unit_price, quantity, discount, line_total, promotion_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-			kernel.NewID(), o.ID, l.SKUID, l.ProductID, l.Name, l.SKUCode, attrs, l.UnitPrice, l.Quantity, l.Discount, l.Total(),
-			nullString(l.PromotionID)); err != nil {
-			return err
-		}
-	}
-	_, err = r.q.ExecContext(ctx, `
-		INSERT INTO order_status_history (id, order_id, from_status, to_status, reason, actor_type, created_at)
-		VALUES ($1, $2, NULL, 'PAID', 'seed history', 'SYSTEM', $3)`, kernel.NewID(), o.ID, o.PaidAt)
-	return err
 }
 
 // rankingLockKey names the advisory lock that serialises ranking rebuilds.

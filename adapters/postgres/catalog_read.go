@@ -20,73 +20,69 @@ type Reads interface {
 
 // CatalogReader is catalog.Reader through Reads: in production the replica when one is configured
 // and healthy, else the primary.
-type CatalogReader struct{ router Reads }
+type CatalogReader struct{ catalogQueries }
 
 // NewCatalogReader returns the catalog's shopper-facing reads over router.
-func NewCatalogReader(router Reads) *CatalogReader { return &CatalogReader{router: router} }
-
-// Categories implements catalog.Reader.
-func (r *CatalogReader) Categories(ctx context.Context) (out []catalog.Category, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadCategories(ctx, q)
-		return err
-	})
+func NewCatalogReader(router Reads) *CatalogReader {
+	return &CatalogReader{catalogQueries{run: router.Read}}
 }
 
-// Brands implements catalog.Reader.
-func (r *CatalogReader) Brands(ctx context.Context, ids []string) (out []catalog.Brand, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadBrands(ctx, q, ids)
-		return err
-	})
+// catalogQueries answers the catalog's reads through run: the read router for CatalogReader, the
+// unit of work's transaction for CatalogRepository. Each read is written once.
+type catalogQueries struct {
+	run func(ctx context.Context, fn func(ctx context.Context, q Querier) error) error
 }
 
-// Products implements catalog.Reader.
-func (r *CatalogReader) Products(ctx context.Context, ids []string) (out []catalog.Product, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadProducts(ctx, q, ids)
+// queriesOn runs every read on q.
+func queriesOn(q Querier) catalogQueries {
+	return catalogQueries{run: func(ctx context.Context, fn func(ctx context.Context, q Querier) error) error { return fn(ctx, q) }}
+}
+
+// query runs load through c.run and returns what it loaded.
+func query[T any](ctx context.Context, c catalogQueries, load func(ctx context.Context, q Querier) (T, error)) (T, error) {
+	var out T
+	err := c.run(ctx, func(ctx context.Context, q Querier) (err error) {
+		out, err = load(ctx, q)
 		return err
 	})
+	return out, err
+}
+
+// Categories implements catalog.Reader and catalog.Catalog.
+func (c catalogQueries) Categories(ctx context.Context) ([]catalog.Category, error) {
+	return query(ctx, c, loadCategories)
+}
+
+// Brands implements catalog.Reader and catalog.Catalog.
+func (c catalogQueries) Brands(ctx context.Context, ids []string) ([]catalog.Brand, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.Brand, error) { return loadBrands(ctx, q, ids) })
+}
+
+// Products implements catalog.Reader and catalog.Catalog.
+func (c catalogQueries) Products(ctx context.Context, ids []string) ([]catalog.Product, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.Product, error) { return loadProducts(ctx, q, ids) })
 }
 
 // Listings implements catalog.Reader.
-func (r *CatalogReader) Listings(ctx context.Context, lq catalog.ListingQuery) (out []catalog.Listing, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadListings(ctx, q, lq)
-		return err
+func (c catalogQueries) Listings(ctx context.Context, lq catalog.ListingQuery) ([]catalog.Listing, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.Listing, error) { return loadListings(ctx, q, lq) })
+}
+
+// Promotions implements catalog.Reader and catalog.Catalog.
+func (c catalogQueries) Promotions(ctx context.Context, m kernel.Market, at time.Time) ([]catalog.Promotion, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.Promotion, error) {
+		return loadPromotions(ctx, q, m, at)
 	})
 }
 
-// Stock implements catalog.Reader.
-func (r *CatalogReader) Stock(ctx context.Context, skuIDs []string) (out map[string]catalog.StockLevel, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadStock(ctx, q, skuIDs)
-		return err
-	})
-}
-
-// Promotions implements catalog.Reader.
-func (r *CatalogReader) Promotions(ctx context.Context, m kernel.Market, at time.Time) (out []catalog.Promotion, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadPromotions(ctx, q, m, at)
-		return err
-	})
-}
-
-// CurrentRates implements catalog.Reader.
-func (r *CatalogReader) CurrentRates(ctx context.Context, at time.Time) (out []catalog.RateEntry, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadCurrentRates(ctx, q, at)
-		return err
-	})
+// CurrentRates implements catalog.Reader and catalog.Catalog.
+func (c catalogQueries) CurrentRates(ctx context.Context, at time.Time) ([]catalog.RateEntry, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.RateEntry, error) { return loadCurrentRates(ctx, q, at) })
 }
 
 // Rankings implements catalog.Reader.
-func (r *CatalogReader) Rankings(ctx context.Context, m kernel.Market) (out []catalog.Ranking, err error) {
-	return out, r.router.Read(ctx, func(ctx context.Context, q Querier) error {
-		out, err = loadRankings(ctx, q, m)
-		return err
-	})
+func (c catalogQueries) Rankings(ctx context.Context, m kernel.Market) ([]catalog.Ranking, error) {
+	return query(ctx, c, func(ctx context.Context, q Querier) ([]catalog.Ranking, error) { return loadRankings(ctx, q, m) })
 }
 
 func loadCategories(ctx context.Context, q Querier) ([]catalog.Category, error) {
@@ -316,29 +312,6 @@ func loadListings(ctx context.Context, q Querier, lq catalog.ListingQuery) ([]ca
 	for i, row := range rows {
 		out[i] = catalog.Listing{Market: kernel.Market(row.Market), ProductID: row.ProductID, CategoryID: row.CategoryID,
 			Status: catalog.Status(row.Status), CreatedAt: row.CreatedAt.UTC(), Price: row.Price, Popularity: row.Popularity}
-	}
-	return out, nil
-}
-
-func loadStock(ctx context.Context, q Querier, skuIDs []string) (map[string]catalog.StockLevel, error) {
-	var rows []struct {
-		SKUID     string        `db:"sku_id"`
-		OnHand    int           `db:"on_hand"`
-		Reserved  int           `db:"reserved"`
-		Threshold sql.NullInt64 `db:"low_stock_threshold"`
-	}
-	if err := q.SelectContext(ctx, &rows, `SELECT sku_id, on_hand, reserved, low_stock_threshold FROM inventory WHERE sku_id = ANY($1::uuid[])`,
-		orEmptySlice(skuIDs)); err != nil {
-		return nil, err
-	}
-	out := make(map[string]catalog.StockLevel, len(rows))
-	for _, row := range rows {
-		level := catalog.StockLevel{OnHand: row.OnHand, Reserved: row.Reserved}
-		if row.Threshold.Valid {
-			t := int(row.Threshold.Int64)
-			level.LowThreshold = &t
-		}
-		out[row.SKUID] = level
 	}
 	return out, nil
 }

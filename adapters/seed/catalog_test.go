@@ -10,6 +10,7 @@ import (
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/contracttest"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -37,10 +38,10 @@ func TestCatalogSeedOnPostgres(t *testing.T) {
 		postgres.NewCatalogReader(postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)), buyers)
 }
 
-func checkCatalogSeed(t *testing.T, tx uow.UnitOfWork[catalog.Stores], read catalog.Reader, buyers []string) {
+func checkCatalogSeed(t *testing.T, tx uow.UnitOfWork[catalog.Stores], read contracttest.CatalogReads, buyers []string) {
 	ctx := context.Background()
 	clock := kernel.NewFakeClock(seedNow)
-	svc := catalog.NewService(read, tx, clock)
+	svc := catalog.NewService(read, read, tx, clock)
 	deps := seed.CatalogDeps{Service: svc, Reader: read, Clock: clock, Buyers: buyers}
 	if err := seed.Catalog(ctx, deps); err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 )
 
 func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {
-	wire.Build(wiring.PlatformSet, wiring.IdentitySet, wiring.PostgresSet, wiring.ServersSet, wiring.Admin, wiring.AdminApp,
+	wire.Build(wiring.PlatformSet, wiring.PostgresSet, wiring.Areas, wiring.AdminSet, wiring.AdminApp,
 		wire.Value(wiring.ServiceName("admin")))
 	return nil, nil, nil
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/jupang/jupang/apps/internal/wiring"
 )
 
-var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin,
-	wiring.Partner, wiring.PartnerComponent, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))
+// allInOne is all four binaries, and the seed, on whichever storage an injector names.
+var allInOne = wire.NewSet(wiring.PlatformSet, wiring.Areas, wiring.StorefrontSet, wiring.AdminSet, wiring.PartnerSet,
+	wiring.WorkerSet, wiring.SeedSet, wire.Value(wiring.ServiceName("jupang")))
 
 // initMemory assembles all four binaries on in-memory storage.
 func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {

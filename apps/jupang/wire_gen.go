@@ -10,7 +10,7 @@ import (
 	"context"
 	"github.com/google/wire"
 	"github.com/jupang/jupang/adapters/auth"
-	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/wiring"
 )
@@ -37,9 +37,9 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	metrics := wiring.Metrics()
 	catalog := wiring.Messages()
 	clock := wiring.Clock()
-	store := memory.NewStore()
-	service := wiring.MemoryIdempotency(store, clock, cfg)
-	readiness := wiring.MemoryReadiness()
+	storage := wiring.MemoryStorage()
+	service := wiring.IdempotencyService(storage, clock, cfg)
+	readiness := wiring.StorageReadiness(storage)
 	keySet, err := wiring.Keys(cfg, logger)
 	if err != nil {
 		cleanup2()
@@ -52,6 +52,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	servers := wiring.Servers{
+		Config:      cfg,
+		Log:         logger,
+		Tracer:      tracer,
+		Metrics:     metrics,
+		Messages:    catalog,
+		Clock:       clock,
+		Idempotency: service,
+		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+	}
+	unitOfWork := wiring.IdentityUnitOfWork(storage)
 	argon2id, err := wiring.PasswordHasher()
 	if err != nil {
 		cleanup2()
@@ -66,64 +79,98 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:   clock,
 		Limiter: rateLimiter,
 	}
-	identityService, err := wiring.MemoryIdentity(store, identityDeps)
+	identityService, err := wiring.IdentityService(unitOfWork, identityDeps)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	reader := wiring.MemoryCatalogReader(store)
-	catalogService := wiring.MemoryCatalog(store, reader, clock)
-	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
-	servers := wiring.Servers{
-		Config:      cfg,
-		Log:         logger,
-		Tracer:      tracer,
-		Metrics:     metrics,
-		Messages:    catalog,
-		Clock:       clock,
-		Idempotency: service,
-		Readiness:   readiness,
-		Keys:        keySet,
-		Limiter:     rateLimiter,
-		Identity:    identityService,
-		Catalog:     catalogRoutes,
-	}
-	storefrontServer, err := wiring.Storefront(servers)
+	identityStorefrontRoutes := wiring.NewIdentityStorefrontRoutes(identityService, keySet)
+	catalogReadPorts, cleanup3, err := wiring.CatalogReads(storage, cfg, tracer, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	adminServer, err := wiring.Admin(servers)
+	reader := wiring.CatalogReader(catalogReadPorts)
+	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	storefrontRoutes := wiring.StorefrontRoutes{
+		Identity: identityStorefrontRoutes,
+		Catalog:  catalogRoutes,
+	}
+	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	partnerServer, err := wiring.Partner(servers)
+	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	adminRoutes := wiring.AdminRoutes{
+		Identity: identityAdminRoutes,
+		Catalog:  catalogRoutes,
+	}
+	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	partnerRoutes := wiring.PartnerRoutes{
+		Identity: identityPartnerRoutes,
+	}
+	partnerServer, err := wiring.Partner(servers, partnerRoutes)
+	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, partnerServer)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.MemoryLeases(clock)
-	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
-	seeder := wiring.Seed(identityService, catalogService, reader, clock)
+	leases := wiring.Leases(storage, clock)
+	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
+	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
+	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	workerJobs := wiring.WorkerJobs{
+		Idempotency: idempotencyJobs,
+		Identity:    identityJobs,
+		Catalog:     catalogJobs,
+	}
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps := seed.Deps{
+		Identity:      identityService,
+		Catalog:       catalogService,
+		CatalogReader: reader,
+		Clock:         clock,
+	}
+	seeder := wiring.Seed(deps)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -155,8 +202,9 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	service := wiring.PostgresIdempotency(db, clock, cfg)
-	readiness := wiring.PostgresReadiness(db)
+	storage := wiring.PostgresStorage(db)
+	service := wiring.IdempotencyService(storage, clock, cfg)
+	readiness := wiring.StorageReadiness(storage)
 	keySet, err := wiring.Keys(cfg, logger)
 	if err != nil {
 		cleanup3()
@@ -171,6 +219,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
+	servers := wiring.Servers{
+		Config:      cfg,
+		Log:         logger,
+		Tracer:      tracer,
+		Metrics:     metrics,
+		Messages:    catalog,
+		Clock:       clock,
+		Idempotency: service,
+		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+	}
+	unitOfWork := wiring.IdentityUnitOfWork(storage)
 	argon2id, err := wiring.PasswordHasher()
 	if err != nil {
 		cleanup3()
@@ -186,38 +247,31 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Clock:   clock,
 		Limiter: rateLimiter,
 	}
-	identityService, err := wiring.PostgresIdentity(db, identityDeps)
+	identityService, err := wiring.IdentityService(unitOfWork, identityDeps)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	readRouter, cleanup4, err := wiring.ReadRouter(cfg, db, tracer, metrics)
+	identityStorefrontRoutes := wiring.NewIdentityStorefrontRoutes(identityService, keySet)
+	catalogReadPorts, cleanup4, err := wiring.CatalogReads(storage, cfg, tracer, metrics)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	reader := wiring.PostgresCatalogReader(readRouter)
-	catalogService := wiring.PostgresCatalog(db, reader, clock)
-	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
-	servers := wiring.Servers{
-		Config:      cfg,
-		Log:         logger,
-		Tracer:      tracer,
-		Metrics:     metrics,
-		Messages:    catalog,
-		Clock:       clock,
-		Idempotency: service,
-		Readiness:   readiness,
-		Keys:        keySet,
-		Limiter:     rateLimiter,
-		Identity:    identityService,
-		Catalog:     catalogRoutes,
+	reader := wiring.CatalogReader(catalogReadPorts)
+	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	storefrontRoutes := wiring.StorefrontRoutes{
+		Identity: identityStorefrontRoutes,
+		Catalog:  catalogRoutes,
 	}
-	storefrontServer, err := wiring.Storefront(servers)
+	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -225,7 +279,12 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	adminServer, err := wiring.Admin(servers)
+	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
+	adminRoutes := wiring.AdminRoutes{
+		Identity: identityAdminRoutes,
+		Catalog:  catalogRoutes,
+	}
+	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -233,7 +292,11 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	partnerServer, err := wiring.Partner(servers)
+	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
+	partnerRoutes := wiring.PartnerRoutes{
+		Identity: identityPartnerRoutes,
+	}
+	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -257,9 +320,30 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
-	seeder := wiring.Seed(identityService, catalogService, reader, clock)
+	leases := wiring.Leases(storage, clock)
+	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
+	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
+	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	workerJobs := wiring.WorkerJobs{
+		Idempotency: idempotencyJobs,
+		Identity:    identityJobs,
+		Catalog:     catalogJobs,
+	}
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps := seed.Deps{
+		Identity:      identityService,
+		Catalog:       catalogService,
+		CatalogReader: reader,
+		Clock:         clock,
+	}
+	seeder := wiring.Seed(deps)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, seeder)
 	return app, func() {
 		cleanup4()
@@ -271,4 +355,5 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 
 // wire.go:
 
-var allInOne = wire.NewSet(wiring.PlatformSet, wiring.IdentitySet, wiring.ServersSet, wiring.Storefront, wiring.Admin, wiring.Partner, wiring.PartnerComponent, wiring.Worker, wiring.Runner, wiring.Seed, wire.Value(wiring.ServiceName("jupang")))
+// allInOne is all four binaries, and the seed, on whichever storage an injector names.
+var allInOne = wire.NewSet(wiring.PlatformSet, wiring.Areas, wiring.StorefrontSet, wiring.AdminSet, wiring.PartnerSet, wiring.WorkerSet, wiring.SeedSet, wire.Value(wiring.ServiceName("jupang")))

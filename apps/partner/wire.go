@@ -12,7 +12,7 @@ import (
 )
 
 func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {
-	wire.Build(wiring.PlatformSet, wiring.IdentitySet, wiring.PostgresSet, wiring.ServersSet, wiring.Partner, wiring.PartnerComponent, wiring.PartnerApp,
+	wire.Build(wiring.PlatformSet, wiring.PostgresSet, wiring.Areas, wiring.PartnerSet, wiring.PartnerApp,
 		wire.Value(wiring.ServiceName("partner")))
 	return nil, nil, nil
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {
-	wire.Build(wiring.PlatformSet, wiring.IdentitySet, wiring.PostgresSet, wiring.ServersSet, wiring.Storefront, wiring.StorefrontApp,
+	wire.Build(wiring.PlatformSet, wiring.PostgresSet, wiring.Areas, wiring.StorefrontSet, wiring.StorefrontApp,
 		wire.Value(wiring.ServiceName("storefront")))
 	return nil, nil, nil
 }

@@ -36,8 +36,9 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	service := wiring.PostgresIdempotency(db, clock, cfg)
-	readiness := wiring.PostgresReadiness(db)
+	storage := wiring.PostgresStorage(db)
+	service := wiring.IdempotencyService(storage, clock, cfg)
+	readiness := wiring.StorageReadiness(storage)
 	keySet, err := wiring.Keys(cfg, logger)
 	if err != nil {
 		cleanup3()
@@ -52,6 +53,19 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	servers := wiring.Servers{
+		Config:      cfg,
+		Log:         logger,
+		Tracer:      tracer,
+		Metrics:     metrics,
+		Messages:    catalog,
+		Clock:       clock,
+		Idempotency: service,
+		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+	}
+	unitOfWork := wiring.IdentityUnitOfWork(storage)
 	argon2id, err := wiring.PasswordHasher()
 	if err != nil {
 		cleanup3()
@@ -67,38 +81,31 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:   clock,
 		Limiter: rateLimiter,
 	}
-	identityService, err := wiring.PostgresIdentity(db, identityDeps)
+	identityService, err := wiring.IdentityService(unitOfWork, identityDeps)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	readRouter, cleanup4, err := wiring.ReadRouter(cfg, db, tracer, metrics)
+	identityStorefrontRoutes := wiring.NewIdentityStorefrontRoutes(identityService, keySet)
+	catalogReadPorts, cleanup4, err := wiring.CatalogReads(storage, cfg, tracer, metrics)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	reader := wiring.PostgresCatalogReader(readRouter)
-	catalogService := wiring.PostgresCatalog(db, reader, clock)
-	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
-	servers := wiring.Servers{
-		Config:      cfg,
-		Log:         logger,
-		Tracer:      tracer,
-		Metrics:     metrics,
-		Messages:    catalog,
-		Clock:       clock,
-		Idempotency: service,
-		Readiness:   readiness,
-		Keys:        keySet,
-		Limiter:     rateLimiter,
-		Identity:    identityService,
-		Catalog:     catalogRoutes,
+	reader := wiring.CatalogReader(catalogReadPorts)
+	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	storefrontRoutes := wiring.StorefrontRoutes{
+		Identity: identityStorefrontRoutes,
+		Catalog:  catalogRoutes,
 	}
-	storefrontServer, err := wiring.Storefront(servers)
+	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
 		cleanup4()
 		cleanup3()

@@ -12,7 +12,7 @@ import (
 )
 
 func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), error) {
-	wire.Build(wiring.PlatformSet, wiring.IdentitySet, wiring.PostgresSet, wiring.ServersSet, wiring.Worker, wiring.Runner, wiring.WorkerApp,
+	wire.Build(wiring.PlatformSet, wiring.PostgresSet, wiring.Areas, wiring.WorkerSet, wiring.WorkerApp,
 		wire.Value(wiring.ServiceName("worker")))
 	return nil, nil, nil
 }

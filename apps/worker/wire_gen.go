@@ -36,8 +36,9 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	service := wiring.PostgresIdempotency(db, clock, cfg)
-	readiness := wiring.PostgresReadiness(db)
+	storage := wiring.PostgresStorage(db)
+	service := wiring.IdempotencyService(storage, clock, cfg)
+	readiness := wiring.StorageReadiness(storage)
 	keySet, err := wiring.Keys(cfg, logger)
 	if err != nil {
 		cleanup3()
@@ -52,6 +53,28 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
+	servers := wiring.Servers{
+		Config:      cfg,
+		Log:         logger,
+		Tracer:      tracer,
+		Metrics:     metrics,
+		Messages:    catalog,
+		Clock:       clock,
+		Idempotency: service,
+		Readiness:   readiness,
+		Keys:        keySet,
+		Limiter:     rateLimiter,
+	}
+	workerServer, err := wiring.Worker(servers)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	leases := wiring.Leases(storage, clock)
+	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
+	unitOfWork := wiring.IdentityUnitOfWork(storage)
 	argon2id, err := wiring.PasswordHasher()
 	if err != nil {
 		cleanup3()
@@ -67,38 +90,32 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:   clock,
 		Limiter: rateLimiter,
 	}
-	identityService, err := wiring.PostgresIdentity(db, identityDeps)
+	identityService, err := wiring.IdentityService(unitOfWork, identityDeps)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	readRouter, cleanup4, err := wiring.ReadRouter(cfg, db, tracer, metrics)
+	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
+	catalogReadPorts, cleanup4, err := wiring.CatalogReads(storage, cfg, tracer, metrics)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	reader := wiring.PostgresCatalogReader(readRouter)
-	catalogService := wiring.PostgresCatalog(db, reader, clock)
-	catalogRoutes := wiring.CatalogHTTP(catalogService, clock, cfg)
-	servers := wiring.Servers{
-		Config:      cfg,
-		Log:         logger,
-		Tracer:      tracer,
-		Metrics:     metrics,
-		Messages:    catalog,
-		Clock:       clock,
-		Idempotency: service,
-		Readiness:   readiness,
-		Keys:        keySet,
-		Limiter:     rateLimiter,
-		Identity:    identityService,
-		Catalog:     catalogRoutes,
+	reader := wiring.CatalogReader(catalogReadPorts)
+	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	workerJobs := wiring.WorkerJobs{
+		Idempotency: idempotencyJobs,
+		Identity:    identityJobs,
+		Catalog:     catalogJobs,
 	}
-	workerServer, err := wiring.Worker(servers)
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
 		cleanup4()
 		cleanup3()
@@ -106,8 +123,6 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.PostgresLeases(db)
-	runner := wiring.Runner(leases, logger, metrics, service, identityService, catalogService, cfg)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner)
 	return app, func() {
 		cleanup4()

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"time"
 
@@ -235,91 +234,6 @@ func (s *Service) SavePromotion(ctx context.Context, p Promotion) (Promotion, er
 		return st.Catalog.SavePromotion(ctx, p)
 	})
 	return p, err
-}
-
-// SetStock sets the on-hand stock of one of a product's SKUs (dev seed and tests).
-func (s *Service) SetStock(ctx context.Context, productID, skuID string, onHand int) error {
-	if onHand < 0 {
-		return errs.ErrValidation.WithField("onHand", "NEGATIVE", "must not be negative")
-	}
-	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		products, err := st.Catalog.Products(ctx, []string{productID})
-		if err != nil {
-			return err
-		}
-		if len(products) != 1 {
-			return ErrProductNotFound
-		}
-		if _, ok := products[0].SKU(skuID); !ok {
-			return ErrProductNotFound.WithField("skuId", "UNKNOWN_SKU", "the product has no such option")
-		}
-		return st.Catalog.SetStock(ctx, skuID, onHand)
-	})
-}
-
-// PastOrderItem is one line of a past order to record: a SKU of a product and a quantity.
-type PastOrderItem struct {
-	ProductID string
-	SKUID     string
-	Quantity  int64
-}
-
-// RecordPaidOrder writes a past paid order (dev seed and tests), priced as the market would have
-// priced it at paidAt with the catalog as it is now: list price, less the best promotion active then.
-func (s *Service) RecordPaidOrder(ctx context.Context, userID string, m kernel.Market, paidAt time.Time, items []PastOrderItem) (PaidOrder, error) {
-	o := PaidOrder{ID: kernel.NewID(), UserID: userID, Market: m, PaidAt: paidAt.UTC().Truncate(time.Microsecond)}
-	o.Number = "S" + o.PaidAt.Format("20060102") + "-" + strings.ToUpper(o.ID[len(o.ID)-12:])
-	if len(items) == 0 {
-		return PaidOrder{}, errs.ErrValidation.WithField("items", "REQUIRED", "an order has at least one line")
-	}
-	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		cats, err := st.Catalog.Categories(ctx)
-		if err != nil {
-			return err
-		}
-		entries, err := st.Catalog.CurrentRates(ctx, o.PaidAt)
-		if err != nil {
-			return err
-		}
-		rates, err := CurrentRates(entries, o.PaidAt)
-		if err != nil {
-			return err
-		}
-		promos, err := st.Catalog.Promotions(ctx, m, o.PaidAt)
-		if err != nil {
-			return err
-		}
-		pricer, err := NewPricer(m, rates, promos, NewCategoryTree(cats), o.PaidAt)
-		if err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for i, it := range items {
-			products, err := st.Catalog.Products(ctx, []string{it.ProductID})
-			if err != nil {
-				return err
-			}
-			if len(products) != 1 {
-				return ErrProductNotFound
-			}
-			p := products[0]
-			sku, ok := p.SKU(it.SKUID)
-			if !ok || seen[sku.ID] || it.Quantity < 1 || it.Quantity > 999 {
-				return errs.ErrValidation.WithField("items", "INVALID_LINE", "line "+strconv.Itoa(i)+" is not a distinct SKU of its product with 1..999 units")
-			}
-			seen[sku.ID] = true
-			price := pricer.SKUPrice(p, sku)
-			line := OrderLine{SKUID: sku.ID, ProductID: p.ID, Name: p.Names.In(m.Locale()), SKUCode: sku.Code,
-				Attributes: sku.Attributes, UnitPrice: price.List.Amount, Quantity: it.Quantity,
-				Discount: price.List.Sub(price.Sale).Amount * it.Quantity}
-			if price.Promotion != nil {
-				line.PromotionID = price.Promotion.ID
-			}
-			o.Lines = append(o.Lines, line)
-		}
-		return st.History.RecordPaidOrder(ctx, o)
-	})
-	return o, err
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }

@@ -10,17 +10,6 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-func TestMessagesCoverEveryLanguage(t *testing.T) {
-	if err := Messages.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []*errs.Error{ErrProductNotFound, ErrCategoryNotFound, ErrBrandNotFound, ErrSlugTaken, ErrSKUCodeTaken, ErrRateExists, ErrPriceUnavailable} {
-		if _, ok := Messages[e.Code]; !ok {
-			t.Errorf("%s has no texts", e.Code)
-		}
-	}
-}
-
 func TestLocalizedFallsBackToEnglishThenKorean(t *testing.T) {
 	all := Localized{kernel.LocaleKO: "사과", kernel.LocaleEN: "apple", kernel.LocaleJA: "りんご"}
 	for _, c := range []struct {

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -41,30 +42,22 @@ func (c Category) Depth() int { return len(c.Path) - 1 }
 
 // Validate checks the category's invariants (the same ones the database enforces).
 func (c Category) Validate() error {
-	var e validation
-	if !kernel.IsID(c.ID) {
-		e.add("id", "INVALID_ID", "must be a UUID")
-	}
-	if c.ParentID != "" && !kernel.IsID(c.ParentID) {
-		e.add("parentId", "INVALID_ID", "must be a UUID")
-	}
-	if c.ParentID == c.ID {
-		e.add("parentId", "CYCLE", "a category cannot be its own parent")
-	}
-	if !slugPattern.MatchString(c.Slug) {
-		e.add("slug", "INVALID_FORMAT", "must be lower-case words joined by '-'")
-	}
+	var v errs.Validation
+	v.Check(kernel.IsID(c.ID), "id", errs.FieldInvalidID, "must be a UUID")
+	v.Check(c.ParentID == "" || kernel.IsID(c.ParentID), "parentId", errs.FieldInvalidID, "must be a UUID")
+	v.Check(c.ParentID != c.ID, "parentId", FieldCycle, "a category cannot be its own parent")
+	v.Check(slugPattern.MatchString(c.Slug), "slug", errs.FieldInvalidFormat, "must be lower-case words joined by '-'")
 	n := len(c.Path)
 	switch {
 	case n == 0 || c.Path[n-1] != c.ID:
-		e.add("path", "INVALID_PATH", "must end with the category itself")
+		v.Add(FieldInvalidPath.At("path", "must end with the category itself"))
 	case (c.ParentID == "") != (n == 1):
-		e.add("path", "INVALID_PATH", "a root has a one-element path; a child's path is longer")
+		v.Add(FieldInvalidPath.At("path", "a root has a one-element path; a child's path is longer"))
 	case n > 1 && c.Path[n-2] != c.ParentID:
-		e.add("path", "INVALID_PATH", "the element before the category must be its parent")
+		v.Add(FieldInvalidPath.At("path", "the element before the category must be its parent"))
 	}
-	c.Names.validate("name", 200, &e)
-	return e.err()
+	c.Names.validate("name", 200, &v)
+	return v.Err()
 }
 
 // CategoryRef is a category as shown inside a product: id and name in one language.

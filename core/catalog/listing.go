@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -146,32 +147,23 @@ type ListRequest struct {
 // ParseListParams validates the query parameters; every bad one becomes a field error of one
 // VALIDATION_FAILED error. The cursor is checked later, against the request it continues.
 func ParseListParams(p ListParams) (ListRequest, error) {
-	var e validation
+	var v errs.Validation
 	r := ListRequest{Category: strings.TrimSpace(p.Category), Q: strings.TrimSpace(p.Q), Sort: SortNewest, Limit: DefaultLimit, Cursor: p.Cursor}
 	if p.Sort != "" {
 		r.Sort = Sort(p.Sort)
-		if !slices.Contains(Sorts, r.Sort) {
-			e.add("sort", "INVALID_VALUE", "must be one of newest, price_asc, price_desc, popular")
-		}
+		v.Check(slices.Contains(Sorts, r.Sort), "sort", errs.FieldInvalidValue, "must be one of newest, price_asc, price_desc, popular")
 	}
 	if p.Limit != "" {
 		n, err := strconv.Atoi(p.Limit)
-		switch {
-		case err != nil:
-			e.add("limit", "INVALID_TYPE", "must be an integer")
-		case n < 1 || n > MaxLimit:
-			e.add("limit", "OUT_OF_RANGE", "must be between 1 and 100")
-		default:
+		if v.Check(err == nil, "limit", errs.FieldInvalidType, "must be an integer") &&
+			v.Check(n >= 1 && n <= MaxLimit, "limit", errs.FieldOutOfRange, "must be between 1 and 100") {
 			r.Limit = n
 		}
 	}
-	if !utf8.ValidString(r.Q) || utf8.RuneCountInString(r.Q) > MaxQueryLen {
-		e.add("q", "INVALID_LENGTH", "must be valid text of at most 100 characters")
-	}
-	if p.Category != "" && r.Category == "" {
-		e.add("category", "INVALID_VALUE", "must be a category id or slug")
-	}
-	return r, e.err()
+	v.Check(utf8.ValidString(r.Q) && utf8.RuneCountInString(r.Q) <= MaxQueryLen, "q", errs.FieldInvalidLength,
+		"must be valid text of at most 100 characters")
+	v.Check(p.Category == "" || r.Category != "", "category", errs.FieldInvalidValue, "must be a category id or slug")
+	return r, v.Err()
 }
 
 // cursor is the keyset position plus what it was issued for; a cursor replayed with another sort,

@@ -19,8 +19,6 @@ type Reader interface {
 	Products(ctx context.Context, ids []string) ([]Product, error)
 	// Listings returns at most q.Limit listings matching q (see ListingQuery.Matches) in q.Sort order.
 	Listings(ctx context.Context, q ListingQuery) ([]Listing, error)
-	// Stock returns the inventory of these SKUs; a SKU without a row is absent.
-	Stock(ctx context.Context, skuIDs []string) (map[string]StockLevel, error)
 	// Promotions returns the promotions of market m active at instant at.
 	Promotions(ctx context.Context, m kernel.Market, at time.Time) ([]Promotion, error)
 	// CurrentRates returns, per quote currency, the rate entry in effect at instant at.
@@ -47,11 +45,6 @@ type Catalog interface {
 	SaveRate(ctx context.Context, r RateEntry) error
 	// SavePromotion inserts or updates a promotion with its targets and names.
 	SavePromotion(ctx context.Context, p Promotion) error
-	// SetStock sets a SKU's on-hand stock, creating its inventory row (dev seed and tests only: the
-	// inventory area owns stock changes and their audit trail). Below the reserved units it is
-	// errs.ErrValidation.
-	SetStock(ctx context.Context, skuID string, onHand int) error
-
 	// Categories, Products and CurrentRates read inside the unit of work, as in Reader.
 	Categories(ctx context.Context) ([]Category, error)
 	Products(ctx context.Context, ids []string) ([]Product, error)
@@ -63,7 +56,15 @@ type Catalog interface {
 	ProductIDs(ctx context.Context) ([]string, error)
 }
 
-// SalesSource is the narrow view of orders the ranking needs.
+// StockLevels is what catalog needs of the inventory area: how much of each SKU is left, to show
+// availability. Like Reader it may lag the primary slightly.
+type StockLevels interface {
+	// StockLevels returns the stock of these SKUs; a SKU without an inventory row is absent.
+	StockLevels(ctx context.Context, skuIDs []string) (map[string]StockLevel, error)
+}
+
+// SalesSource is what catalog needs of the orders area: the lines of paid orders the ranking
+// counts. It reads inside the ranking job's unit of work.
 type SalesSource interface {
 	// PaidLines returns the lines of orders in a PaidStatuses status whose paid_at is in [from, to).
 	PaidLines(ctx context.Context, from, to time.Time) ([]SaleLine, error)
@@ -84,16 +85,13 @@ type RankingStore interface {
 	SetPopularity(ctx context.Context, m kernel.Market, scores map[string]int64) error
 }
 
-// SalesHistory writes past paid orders for the dev seed and tests. Real orders belong to the
-// orders area.
-type SalesHistory interface {
-	RecordPaidOrder(ctx context.Context, o PaidOrder) error
-}
-
 // Stores is what the catalog's write use cases and jobs get inside a unit of work.
 type Stores struct {
 	Catalog  Catalog
 	Sales    SalesSource
 	Rankings RankingStore
-	History  SalesHistory
+	// Stock and History are the dev seed's stand-ins for the inventory and orders areas (see
+	// standins.go); no catalog use case uses them.
+	Stock   StockSetter
+	History SalesHistory
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -24,25 +25,19 @@ var maxRate = new(big.Rat).SetInt64(10_000_000_000)
 
 // Validate checks the rate is a positive decimal with at most 10 decimals and 10 integer digits.
 func (r RateEntry) Validate() error {
-	var e validation
-	if !kernel.IsID(r.ID) {
-		e.add("id", "INVALID_ID", "must be a UUID")
-	}
-	if _, err := kernel.CurrencyOf(r.Quote.Code); err != nil || r.Quote == kernel.KRW {
-		e.add("quote", "INVALID_CURRENCY", "must be USD or JPY")
-	}
+	var v errs.Validation
+	v.Check(kernel.IsID(r.ID), "id", errs.FieldInvalidID, "must be a UUID")
+	_, err := kernel.CurrencyOf(r.Quote.Code)
+	v.Check(err == nil && r.Quote != kernel.KRW, "quote", FieldInvalidCurrency, "must be USD or JPY")
 	rat, ok := new(big.Rat).SetString(r.Rate)
 	scaled := new(big.Rat)
 	if ok {
 		scaled.Mul(rat, new(big.Rat).SetInt64(10_000_000_000))
 	}
-	if !ok || rat.Sign() <= 0 || rat.Cmp(maxRate) >= 0 || !scaled.IsInt() {
-		e.add("rate", "INVALID_RATE", "must be a positive decimal below 10^10 with at most 10 decimals")
-	}
-	if r.EffectiveFrom.IsZero() {
-		e.add("effectiveFrom", "REQUIRED", "must be set")
-	}
-	return e.err()
+	v.Check(ok && rat.Sign() > 0 && rat.Cmp(maxRate) < 0 && scaled.IsInt(), "rate", FieldInvalidRate,
+		"must be a positive decimal below 10^10 with at most 10 decimals")
+	v.Check(!r.EffectiveFrom.IsZero(), "effectiveFrom", errs.FieldRequired, "must be set")
+	return v.Err()
 }
 
 // FXRate returns the rate as a kernel.FXRate.
@@ -116,43 +111,27 @@ type Promotion struct {
 
 // Validate checks the promotion's invariants.
 func (p Promotion) Validate() error {
-	var e validation
-	if !kernel.IsID(p.ID) {
-		e.add("id", "INVALID_ID", "must be a UUID")
-	}
+	var v errs.Validation
+	v.Check(kernel.IsID(p.ID), "id", errs.FieldInvalidID, "must be a UUID")
 	switch p.Type {
 	case PromotionPercent:
-		if p.Value < 1 || p.Value > 100 {
-			e.add("value", "OUT_OF_RANGE", "a percentage must be 1 to 100")
-		}
+		v.Check(p.Value >= 1 && p.Value <= 100, "value", errs.FieldOutOfRange, "a percentage must be 1 to 100")
 	case PromotionAmount:
-		if p.Value < 1 {
-			e.add("value", "OUT_OF_RANGE", "an amount must be positive")
-		}
+		v.Check(p.Value >= 1, "value", errs.FieldOutOfRange, "an amount must be positive")
 	default:
-		e.add("type", "INVALID_TYPE", "must be PERCENT or AMOUNT")
+		v.Add(errs.FieldInvalidValue.At("type", "must be PERCENT or AMOUNT"))
 	}
-	if !p.EndsAt.After(p.StartsAt) {
-		e.add("endsAt", "INVALID_WINDOW", "must be after startsAt")
-	}
-	if len(p.Markets) == 0 {
-		e.add("markets", "REQUIRED", "at least one market")
-	}
+	v.Check(p.EndsAt.After(p.StartsAt), "endsAt", FieldInvalidWindow, "must be after startsAt")
+	v.Check(len(p.Markets) > 0, "markets", errs.FieldRequired, "at least one market")
 	for _, m := range p.Markets {
-		if !slices.Contains(kernel.Markets, m) {
-			e.add("markets", "INVALID_MARKET", "must be among KR, US, JP")
-		}
+		v.Check(slices.Contains(kernel.Markets, m), "markets", kernel.FieldInvalidMarket, "must be among KR, US, JP")
 	}
-	if len(p.ProductIDs)+len(p.CategoryIDs) == 0 {
-		e.add("targets", "REQUIRED", "at least one product or category")
-	}
+	v.Check(len(p.ProductIDs)+len(p.CategoryIDs) > 0, "targets", errs.FieldRequired, "at least one product or category")
 	for _, id := range append(slices.Clone(p.ProductIDs), p.CategoryIDs...) {
-		if !kernel.IsID(id) {
-			e.add("targets", "INVALID_ID", "must be UUIDs")
-		}
+		v.Check(kernel.IsID(id), "targets", errs.FieldInvalidID, "must be UUIDs")
 	}
-	p.Names.validate("name", 200, &e)
-	return e.err()
+	p.Names.validate("name", 200, &v)
+	return v.Err()
 }
 
 // Clone deep-copies the promotion.
@@ -293,57 +272,4 @@ func (p Pricer) FromPrice(prod Product) Price {
 		return p.priceWith(prod, SKU{}, promos)
 	}
 	return *best
-}
-
-// Availability is how much of something can be bought now.
-type Availability string
-
-// Availability values: LOW_STOCK means at most the low-stock threshold (default 5) units are left.
-const (
-	InStock    Availability = "IN_STOCK"
-	LowStock   Availability = "LOW_STOCK"
-	OutOfStock Availability = "OUT_OF_STOCK"
-)
-
-// DefaultLowStockThreshold is how few units left make a SKU or product LOW_STOCK.
-const DefaultLowStockThreshold = 5
-
-// StockLevel is a SKU's inventory row.
-type StockLevel struct {
-	OnHand   int
-	Reserved int
-	// LowThreshold overrides DefaultLowStockThreshold for this SKU when set.
-	LowThreshold *int
-}
-
-// Available is how many units can still be bought.
-func (s StockLevel) Available() int { return max(0, s.OnHand-s.Reserved) }
-
-// Availability classifies the SKU's stock.
-func (s StockLevel) Availability() Availability {
-	threshold := DefaultLowStockThreshold
-	if s.LowThreshold != nil {
-		threshold = *s.LowThreshold
-	}
-	return classify(s.Available(), threshold)
-}
-
-func classify(available, threshold int) Availability {
-	switch {
-	case available <= 0:
-		return OutOfStock
-	case available <= threshold:
-		return LowStock
-	}
-	return InStock
-}
-
-// ProductAvailability classifies a product by the units left over all its active SKUs, against
-// DefaultLowStockThreshold. A SKU without an inventory row has nothing to sell.
-func ProductAvailability(prod Product, stock map[string]StockLevel) Availability {
-	total := 0
-	for _, s := range prod.ActiveSKUs() {
-		total += stock[s.ID].Available()
-	}
-	return classify(total, DefaultLowStockThreshold)
 }

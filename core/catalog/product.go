@@ -35,17 +35,13 @@ func (t Localized) In(l kernel.Locale) string {
 }
 
 // validate checks every supported language has a text of 1..max characters and no other language is present.
-func (t Localized) validate(field string, maxLen int, e *validation) {
+func (t Localized) validate(field string, maxLen int, v *errs.Validation) {
 	for l := range t {
-		if !slices.Contains(kernel.Locales, l) {
-			e.add(field+"."+string(l), "UNSUPPORTED_LOCALE", "only ko, en and ja are supported")
-		}
+		v.Check(slices.Contains(kernel.Locales, l), field+"."+string(l), FieldUnsupportedLocale, "only ko, en and ja are supported")
 	}
 	for _, l := range kernel.Locales {
 		n := len([]rune(strings.TrimSpace(t[l])))
-		if n == 0 || n > maxLen {
-			e.add(field+"."+string(l), "INVALID_LENGTH", "must be 1 to "+strconv.Itoa(maxLen)+" characters")
-		}
+		v.Check(n > 0 && n <= maxLen, field+"."+string(l), errs.FieldInvalidLength, "must be 1 to "+strconv.Itoa(maxLen)+" characters")
 	}
 }
 
@@ -169,84 +165,51 @@ var (
 // Validate checks the product's invariants; every problem becomes a field error of one
 // VALIDATION_FAILED error.
 func (p Product) Validate() error {
-	var e validation
-	if !kernel.IsID(p.ID) {
-		e.add("id", "INVALID_ID", "must be a UUID")
-	}
-	if !kernel.IsID(p.CategoryID) {
-		e.add("categoryId", "INVALID_ID", "must be a UUID")
-	}
-	if p.BrandID != "" && !kernel.IsID(p.BrandID) {
-		e.add("brandId", "INVALID_ID", "must be a UUID")
-	}
-	switch p.Status {
-	case StatusActive, StatusHidden, StatusDraft:
-	default:
-		e.add("status", "INVALID_STATUS", "must be ACTIVE, HIDDEN or DRAFT")
-	}
-	if p.BasePrice < 0 {
-		e.add("basePrice", "NEGATIVE", "must not be negative")
-	}
-	if p.Limits.PerOrder < 0 {
-		e.add("purchaseLimit.perOrder", "NEGATIVE", "must not be negative (0: no limit)")
-	}
-	if p.Limits.PerCustomer < 0 {
-		e.add("purchaseLimit.perCustomer", "NEGATIVE", "must not be negative (0: no limit)")
-	}
-	p.Names.validate("name", 300, &e)
+	var v errs.Validation
+	v.Check(kernel.IsID(p.ID), "id", errs.FieldInvalidID, "must be a UUID")
+	v.Check(kernel.IsID(p.CategoryID), "categoryId", errs.FieldInvalidID, "must be a UUID")
+	v.Check(p.BrandID == "" || kernel.IsID(p.BrandID), "brandId", errs.FieldInvalidID, "must be a UUID")
+	v.Check(slices.Contains([]Status{StatusActive, StatusHidden, StatusDraft}, p.Status), "status", FieldInvalidStatus,
+		"must be ACTIVE, HIDDEN or DRAFT")
+	v.Check(p.BasePrice >= 0, "basePrice", errs.FieldNegative, "must not be negative")
+	v.Check(p.Limits.PerOrder >= 0, "purchaseLimit.perOrder", errs.FieldNegative, "must not be negative (0: no limit)")
+	v.Check(p.Limits.PerCustomer >= 0, "purchaseLimit.perCustomer", errs.FieldNegative, "must not be negative (0: no limit)")
+	p.Names.validate("name", 300, &v)
 	for l, d := range p.Descriptions {
-		if !slices.Contains(kernel.Locales, l) {
-			e.add("description."+string(l), "UNSUPPORTED_LOCALE", "only ko, en and ja are supported")
-		}
-		if len([]rune(d)) > 10000 {
-			e.add("description."+string(l), "INVALID_LENGTH", "must be at most 10000 characters")
-		}
+		v.Check(slices.Contains(kernel.Locales, l), "description."+string(l), FieldUnsupportedLocale, "only ko, en and ja are supported")
+		v.Check(len([]rune(d)) <= 10000, "description."+string(l), errs.FieldInvalidLength, "must be at most 10000 characters")
 	}
 	for i, img := range p.Images {
-		if strings.TrimSpace(img.URL) == "" {
-			e.add("images["+strconv.Itoa(i)+"].url", "REQUIRED", "must not be empty")
-		}
+		v.Check(strings.TrimSpace(img.URL) != "", "images["+strconv.Itoa(i)+"].url", errs.FieldRequired, "must not be empty")
 	}
 	for i, m := range p.Markets {
-		if _, err := kernel.ParseMarket(string(m)); err != nil || m == "" {
-			e.add("markets["+strconv.Itoa(i)+"]", "INVALID_MARKET", "must be one of KR, US, JP")
-		}
-		if slices.Index(p.Markets, m) != i {
-			e.add("markets["+strconv.Itoa(i)+"]", "DUPLICATE", "listed twice")
-		}
+		_, err := kernel.ParseMarket(string(m))
+		v.Check(err == nil && m != "", "markets["+strconv.Itoa(i)+"]", kernel.FieldInvalidMarket, "must be one of KR, US, JP")
+		v.Check(slices.Index(p.Markets, m) == i, "markets["+strconv.Itoa(i)+"]", errs.FieldDuplicate, "listed twice")
 	}
-	if len(p.SKUs) == 0 {
-		e.add("skus", "REQUIRED", "a product needs at least one option")
-	}
+	v.Check(len(p.SKUs) > 0, "skus", errs.FieldRequired, "a product needs at least one option")
 	seenAttrs := map[string]bool{}
 	for i, s := range p.SKUs {
 		f := "skus[" + strconv.Itoa(i) + "]"
-		if !kernel.IsID(s.ID) {
-			e.add(f+".id", "INVALID_ID", "must be a UUID")
-		}
-		if !skuCodePattern.MatchString(s.Code) {
-			e.add(f+".code", "INVALID_FORMAT", "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' or '-'")
-		}
-		if p.BasePrice+s.PriceDelta < 0 {
-			e.add(f+".priceDelta", "NEGATIVE_PRICE", "base price plus delta must not be negative")
-		}
+		v.Check(kernel.IsID(s.ID), f+".id", errs.FieldInvalidID, "must be a UUID")
+		v.Check(skuCodePattern.MatchString(s.Code), f+".code", errs.FieldInvalidFormat, "must be 1 to 64 of A-Z, a-z, 0-9, '.', '_' or '-'")
+		v.Check(p.BasePrice+s.PriceDelta >= 0, f+".priceDelta", FieldNegativePrice, "base price plus delta must not be negative")
 		key := attributesKey(s.Attributes)
-		if seenAttrs[key] {
-			e.add(f+".attributes", "DUPLICATE", "two options of a product cannot have the same attributes")
-		}
+		v.Check(!seenAttrs[key], f+".attributes", errs.FieldDuplicate, "two options of a product cannot have the same attributes")
 		seenAttrs[key] = true
 		for m, price := range s.MarketPrices {
+			field := f + ".marketPrices." + string(m)
 			switch {
 			case !slices.Contains(kernel.Markets, m):
-				e.add(f+".marketPrices."+string(m), "INVALID_MARKET", "must be one of KR, US, JP")
+				v.Add(kernel.FieldInvalidMarket.At(field, "must be one of KR, US, JP"))
 			case price.Currency != m.Currency():
-				e.add(f+".marketPrices."+string(m), "CURRENCY_MISMATCH", "must be in "+m.Currency().Code)
+				v.Add(kernel.FieldCurrencyMismatch.At(field, "must be in "+m.Currency().Code))
 			case price.Amount < 0:
-				e.add(f+".marketPrices."+string(m), "NEGATIVE", "must not be negative")
+				v.Add(errs.FieldNegative.At(field, "must not be negative"))
 			}
 		}
 	}
-	return e.err()
+	return v.Err()
 }
 
 // attributesKey is a canonical form of an attribute set, for uniqueness checks.
@@ -263,32 +226,10 @@ func attributesKey(attrs map[string]string) string {
 
 // Validate checks a brand's invariants.
 func (b Brand) Validate() error {
-	var e validation
-	if !kernel.IsID(b.ID) {
-		e.add("id", "INVALID_ID", "must be a UUID")
-	}
-	if !slugPattern.MatchString(b.Slug) {
-		e.add("slug", "INVALID_FORMAT", "must be lower-case words joined by '-'")
-	}
-	if n := len([]rune(strings.TrimSpace(b.Name))); n == 0 || n > 200 {
-		e.add("name", "INVALID_LENGTH", "must be 1 to 200 characters")
-	}
-	return e.err()
-}
-
-// validation collects field errors into one VALIDATION_FAILED error.
-type validation struct{ e *errs.Error }
-
-func (v *validation) add(field, code, message string) {
-	if v.e == nil {
-		v.e = errs.ErrValidation
-	}
-	v.e = v.e.WithField(field, code, message)
-}
-
-func (v *validation) err() error {
-	if v.e == nil {
-		return nil
-	}
-	return v.e
+	var v errs.Validation
+	v.Check(kernel.IsID(b.ID), "id", errs.FieldInvalidID, "must be a UUID")
+	v.Check(slugPattern.MatchString(b.Slug), "slug", errs.FieldInvalidFormat, "must be lower-case words joined by '-'")
+	n := len([]rune(strings.TrimSpace(b.Name)))
+	v.Check(n > 0 && n <= 200, "name", errs.FieldInvalidLength, "must be 1 to 200 characters")
+	return v.Err()
 }

@@ -13,14 +13,15 @@ import (
 // Service is the catalog's use cases: shopper reads, catalog maintenance, and the ranking job.
 type Service struct {
 	read  Reader
+	stock StockLevels
 	tx    uow.UnitOfWork[Stores]
 	clock kernel.Clock
 }
 
-// NewService builds the catalog service. read may be backed by a read replica; tx always works on
-// the primary.
-func NewService(read Reader, tx uow.UnitOfWork[Stores], clock kernel.Clock) *Service {
-	return &Service{read: read, tx: tx, clock: clock}
+// NewService builds the catalog service. read and stock may be backed by a read replica; tx always
+// works on the primary.
+func NewService(read Reader, stock StockLevels, tx uow.UnitOfWork[Stores], clock kernel.Clock) *Service {
+	return &Service{read: read, stock: stock, tx: tx, clock: clock}
 }
 
 // View is who is looking: the market prices and availability are for, and the language of texts.
@@ -147,7 +148,7 @@ func (s *Service) ProductDetail(ctx context.Context, v View, id string) (Product
 	if err != nil {
 		return ProductDetail{}, err
 	}
-	stock, err := s.read.Stock(ctx, skuIDs(products))
+	stock, err := s.stock.StockLevels(ctx, skuIDs(products))
 	if err != nil {
 		return ProductDetail{}, err
 	}
@@ -237,7 +238,7 @@ func (s *Service) summaries(ctx context.Context, v View, tree CategoryTree, ids 
 	if err != nil {
 		return nil, err
 	}
-	stock, err := s.read.Stock(ctx, skuIDs(products))
+	stock, err := s.stock.StockLevels(ctx, skuIDs(products))
 	if err != nil {
 		return nil, err
 	}

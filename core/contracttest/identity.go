@@ -141,6 +141,22 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		}
 		return u
 	}
+	signIn := func(t *testing.T, e env, u identity.User) identity.Tokens {
+		t.Helper()
+		tok, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, u.Email, testPassword)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	rotate := func(t *testing.T, e env, refresh string) identity.Tokens {
+		t.Helper()
+		tok, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, refresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
 	staff := func(t *testing.T, e env, roles ...kernel.Role) identity.User {
 		t.Helper()
 		u, err := e.svc.CreateStaff(ctx, identity.StaffInput{Email: email("staff"), Password: testPassword, Name: "Staff", Roles: roles})
@@ -480,15 +496,9 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("refresh grant rotates: the new token works once, the old one never again", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("rotate"))
-		first, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := signIn(t, e, cust)
 		e.clock.Advance(time.Hour)
-		second, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
-		if err != nil {
-			t.Fatal(err)
-		}
+		second := rotate(t, e, first.RefreshToken)
 		if second.RefreshToken == first.RefreshToken || second.AccessToken == first.AccessToken {
 			t.Fatal("rotation must issue a new pair")
 		}
@@ -499,10 +509,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		if old.UsedAt == nil || !old.UsedAt.Equal(start.Add(time.Hour)) || cur.ParentID != old.ID || cur.FamilyID != old.FamilyID || cur.UsedAt != nil {
 			t.Fatalf("old %+v new %+v", old, cur)
 		}
-		third, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, second.RefreshToken)
-		if err != nil {
-			t.Fatal(err)
-		}
+		third := rotate(t, e, second.RefreshToken)
 		if _, err := e.svc.RefreshGrant(ctx, kernel.AudienceAdmin, third.RefreshToken); !errors.Is(err, identity.ErrInvalidGrant) {
 			t.Fatalf("a storefront refresh token on the admin binary: %v", err)
 		}
@@ -517,19 +524,10 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("refresh grant: reusing a used token revokes the whole family", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("reuse"))
-		first, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
-		second, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword) // another device
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
+		first := signIn(t, e, cust)
+		second := rotate(t, e, first.RefreshToken)
+		other := signIn(t, e, cust) // another device
+		_, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
 		wantCode(t, err, identity.ErrInvalidGrant)
 		for _, tok := range []string{first.RefreshToken, second.RefreshToken} {
 			rt := refreshByToken(t, e, tok)
@@ -550,10 +548,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("refresh grant: 50 concurrent redemptions of one token, exactly one succeeds", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("race"))
-		first, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := signIn(t, e, cust)
 		const n = 50
 		var wg sync.WaitGroup
 		results := make([]identity.Tokens, n)
@@ -586,19 +581,16 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 				t.Fatalf("after the race %+v", rt)
 			}
 		}
-		_, err = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, winner.RefreshToken)
+		_, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, winner.RefreshToken)
 		wantCode(t, err, identity.ErrInvalidGrant)
 	})
 
 	t.Run("refresh grant: an expired token, or an account that lost its role, gets invalid_grant", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("expire"))
-		tok, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := signIn(t, e, cust)
 		e.clock.Advance(identity.DefaultStorefrontRefreshTTL)
-		_, err = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, tok.RefreshToken)
+		_, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, tok.RefreshToken)
 		wantCode(t, err, identity.ErrInvalidGrant)
 		if refreshByToken(t, e, tok.RefreshToken).UsedAt != nil {
 			t.Fatal("a refused token is not marked used")
@@ -608,14 +600,8 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("revoke: the family stops working; unknown tokens are fine; access tokens are unsupported", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("revoke"))
-		first, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
-		second, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, first.RefreshToken)
-		if err != nil {
-			t.Fatal(err)
-		}
+		first := signIn(t, e, cust)
+		second := rotate(t, e, first.RefreshToken)
 		if err := e.svc.Revoke(ctx, kernel.AudienceAdmin, second.RefreshToken); err != nil {
 			t.Fatal(err)
 		}
@@ -628,7 +614,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		if rt := refreshByToken(t, e, second.RefreshToken); rt.RevokeReason != identity.RevokedLogout {
 			t.Fatalf("%+v", rt)
 		}
-		_, err = e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, second.RefreshToken)
+		_, err := e.svc.RefreshGrant(ctx, kernel.AudienceStorefront, second.RefreshToken)
 		wantCode(t, err, identity.ErrInvalidGrant)
 		if err := e.svc.Revoke(ctx, kernel.AudienceStorefront, "jprt_never-issued"); err != nil {
 			t.Fatalf("unknown token: %v", err)
@@ -678,10 +664,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	t.Run("expired refresh tokens are purged", func(t *testing.T) {
 		e := setup(t)
 		cust := signUp(t, e, email("purge"))
-		tok, err := e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, cust.Email, testPassword)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := signIn(t, e, cust)
 		e.clock.Advance(identity.DefaultStorefrontRefreshTTL + time.Second)
 		for {
 			n, err := e.svc.PurgeExpiredRefreshTokens(ctx, 1000)
@@ -692,7 +675,7 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 				break
 			}
 		}
-		err = e.h.UnitOfWork.Do(ctx, func(ctx context.Context, s identity.Stores) error {
+		err := e.h.UnitOfWork.Do(ctx, func(ctx context.Context, s identity.Stores) error {
 			_, err := s.RefreshTokens.ByHash(ctx, identity.HashToken(tok.RefreshToken))
 			return err
 		})

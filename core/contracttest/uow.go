@@ -354,3 +354,111 @@ func RunUnitOfWorkRecovery(t *testing.T, newHarness func(t *testing.T) PlatformH
 		}
 	})
 }
+
+// RunUnitOfWorkContext checks that a unit of work obeys its context like a database transaction
+// does: a context that ends before the commit leaves nothing written, and a unit of work waiting
+// for a busy store gives up when its context ends instead of waiting for the other one to finish.
+func RunUnitOfWorkContext(t *testing.T, newHarness func(t *testing.T) PlatformHarness) {
+	now := time.Now().UTC()
+
+	t.Run("a unit of work whose context is cancelled before it commits writes nothing", func(t *testing.T) {
+		h := newHarness(t)
+		topic, scope := uniqueTopic(t), "user:"+kernel.NewID()
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			if _, _, err := s.Keys.Claim(ctx, claimRecord(scope, "k", now), now); err != nil {
+				return err
+			}
+			if err := s.Outbox.Append(ctx, event(t, topic)); err != nil {
+				return err
+			}
+			cancel() // the client went away while the handler was finishing
+			return nil
+		})
+		if err == nil {
+			t.Fatal("Do committed on a cancelled context")
+		}
+		if got := countEvents(t, h, topic); got != 0 {
+			t.Fatalf("events after a cancelled unit of work = %d, want 0", got)
+		}
+		assertClaimed(t, h, scope, "k", now, false)
+	})
+
+	t.Run("a unit of work started on a cancelled context writes nothing", func(t *testing.T) {
+		h := newHarness(t)
+		topic := uniqueTopic(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			return s.Outbox.Append(ctx, event(t, topic))
+		})
+		if err == nil {
+			t.Fatal("Do committed on a cancelled context")
+		}
+		if got := countEvents(t, h, topic); got != 0 {
+			t.Fatalf("events = %d, want 0", got)
+		}
+	})
+
+	t.Run("a unit of work waiting for a busy store returns the context's error when its context ends", func(t *testing.T) {
+		h := newHarness(t)
+		scope, holderTopic, waiterTopic := "user:"+kernel.NewID(), uniqueTopic(t), uniqueTopic(t)
+		holding, release, holderDone := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			holderDone <- h.Platform.Do(context.Background(), func(ctx context.Context, s PlatformStores) error {
+				if _, _, err := s.Keys.Claim(ctx, claimRecord(scope, "busy", now), now); err != nil {
+					return err
+				}
+				if err := s.Outbox.Append(ctx, event(t, holderTopic)); err != nil {
+					return err
+				}
+				close(holding)
+				<-release // a slow handler holds its unit of work open
+				return nil
+			})
+		}()
+		select {
+		case <-holding:
+		case err := <-holderDone:
+			t.Fatalf("the holder ended early: %v", err)
+		}
+		// The waiter needs what the holder holds: the same key (on PostgreSQL its row lock; in
+		// memory the store's writer lock).
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		waiterDone := make(chan error, 1)
+		go func() {
+			waiterDone <- h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+				if _, _, err := s.Keys.Claim(ctx, claimRecord(scope, "busy", now), now); err != nil {
+					return err
+				}
+				return s.Outbox.Append(ctx, event(t, waiterTopic))
+			})
+		}()
+		waiterReturned := false
+		select {
+		case err := <-waiterDone:
+			waiterReturned = true
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("waiter returned %v, want the context's error", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("the waiter still waits 10 s after its context ended")
+		}
+		close(release)
+		if err := <-holderDone; err != nil {
+			t.Fatalf("holder: %v", err)
+		}
+		if !waiterReturned {
+			t.Logf("the waiter returned %v once the holder committed", <-waiterDone)
+		}
+		if got := countEvents(t, h, holderTopic); got != 1 {
+			t.Errorf("holder events = %d, want 1", got)
+		}
+		if got := countEvents(t, h, waiterTopic); got != 0 {
+			t.Errorf("events of the waiter that gave up = %d, want 0", got)
+		}
+		assertClaimed(t, h, scope, "busy", now, true)
+	})
+}

@@ -1,5 +1,36 @@
 // Package errs is the domain error type: a Kind that says what sort of failure it is, and a stable
 // UPPER_SNAKE Code that clients can rely on. Nothing here knows about HTTP; the edge maps Kind to a status.
+//
+// # Declaring an area's codes
+//
+// Each code is written once, in its area's errors.go, with its kind and its Korean, English and
+// Japanese texts; field codes (errors[].code of VALIDATION_FAILED) likewise. A function Codes lists
+// them all, and the binaries' message catalog (core/i18n) is built from those lists:
+//
+//	// core/coupon/errors.go
+//	var (
+//		ErrSoldOut = errs.New(errs.Conflict, "COUPON_SOLD_OUT", errs.Text{
+//			KO: "쿠폰이 모두 소진되었습니다.",
+//			EN: "This coupon has run out.",
+//			JA: "このクーポンは配布上限に達しました。",
+//		})
+//		FieldInvalidCode = errs.NewFieldCode("INVALID_COUPON_CODE", errs.Text{KO: "…", EN: "…", JA: "…"})
+//	)
+//
+//	// Codes lists every code the coupon area declares.
+//	func Codes() errs.Codes {
+//		return errs.Codes{Area: "coupon", Errors: []*errs.Error{ErrSoldOut}, Fields: []errs.FieldCode{FieldInvalidCode}}
+//	}
+//
+// The area then adds coupon.Codes() to wiring.Messages and a row per code to the code tables of its
+// OpenAPI fragment. A test there walks every listed code, fails on a missing language, a code
+// declared twice, a code missing from the OpenAPI documents, an errs.New or errs.NewFieldCode in the
+// source that no Codes lists, and a field code written as text (WithField in an adapter) that none
+// declares. Generic field codes (FieldRequired, FieldOutOfRange, …) are the platform's, below: reuse
+// them rather than declaring a twin.
+//
+// An area validates its input with Validation, which collects field errors into one
+// VALIDATION_FAILED error.
 package errs
 
 import (
@@ -37,6 +68,14 @@ func (k Kind) String() string {
 	return fmt.Sprintf("Kind(%d)", int(k))
 }
 
+// Text is one message in every supported language. Korean is polite 존댓말 (합니다체 or 해요체),
+// Japanese is です・ます調; each is a full sentence ending in its language's full stop.
+type Text struct {
+	KO string
+	EN string
+	JA string
+}
+
 // FieldError names one bad input field.
 type FieldError struct {
 	Field   string `json:"field"`
@@ -55,12 +94,17 @@ type Error struct {
 	Extra map[string]any
 	// RetryAfter, when set, tells the client when trying again makes sense.
 	RetryAfter time.Duration
+	text       Text // the texts Code was declared with
 }
 
-// New declares an error; areas call it once per code at package level.
-func New(kind Kind, code, message string) *Error {
-	return &Error{Kind: kind, Code: code, Message: message}
+// New declares an error code with its kind and its texts; areas call it once per code at package
+// level and list it in their Codes. The English text is the error's Message.
+func New(kind Kind, code string, text Text) *Error {
+	return &Error{Kind: kind, Code: code, Message: text.EN, text: text}
 }
+
+// Text returns the texts the error's code was declared with (WithMessage does not change them).
+func (e *Error) Text() Text { return e.text }
 
 func (e *Error) Error() string {
 	if e.Err != nil {
@@ -100,7 +144,8 @@ func (e *Error) Wrap(err error) *Error {
 	return c
 }
 
-// WithMessage returns a copy of e with a more specific English message.
+// WithMessage returns a copy of e with a more specific English message (for logs and the OAuth
+// error description; problem+json shows the code's declared texts).
 func (e *Error) WithMessage(format string, args ...any) *Error {
 	c := e.clone()
 	c.Message = fmt.Sprintf(format, args...)
@@ -142,19 +187,3 @@ func As(err error) *Error {
 
 // KindOf returns the Kind of err (Internal for foreign errors).
 func KindOf(err error) Kind { return As(err).Kind }
-
-// Platform-wide codes; areas declare their own in their errors.go.
-var (
-	ErrInternal          = New(Internal, "INTERNAL", "An unexpected error occurred.")
-	ErrValidation        = New(Invalid, "VALIDATION_FAILED", "The request is not valid.")
-	ErrNotFound          = New(NotFound, "NOT_FOUND", "The resource was not found.")
-	ErrMethodNotAllowed  = New(MethodNotAllowed, "METHOD_NOT_ALLOWED", "The method is not allowed on this resource.")
-	ErrBodyTooLarge      = New(TooLarge, "BODY_TOO_LARGE", "The request body is too large.")
-	ErrUnsupportedMedia  = New(UnsupportedMedia, "UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON.")
-	ErrUnauthenticated   = New(Unauthenticated, "UNAUTHENTICATED", "Authentication is required.")
-	ErrForbidden         = New(Forbidden, "FORBIDDEN", "You are not allowed to do this.")
-	ErrRateLimited       = New(RateLimited, "RATE_LIMITED", "Too many requests.")
-	ErrUnavailable       = New(Unavailable, "SERVICE_UNAVAILABLE", "The service is temporarily unavailable.")
-	ErrVersionConflict   = New(Conflict, "VERSION_CONFLICT", "The resource was changed by someone else.")
-	ErrInvalidTransition = New(Conflict, "INVALID_STATE_TRANSITION", "That state change is not allowed.")
-)

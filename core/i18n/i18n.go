@@ -1,57 +1,149 @@
-// Package i18n holds Jupang's message catalogs: the Korean, English and Japanese text for every
-// stable error code (and, later, every notification key such as "order.paid").
+// Package i18n is Jupang's message catalog: the Korean, English and Japanese text of every error
+// code the binaries can answer with (and, later, of every notification key such as "order.paid").
 //
-// # How areas add their messages
+// # Where the texts live
 //
-// The catalog is the union of plain Go maps. A business area declares its texts next to its error
-// codes, in its own package, and never edits this one:
+// Nowhere here. Every code is declared once, with its texts, by the package that owns it (see
+// core/errs): the platform's codes in core/errs, the kernel's in core/kernel, the idempotency
+// layer's in core/idempotency, each area's in core/<area>/errors.go, listed by its Codes function.
+// The catalog is built from those lists, one way:
 //
-//	// core/coupon/errors.go
-//	var Messages = i18n.Messages{
-//		"COUPON_SOLD_OUT": {KO: "쿠폰이 모두 소진되었습니다.", EN: "This coupon has run out.", JA: "…"},
-//	}
+//	cat := i18n.New(identity.Codes(), catalog.Codes()) // plus the platform's codes, always
 //
-// The app assembles the union once at start-up, explicitly, so nothing depends on package init order
-// and tests can build exactly the catalog they need:
-//
-//	cat := i18n.New(i18n.Builtin(), coupon.Messages, order.Messages)
-//
-// Register and Add also exist for code that prefers to extend a catalog in place (for example
-// i18n.Default() from an init function); both are safe for concurrent use. When two sources define
-// the same code, the later one wins, so an area may refine a built-in text.
-//
-// An area checks its own map in its tests with Messages.Validate; TestEveryCodeHasAllLanguages here
-// checks the built-in catalog.
+// wiring.Messages builds the binaries' catalog like that; a new area adds its Codes there, and the
+// test next to it calls Check and compares every code with the OpenAPI documents.
 //
 // # Look-up rules
 //
 // Message returns the text in the requested language, else the English text, else the caller's
-// fallback (usually errs.Error.Message). Lookups never lock: a catalog swaps in a new immutable map
-// on every write.
+// fallback (usually errs.Error.Message). A catalog never changes after New, so lookups never lock.
 package i18n
 
 import (
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
+	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
+	"unicode"
 
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// Text is one message in every supported language. Korean is polite 존댓말 (합니다체),
-// Japanese is です・ます調; each is a full sentence ending in its language's full stop.
-type Text struct {
-	KO string
-	EN string
-	JA string
+// Catalog answers "what does code say in language l". The zero value is an empty catalog.
+type Catalog struct {
+	texts    map[string]errs.Text // error code → its texts
+	declared []errs.Codes
 }
 
-// In returns the text for l ("" when that language is missing or l is not supported).
-func (t Text) In(l kernel.Locale) string {
+// platform lists the codes every binary can answer with, whatever areas it serves.
+func platform() []errs.Codes {
+	return []errs.Codes{errs.PlatformCodes(), kernel.Codes(), idempotency.Codes()}
+}
+
+// New returns the catalog of the platform's codes and of areas. A code declared twice keeps its
+// first texts; Check reports it.
+func New(areas ...errs.Codes) *Catalog {
+	c := &Catalog{texts: map[string]errs.Text{}, declared: append(platform(), areas...)}
+	for _, set := range c.declared {
+		for _, e := range set.Errors {
+			if _, dup := c.texts[e.Code]; !dup {
+				c.texts[e.Code] = e.Text()
+			}
+		}
+	}
+	return c
+}
+
+// Declared returns the code lists the catalog was built from, the platform's first.
+func (c *Catalog) Declared() []errs.Codes {
+	if c == nil {
+		return nil
+	}
+	return append([]errs.Codes(nil), c.declared...)
+}
+
+// Message returns the text of code in language l, else its English text, else fallback.
+// l may carry a region ("ko-KR"); a language the catalog does not speak gets English.
+func (c *Catalog) Message(l kernel.Locale, code string, fallback string) string {
+	if c == nil {
+		return fallback
+	}
+	t, ok := c.texts[code]
+	if !ok {
+		return fallback
+	}
+	if s := in(t, normalize(l)); s != "" {
+		return s
+	}
+	if t.EN != "" {
+		return t.EN
+	}
+	return fallback
+}
+
+var codePattern = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$`)
+
+// Check reports every problem of the declared codes: a code that is not UPPER_SNAKE, a code
+// declared twice (error codes and field codes are checked separately, as a field code may repeat an
+// error code, e.g. INVALID_MARKET), a missing language, and a text in the wrong script or register.
+func (c *Catalog) Check() error {
+	var problems []error
+	errorsBy, fieldsBy := map[string]string{}, map[string]string{}
+	check := func(area, kind, code string, t errs.Text, seen map[string]string) {
+		if !codePattern.MatchString(code) {
+			problems = append(problems, fmt.Errorf("%s: %s code %q is not UPPER_SNAKE", area, kind, code))
+		}
+		if other, dup := seen[code]; dup {
+			problems = append(problems, fmt.Errorf("%s: %s code %s is also declared by %s", area, kind, code, other))
+		}
+		seen[code] = area
+		for _, l := range kernel.Locales {
+			if err := checkText(l, in(t, l)); err != nil {
+				problems = append(problems, fmt.Errorf("%s: %s code %s: %w", area, kind, code, err))
+			}
+		}
+	}
+	for _, set := range c.Declared() {
+		for _, e := range set.Errors {
+			check(set.Area, "error", e.Code, e.Text(), errorsBy)
+		}
+		for _, f := range set.Fields {
+			check(set.Area, "field", f.Code, f.Text, fieldsBy)
+		}
+	}
+	return errors.Join(problems...)
+}
+
+// checkText keeps a text in its language's script and register: Korean 합니다체/해요체 sentences,
+// Japanese です・ます sentences, English plain sentences, and nothing pasted into the wrong language.
+func checkText(l kernel.Locale, s string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("no %s text", l)
+	}
+	ok := true
+	switch l {
+	case kernel.LocaleKO:
+		ok = hasScript(s, unicode.Hangul) && (strings.HasSuffix(s, "다.") || strings.HasSuffix(s, "요."))
+	case kernel.LocaleJA:
+		ok = (hasScript(s, unicode.Hiragana) || hasScript(s, unicode.Katakana)) && !hasScript(s, unicode.Hangul) &&
+			(strings.HasSuffix(s, "す。") || strings.HasSuffix(s, "ん。") || strings.HasSuffix(s, "い。") || strings.HasSuffix(s, "た。"))
+	case kernel.LocaleEN:
+		ok = strings.HasSuffix(s, ".") && !hasScript(s, unicode.Hangul) && !hasScript(s, unicode.Han)
+	}
+	if !ok {
+		return fmt.Errorf("the %s text is not a polite %s sentence: %q", l, l, s)
+	}
+	return nil
+}
+
+func hasScript(s string, table *unicode.RangeTable) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(table, r) }) >= 0
+}
+
+// in returns the text for l ("" when that language is missing or l is not supported).
+func in(t errs.Text, l kernel.Locale) string {
 	switch l {
 	case kernel.LocaleKO:
 		return t.KO
@@ -61,107 +153,6 @@ func (t Text) In(l kernel.Locale) string {
 		return t.JA
 	}
 	return ""
-}
-
-// Messages maps a code (or notification key) to its texts.
-type Messages map[string]Text
-
-// Validate reports every code that lacks a language or has only blank text in one.
-func (m Messages) Validate() error {
-	var problems []error
-	for _, code := range slices.Sorted(maps.Keys(m)) {
-		if strings.TrimSpace(code) == "" {
-			problems = append(problems, errors.New("i18n: empty code"))
-			continue
-		}
-		t := m[code]
-		for _, l := range kernel.Locales {
-			if strings.TrimSpace(t.In(l)) == "" {
-				problems = append(problems, fmt.Errorf("i18n: %s has no %s text", code, l))
-			}
-		}
-	}
-	return errors.Join(problems...)
-}
-
-// Catalog answers "what does code say in language l". The zero value is an empty catalog ready to use.
-type Catalog struct {
-	mu   sync.Mutex                      // serialises writers
-	msgs atomic.Pointer[map[string]Text] // immutable once published; readers never lock
-}
-
-// New returns a catalog holding the union of sets; a later set wins for a code defined twice.
-func New(sets ...Messages) *Catalog {
-	c := &Catalog{}
-	c.Add(sets...)
-	return c
-}
-
-var defaultCatalog = sync.OnceValue(func() *Catalog { return New(Builtin()) })
-
-// Default returns the process-wide catalog, which starts with the built-in messages (Builtin).
-func Default() *Catalog { return defaultCatalog() }
-
-// Add merges sets into c; a later definition of a code replaces an earlier one.
-func (c *Catalog) Add(sets ...Messages) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	old := c.snapshot()
-	n := len(old)
-	for _, s := range sets {
-		n += len(s)
-	}
-	next := make(map[string]Text, n)
-	maps.Copy(next, old)
-	for _, s := range sets {
-		maps.Copy(next, s)
-	}
-	c.msgs.Store(&next)
-}
-
-// Register adds or replaces the texts of one code. It panics on an empty code, a programming error.
-func (c *Catalog) Register(code string, ko, en, ja string) {
-	if strings.TrimSpace(code) == "" {
-		panic("i18n: Register with an empty code")
-	}
-	c.Add(Messages{code: {KO: ko, EN: en, JA: ja}})
-}
-
-// Message returns the text of code in language l, else its English text, else fallback.
-// l may carry a region ("ko-KR"); a language the catalog does not speak gets English.
-func (c *Catalog) Message(l kernel.Locale, code string, fallback string) string {
-	t, ok := c.snapshot()[code]
-	if !ok {
-		return fallback
-	}
-	if s := t.In(normalize(l)); s != "" {
-		return s
-	}
-	if t.EN != "" {
-		return t.EN
-	}
-	return fallback
-}
-
-// Lookup returns the texts of code as registered.
-func (c *Catalog) Lookup(code string) (Text, bool) {
-	t, ok := c.snapshot()[code]
-	return t, ok
-}
-
-// Codes lists every code in the catalog, sorted.
-func (c *Catalog) Codes() []string {
-	return slices.Sorted(maps.Keys(c.snapshot()))
-}
-
-func (c *Catalog) snapshot() map[string]Text {
-	if c == nil {
-		return nil
-	}
-	if p := c.msgs.Load(); p != nil {
-		return *p
-	}
-	return nil
 }
 
 // normalize maps "ko", "ko-KR", "KO_kr" to kernel.LocaleKO and so on.

@@ -2,113 +2,44 @@ package i18n
 
 import (
 	"strings"
-	"sync"
 	"testing"
-	"unicode"
 
 	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// requiredCodes are the codes the edge must be able to translate from day one.
-var requiredCodes = []string{
-	// core/errs
-	"INTERNAL", "VALIDATION_FAILED", "NOT_FOUND", "METHOD_NOT_ALLOWED", "BODY_TOO_LARGE", "UNAUTHENTICATED",
-	"FORBIDDEN", "RATE_LIMITED", "SERVICE_UNAVAILABLE", "VERSION_CONFLICT", "INVALID_STATE_TRANSITION",
-	// core/kernel
-	"INVALID_MARKET", "UNKNOWN_CURRENCY", "CURRENCY_MISMATCH", "INVALID_FX_RATE", "INVALID_CURSOR",
-	"INVALID_IDEMPOTENCY_KEY", "IDEMPOTENCY_KEY_REQUIRED", "INVALID_SESSION_ID", "SESSION_ID_REQUIRED",
-	// idempotency layer, edge decoding, storage and areas
-	"IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_KEY_IN_USE", "MALFORMED_JSON", "UNKNOWN_FIELD", "DUPLICATE_KEY",
-	"OUT_OF_STOCK", "PURCHASE_LIMIT_EXCEEDED", "COUPON_SOLD_OUT",
-	"COUPON_ALREADY_CLAIMED", "COUPON_EXPIRED", "COUPON_NOT_ACTIVE", "NEGATIVE_STOCK",
-	"SELF_APPROVAL_FORBIDDEN",
-}
-
-func TestEveryCodeHasAllLanguages(t *testing.T) {
-	c := Default()
-	codes := c.Codes()
-	if len(codes) == 0 {
-		t.Fatal("the default catalog is empty")
-	}
-	for _, code := range codes {
-		text, _ := c.Lookup(code)
-		for _, l := range kernel.Locales {
-			if strings.TrimSpace(text.In(l)) == "" {
-				t.Errorf("%s: no %s text", code, l)
-			}
-		}
-	}
-	if err := Builtin().Validate(); err != nil {
+// The platform's codes are in every catalog, with complete and well-formed texts.
+func TestPlatformCatalog(t *testing.T) {
+	c := New()
+	if err := c.Check(); err != nil {
 		t.Error(err)
 	}
-}
-
-func TestRequiredCodesArePresent(t *testing.T) {
-	for _, code := range requiredCodes {
-		if _, ok := Default().Lookup(code); !ok {
-			t.Errorf("%s is missing from the built-in catalog", code)
+	for _, e := range []*errs.Error{errs.ErrInternal, errs.ErrValidation, kernel.ErrInvalidMarket, kernel.ErrSessionRequired,
+		idempotency.ErrKeyReused, idempotency.ErrKeyInUse} {
+		if got := c.Message(kernel.LocaleJA, e.Code, "missing"); got != e.Text().JA {
+			t.Errorf("%s: %q, want its declared Japanese text", e.Code, got)
 		}
+	}
+	var areas []string
+	for _, set := range c.Declared() {
+		areas = append(areas, set.Area)
+	}
+	if strings.Join(areas, ",") != "platform,kernel,idempotency" {
+		t.Errorf("a platform catalog is built from %v", areas)
 	}
 }
 
-// The codes declared as sentinels in core must be translatable; this catches a renamed code.
-func TestSentinelCodesArePresent(t *testing.T) {
-	sentinels := []*errs.Error{
-		errs.ErrInternal, errs.ErrValidation, errs.ErrNotFound, errs.ErrMethodNotAllowed, errs.ErrBodyTooLarge, errs.ErrUnsupportedMedia,
-		errs.ErrUnauthenticated, errs.ErrForbidden, errs.ErrRateLimited, errs.ErrUnavailable,
-		errs.ErrVersionConflict, errs.ErrInvalidTransition,
-		kernel.ErrInvalidMarket, kernel.ErrUnknownCurrency, kernel.ErrCurrencyMismatch, kernel.ErrInvalidRate,
-		kernel.ErrInvalidCursor, kernel.ErrInvalidIdempotencyKey, kernel.ErrIdempotencyKeyRequired,
-		kernel.ErrInvalidSessionID, kernel.ErrSessionRequired,
-	}
-	for _, e := range sentinels {
-		if _, ok := Default().Lookup(e.Code); !ok {
-			t.Errorf("%s (%q) is missing from the built-in catalog", e.Code, e.Message)
-		}
-	}
-}
-
-// TestTextStyle keeps the texts in the right script and register: Korean 합니다체/해요체 sentences,
-// Japanese です・ます sentences, and nothing copied from English by mistake.
-func TestTextStyle(t *testing.T) {
-	for code, text := range Builtin() {
-		if !hasScript(text.KO, unicode.Hangul) {
-			t.Errorf("%s: Korean text has no Hangul: %q", code, text.KO)
-		}
-		if !strings.HasSuffix(text.KO, "다.") && !strings.HasSuffix(text.KO, "요.") {
-			t.Errorf("%s: Korean text is not a polite sentence: %q", code, text.KO)
-		}
-		if !hasScript(text.JA, unicode.Hiragana) && !hasScript(text.JA, unicode.Katakana) {
-			t.Errorf("%s: Japanese text has no kana: %q", code, text.JA)
-		}
-		if hasScript(text.JA, unicode.Hangul) {
-			t.Errorf("%s: Japanese text contains Hangul: %q", code, text.JA)
-		}
-		ok := false
-		for _, end := range []string{"す。", "ん。", "い。", "た。"} {
-			ok = ok || strings.HasSuffix(text.JA, end)
-		}
-		if !ok {
-			t.Errorf("%s: Japanese text is not a です・ます sentence: %q", code, text.JA)
-		}
-		if !strings.HasSuffix(text.EN, ".") || hasScript(text.EN, unicode.Hangul) || hasScript(text.EN, unicode.Han) {
-			t.Errorf("%s: English text is not a plain sentence: %q", code, text.EN)
-		}
-	}
-}
-
-func hasScript(s string, table *unicode.RangeTable) bool {
-	for _, r := range s {
-		if unicode.Is(table, r) {
-			return true
-		}
-	}
-	return false
+var coupon = errs.Codes{
+	Area: "coupon",
+	Errors: []*errs.Error{errs.New(errs.Conflict, "COUPON_SOLD_OUT", errs.Text{
+		KO: "쿠폰이 모두 소진되었습니다.", EN: "This coupon has run out.", JA: "このクーポンは配布上限に達しました。"})},
+	Fields: []errs.FieldCode{errs.NewFieldCode("INVALID_COUPON_CODE", errs.Text{
+		KO: "쿠폰 코드 형식이 올바르지 않습니다.", EN: "The coupon code is not valid.", JA: "クーポンコードの形式が正しくありません。"})},
 }
 
 func TestMessage(t *testing.T) {
-	c := Default()
+	c := New(coupon)
 	tests := []struct {
 		name     string
 		l        kernel.Locale
@@ -119,11 +50,13 @@ func TestMessage(t *testing.T) {
 		{"Korean", kernel.LocaleKO, "NOT_FOUND", "x", "요청한 리소스를 찾을 수 없습니다."},
 		{"English", kernel.LocaleEN, "NOT_FOUND", "x", "The resource was not found."},
 		{"Japanese", kernel.LocaleJA, "NOT_FOUND", "x", "指定されたリソースが見つかりません。"},
-		{"region tag", kernel.Locale("ko-KR"), "OUT_OF_STOCK", "x", "재고가 부족합니다."},
-		{"odd case and underscore", kernel.Locale("JA_jp"), "OUT_OF_STOCK", "x", "在庫が不足しています。"},
-		{"unsupported language gets English", kernel.Locale("fr"), "OUT_OF_STOCK", "x", "Not enough stock is available."},
-		{"empty locale gets English", kernel.Locale(""), "OUT_OF_STOCK", "x", "Not enough stock is available."},
+		{"an area's code", kernel.LocaleKO, "COUPON_SOLD_OUT", "x", "쿠폰이 모두 소진되었습니다."},
+		{"region tag", kernel.Locale("ko-KR"), "COUPON_SOLD_OUT", "x", "쿠폰이 모두 소진되었습니다."},
+		{"odd case and underscore", kernel.Locale("JA_jp"), "COUPON_SOLD_OUT", "x", "このクーポンは配布上限に達しました。"},
+		{"unsupported language gets English", kernel.Locale("fr"), "COUPON_SOLD_OUT", "x", "This coupon has run out."},
+		{"empty locale gets English", kernel.Locale(""), "COUPON_SOLD_OUT", "x", "This coupon has run out."},
 		{"unknown code gets fallback", kernel.LocaleKO, "NO_SUCH_CODE", "Something specific.", "Something specific."},
+		{"a field code is no error code", kernel.LocaleKO, "INVALID_COUPON_CODE", "fb", "fb"},
 		{"empty code gets fallback", kernel.LocaleJA, "", "fb", "fb"},
 	}
 	for _, tt := range tests {
@@ -133,15 +66,16 @@ func TestMessage(t *testing.T) {
 			}
 		})
 	}
+	if got := New().Message(kernel.LocaleKO, "COUPON_SOLD_OUT", "fb"); got != "fb" {
+		t.Errorf("a catalog built without the coupon area knows its code: %q", got)
+	}
 }
 
 func TestMessageFallsBackToEnglishThenFallback(t *testing.T) {
-	c := New(Messages{
-		"ONLY_EN":   {EN: "English only."},
-		"ONLY_KO":   {KO: "한국어만 있습니다."},
-		"NO_JA":     {KO: "한국어입니다.", EN: "English."},
-		"ALL_EMPTY": {},
-	})
+	c := New(errs.Codes{Area: "partial", Errors: []*errs.Error{
+		errs.New(errs.Invalid, "ONLY_EN", errs.Text{EN: "English only."}),
+		errs.New(errs.Invalid, "ONLY_KO", errs.Text{KO: "한국어만 있습니다."}),
+	}})
 	tests := []struct {
 		l    kernel.Locale
 		code string
@@ -149,24 +83,13 @@ func TestMessageFallsBackToEnglishThenFallback(t *testing.T) {
 	}{
 		{kernel.LocaleKO, "ONLY_EN", "English only."},
 		{kernel.LocaleJA, "ONLY_EN", "English only."},
-		{kernel.LocaleEN, "ONLY_EN", "English only."},
 		{kernel.LocaleKO, "ONLY_KO", "한국어만 있습니다."},
 		{kernel.LocaleJA, "ONLY_KO", "fallback"}, // no ja, no en → caller's fallback
-		{kernel.LocaleEN, "ONLY_KO", "fallback"},
-		{kernel.LocaleJA, "NO_JA", "English."},
-		{kernel.LocaleKO, "NO_JA", "한국어입니다."},
-		{kernel.LocaleKO, "ALL_EMPTY", "fallback"},
-		{kernel.LocaleKO, "NOT_FOUND", "fallback"}, // a catalog built by New has only what it was given
 	}
 	for _, tt := range tests {
 		if got := c.Message(tt.l, tt.code, "fallback"); got != tt.want {
 			t.Errorf("Message(%q, %q) = %q, want %q", tt.l, tt.code, got, tt.want)
 		}
-	}
-	if err := (Messages{"ONLY_EN": {EN: "x"}, "NO_JA": {KO: "가.", EN: "A.", JA: " "}}).Validate(); err == nil {
-		t.Error("Validate accepted missing translations")
-	} else if s := err.Error(); !strings.Contains(s, "ONLY_EN has no ko text") || !strings.Contains(s, "NO_JA has no ja text") {
-		t.Errorf("Validate error = %q", s)
 	}
 }
 
@@ -175,94 +98,67 @@ func TestZeroAndNilCatalog(t *testing.T) {
 	if got := zero.Message(kernel.LocaleKO, "NOT_FOUND", "fb"); got != "fb" {
 		t.Errorf("zero catalog Message = %q", got)
 	}
-	if len(zero.Codes()) != 0 {
-		t.Errorf("zero catalog has codes %v", zero.Codes())
-	}
 	var nilCat *Catalog
 	if got := nilCat.Message(kernel.LocaleKO, "NOT_FOUND", "fb"); got != "fb" {
 		t.Errorf("nil catalog Message = %q", got)
 	}
-	zero.Register("HELLO", "안녕하세요.", "Hello.", "こんにちは。")
-	if got := zero.Message(kernel.LocaleJA, "HELLO", "fb"); got != "こんにちは。" {
-		t.Errorf("after Register: %q", got)
+	if nilCat.Declared() != nil || nilCat.Check() != nil {
+		t.Error("a nil catalog declares something")
 	}
 }
 
-func TestUnionAndOverride(t *testing.T) {
-	area := Messages{
-		"COUPON_SOLD_OUT": {KO: "선착순 쿠폰이 모두 소진되었습니다.", EN: "This coupon is sold out.", JA: "先着順のクーポンはすべて配布済みです。"},
-		"AREA_ONLY":       {KO: "영역 전용입니다.", EN: "Area only.", JA: "エリア専用です。"},
+// TestCheckFindsEveryKindOfProblem: each broken declaration is reported, naming its area and code.
+func TestCheckFindsEveryKindOfProblem(t *testing.T) {
+	good := errs.Text{KO: "좋습니다.", EN: "Good.", JA: "良いです。"}
+	c := New(coupon, errs.Codes{
+		Area: "broken",
+		Errors: []*errs.Error{
+			errs.New(errs.Conflict, "COUPON_SOLD_OUT", good), // the coupon area declares it already
+			errs.New(errs.Invalid, "NO_JAPANESE", errs.Text{KO: "좋습니다.", EN: "Good."}),
+			errs.New(errs.Invalid, "lower_case", good),
+			errs.New(errs.Invalid, "ENGLISH_IN_KOREAN", errs.Text{KO: "Good.", EN: "Good.", JA: "良いです。"}),
+			errs.New(errs.Invalid, "KOREAN_IN_JAPANESE", errs.Text{KO: "좋습니다.", EN: "Good.", JA: "좋습니다。"}),
+			errs.New(errs.Invalid, "IMPOLITE_KOREAN", errs.Text{KO: "좋다", EN: "Good.", JA: "良いです。"}),
+			errs.New(errs.Invalid, "HANJA_IN_ENGLISH", errs.Text{KO: "좋습니다.", EN: "良.", JA: "良いです。"}),
+			// Same code as a field code: a different namespace, so no duplicate.
+			errs.New(errs.Invalid, "INVALID_COUPON_CODE", good),
+		},
+		Fields: []errs.FieldCode{
+			errs.NewFieldCode("REQUIRED", good), // the platform's
+			errs.NewFieldCode("BLANK_ENGLISH", errs.Text{KO: "좋습니다.", EN: " ", JA: "良いです。"}),
+		},
+	})
+	err := c.Check()
+	if err == nil {
+		t.Fatal("Check found nothing")
 	}
-	c := New(Builtin(), area)
-	if got := c.Message(kernel.LocaleEN, "COUPON_SOLD_OUT", ""); got != "This coupon is sold out." {
-		t.Errorf("a later set should win: %q", got)
-	}
-	if got := c.Message(kernel.LocaleJA, "AREA_ONLY", ""); got != "エリア専用です。" {
-		t.Errorf("area code missing: %q", got)
-	}
-	if got := c.Message(kernel.LocaleKO, "NOT_FOUND", ""); got != "요청한 리소스를 찾을 수 없습니다." {
-		t.Errorf("built-in code missing: %q", got)
-	}
-	if _, ok := Default().Lookup("AREA_ONLY"); ok {
-		t.Error("New must not change the default catalog")
-	}
-	// Builtin hands out a copy: changing it does not change the default catalog.
-	b := Builtin()
-	b["NOT_FOUND"] = Text{EN: "changed"}
-	if got := Default().Message(kernel.LocaleEN, "NOT_FOUND", ""); got != "The resource was not found." {
-		t.Errorf("Builtin leaked its map: %q", got)
-	}
-	// Register replaces one code without touching the others.
-	c.Register("NOT_FOUND", "없습니다.", "Gone.", "ありません。")
-	if got := c.Message(kernel.LocaleKO, "NOT_FOUND", ""); got != "없습니다." {
-		t.Errorf("Register did not replace: %q", got)
-	}
-	if got := c.Message(kernel.LocaleKO, "OUT_OF_STOCK", ""); got != "재고가 부족합니다." {
-		t.Errorf("Register lost another code: %q", got)
-	}
-}
-
-func TestRegisterEmptyCodePanics(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Error("Register(\"\") did not panic")
+	for _, want := range []string{
+		"broken: error code COUPON_SOLD_OUT is also declared by coupon",
+		"broken: error code NO_JAPANESE: no ja text",
+		`broken: error code "lower_case" is not UPPER_SNAKE`,
+		"broken: error code ENGLISH_IN_KOREAN: the ko text",
+		"broken: error code KOREAN_IN_JAPANESE: the ja text",
+		"broken: error code IMPOLITE_KOREAN: the ko text",
+		"broken: error code HANJA_IN_ENGLISH: the en text",
+		"broken: field code REQUIRED is also declared by platform",
+		"broken: field code BLANK_ENGLISH: no en text",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Check did not report %q in:\n%v", want, err)
 		}
-	}()
-	New().Register(" ", "가.", "A.", "あ。")
-}
-
-// TestConcurrentRegisterAndMessage exercises the copy-on-write map under -race.
-func TestConcurrentRegisterAndMessage(t *testing.T) {
-	c := New(Builtin())
-	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 100; i++ {
-				c.Register("DYNAMIC", "가.", "A.", "あ。")
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			for i := 0; i < 1000; i++ {
-				if got := c.Message(kernel.LocaleEN, "NOT_FOUND", ""); got != "The resource was not found." {
-					t.Errorf("Message = %q", got)
-					return
-				}
-			}
-		}()
 	}
-	wg.Wait()
-	if len(c.Codes()) != len(Builtin())+1 {
-		t.Errorf("codes = %d, want %d", len(c.Codes()), len(Builtin())+1)
+	if strings.Contains(err.Error(), "INVALID_COUPON_CODE") || strings.Contains(err.Error(), "coupon:") {
+		t.Errorf("Check reported a sound declaration:\n%v", err)
+	}
+	if got := c.Message(kernel.LocaleEN, "COUPON_SOLD_OUT", ""); got != "This coupon has run out." {
+		t.Errorf("a code declared twice keeps its first texts, got %q", got)
 	}
 }
 
 func BenchmarkMessage(b *testing.B) {
-	c := Default()
+	c := New(coupon)
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = c.Message(kernel.LocaleKO, "OUT_OF_STOCK", "")
+		_ = c.Message(kernel.LocaleKO, "COUPON_SOLD_OUT", "")
 	}
 }

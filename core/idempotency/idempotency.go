@@ -93,11 +93,22 @@ var ErrNotOwner = errors.New("idempotency: the key is claimed by another request
 
 // Errors a client can get from the idempotency layer.
 var (
-	ErrKeyReused = errs.New(errs.FailedPrecondition, "IDEMPOTENCY_KEY_REUSED",
-		"This Idempotency-Key was already used for a different request.")
-	ErrKeyInUse = errs.New(errs.Conflict, "IDEMPOTENCY_KEY_IN_USE",
-		"A request with this Idempotency-Key is still being processed.")
+	ErrKeyReused = errs.New(errs.FailedPrecondition, "IDEMPOTENCY_KEY_REUSED", errs.Text{
+		KO: "이 Idempotency-Key는 이미 다른 요청에 사용되었습니다.",
+		EN: "This Idempotency-Key was already used for a different request.",
+		JA: "この Idempotency-Key はすでに別のリクエストで使用されています。",
+	})
+	ErrKeyInUse = errs.New(errs.Conflict, "IDEMPOTENCY_KEY_IN_USE", errs.Text{
+		KO: "같은 Idempotency-Key로 보낸 요청을 아직 처리하고 있습니다. 잠시 후 다시 시도해 주세요.",
+		EN: "A request with this Idempotency-Key is still being processed. Please try again shortly.",
+		JA: "同じ Idempotency-Key のリクエストを処理中です。しばらくしてから再度お試しください。",
+	})
 )
+
+// Codes lists every code the idempotency layer declares.
+func Codes() errs.Codes {
+	return errs.Codes{Area: "idempotency", Errors: []*errs.Error{ErrKeyReused, ErrKeyInUse}}
+}
 
 // Request identifies one attempt.
 type Request struct {

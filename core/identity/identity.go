@@ -192,11 +192,9 @@ func clientIDFor(aud kernel.Audience) string { return string(aud) }
 // validateEmail checks a plain ASCII address local@domain. Addresses are compared in lower case,
 // and the same lowering must happen in every store, so non-ASCII addresses are not accepted.
 func validateEmail(email string) *errs.FieldError {
-	bad := func(msg string) *errs.FieldError {
-		return &errs.FieldError{Field: "email", Code: "INVALID_EMAIL", Message: msg}
-	}
+	bad := func(msg string) *errs.FieldError { return FieldInvalidEmail.At("email", msg) }
 	if email == "" {
-		return &errs.FieldError{Field: "email", Code: "REQUIRED", Message: "an e-mail address is required"}
+		return errs.FieldRequired.At("email", "an e-mail address is required")
 	}
 	if len(email) > 254 {
 		return bad("must be at most 254 characters")
@@ -239,11 +237,11 @@ func validatePassword(password string) *errs.FieldError {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case !utf8.ValidString(password):
-		return &errs.FieldError{Field: "password", Code: "INVALID_PASSWORD", Message: "must be valid UTF-8"}
+		return FieldInvalidPassword.At("password", "must be valid UTF-8")
 	case n < MinPasswordLength:
-		return &errs.FieldError{Field: "password", Code: "PASSWORD_TOO_SHORT", Message: "must be at least 10 characters"}
+		return FieldPasswordTooShort.At("password", "must be at least 10 characters")
 	case n > MaxPasswordLength:
-		return &errs.FieldError{Field: "password", Code: "PASSWORD_TOO_LONG", Message: "must be at most 256 characters"}
+		return FieldPasswordTooLong.At("password", "must be at most 256 characters")
 	}
 	return nil
 }
@@ -252,15 +250,15 @@ func validatePassword(password string) *errs.FieldError {
 func validateText(field, value string, required bool, max int) *errs.FieldError {
 	if value == "" {
 		if required {
-			return &errs.FieldError{Field: field, Code: "REQUIRED", Message: "this field is required"}
+			return errs.FieldRequired.At(field, "this field is required")
 		}
 		return nil
 	}
 	if !utf8.ValidString(value) || strings.IndexFunc(value, unicode.IsControl) >= 0 {
-		return &errs.FieldError{Field: field, Code: "INVALID_TEXT", Message: "must be printable text on one line"}
+		return errs.FieldInvalidText.At(field, "must be printable text on one line")
 	}
 	if utf8.RuneCountInString(value) > max {
-		return &errs.FieldError{Field: field, Code: "TOO_LONG", Message: "is too long"}
+		return errs.FieldTooLong.At(field, "is too long")
 	}
 	return nil
 }
@@ -269,11 +267,11 @@ func validateText(field, value string, required bool, max int) *errs.FieldError 
 func validatePhone(field, phone string, required bool) *errs.FieldError {
 	if phone == "" {
 		if required {
-			return &errs.FieldError{Field: field, Code: "REQUIRED", Message: "this field is required"}
+			return errs.FieldRequired.At(field, "this field is required")
 		}
 		return nil
 	}
-	bad := &errs.FieldError{Field: field, Code: "INVALID_PHONE", Message: "must be a phone number such as +82 10-1234-5678"}
+	bad := FieldInvalidPhone.At(field, "must be a phone number such as +82 10-1234-5678")
 	if len(phone) > 32 {
 		return bad
 	}
@@ -295,25 +293,16 @@ func validatePhone(field, phone string, required bool) *errs.FieldError {
 }
 
 // validate checks an address given as field prefix (e.g. "defaultAddress").
-func (a Address) validate(prefix string) []errs.FieldError {
-	var out []errs.FieldError
-	add := func(fe *errs.FieldError) {
-		if fe != nil {
-			out = append(out, *fe)
-		}
-	}
-	add(validateText(prefix+".recipient", a.Recipient, true, 100))
-	add(validatePhone(prefix+".phone", a.Phone, false))
-	add(validateText(prefix+".line1", a.Line1, true, 200))
-	add(validateText(prefix+".line2", a.Line2, false, 200))
-	add(validateText(prefix+".city", a.City, true, 100))
-	add(validateText(prefix+".region", a.Region, false, 100))
-	add(validateText(prefix+".postalCode", a.PostalCode, true, 16))
-	if len(a.Country) != 2 || !isUpper(a.Country[0]) || !isUpper(a.Country[1]) {
-		out = append(out, errs.FieldError{Field: prefix + ".country", Code: "INVALID_COUNTRY",
-			Message: "must be an ISO 3166-1 alpha-2 code such as KR"})
-	}
-	return out
+func (a Address) validate(v *errs.Validation, prefix string) {
+	v.Add(validateText(prefix+".recipient", a.Recipient, true, 100),
+		validatePhone(prefix+".phone", a.Phone, false),
+		validateText(prefix+".line1", a.Line1, true, 200),
+		validateText(prefix+".line2", a.Line2, false, 200),
+		validateText(prefix+".city", a.City, true, 100),
+		validateText(prefix+".region", a.Region, false, 100),
+		validateText(prefix+".postalCode", a.PostalCode, true, 16))
+	v.Check(len(a.Country) == 2 && isUpper(a.Country[0]) && isUpper(a.Country[1]), prefix+".country",
+		FieldInvalidCountry, "must be an ISO 3166-1 alpha-2 code such as KR")
 }
 
 func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
@@ -321,11 +310,11 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 // validateClientID matches oauth_clients.client_id: 3–64 of [A-Za-z0-9._-].
 func validateClientID(id string) *errs.FieldError {
 	if len(id) < 3 || len(id) > 64 {
-		return &errs.FieldError{Field: "clientId", Code: "INVALID_CLIENT_ID", Message: "must be 3–64 characters"}
+		return FieldInvalidClientID.At("clientId", "must be 3–64 characters")
 	}
 	for i := 0; i < len(id); i++ {
 		if c := id[i]; !isAlnum(c) && c != '.' && c != '_' && c != '-' {
-			return &errs.FieldError{Field: "clientId", Code: "INVALID_CLIENT_ID", Message: "only A-Z, a-z, 0-9, '.', '_' and '-' are allowed"}
+			return FieldInvalidClientID.At("clientId", "only A-Z, a-z, 0-9, '.', '_' and '-' are allowed")
 		}
 	}
 	return nil

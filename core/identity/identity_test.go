@@ -8,18 +8,6 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-func TestMessagesCoverEveryLanguage(t *testing.T) {
-	if err := Messages.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range []string{ErrEmailTaken.Code, ErrInvalidGrant.Code, ErrInvalidClient.Code, ErrUnsupportedGrantType.Code,
-		ErrUnsupportedTokenType.Code, ErrUserNotFound.Code, ErrClientNotFound.Code, ErrClientIDTaken.Code, ErrRefreshTokenNotFound.Code} {
-		if _, ok := Messages[e]; !ok {
-			t.Errorf("%s has no texts", e)
-		}
-	}
-}
-
 func TestValidateEmail(t *testing.T) {
 	for _, ok := range []string{"a@b.co", "first.last+tag@sub.example.com", "o'brien@example.ie", "UPPER@EXAMPLE.COM",
 		strings.Repeat("a", 64) + "@example.com"} {

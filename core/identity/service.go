@@ -81,18 +81,14 @@ type SignUpInput struct {
 // SignUp creates a customer account. A taken e-mail address (any letter case) is EMAIL_TAKEN.
 func (s *Service) SignUp(ctx context.Context, in SignUpInput) (User, error) {
 	in.Email, in.Name, in.Phone = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name), strings.TrimSpace(in.Phone)
-	var fields []errs.FieldError
-	for _, fe := range []*errs.FieldError{validateEmail(in.Email), validatePassword(in.Password),
-		validateText("name", in.Name, true, 100), validatePhone("phone", in.Phone, true)} {
-		if fe != nil {
-			fields = append(fields, *fe)
-		}
-	}
+	var v errs.Validation
+	v.Add(validateEmail(in.Email), validatePassword(in.Password), validateText("name", in.Name, true, 100),
+		validatePhone("phone", in.Phone, true))
 	if in.DefaultAddress != nil {
-		fields = append(fields, in.DefaultAddress.validate("defaultAddress")...)
+		in.DefaultAddress.validate(&v, "defaultAddress")
 	}
-	if len(fields) > 0 {
-		return User{}, withFields(errs.ErrValidation, fields)
+	if err := v.Err(); err != nil {
+		return User{}, err
 	}
 	return s.createUser(ctx, User{Email: in.Email, Name: in.Name, Phone: in.Phone, DefaultAddress: in.DefaultAddress,
 		Roles: []kernel.Role{kernel.RoleCustomer}}, in.Password)
@@ -110,23 +106,15 @@ type StaffInput struct {
 // CreateStaff creates an account holding staff roles only.
 func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) {
 	in.Email, in.Name, in.Phone = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name), strings.TrimSpace(in.Phone)
-	var fields []errs.FieldError
-	for _, fe := range []*errs.FieldError{validateEmail(in.Email), validatePassword(in.Password),
-		validateText("name", in.Name, true, 100), validatePhone("phone", in.Phone, false)} {
-		if fe != nil {
-			fields = append(fields, *fe)
-		}
-	}
-	if len(in.Roles) == 0 {
-		fields = append(fields, errs.FieldError{Field: "roles", Code: "REQUIRED", Message: "at least one staff role is required"})
-	}
+	var v errs.Validation
+	v.Add(validateEmail(in.Email), validatePassword(in.Password), validateText("name", in.Name, true, 100),
+		validatePhone("phone", in.Phone, false))
+	v.Check(len(in.Roles) > 0, "roles", errs.FieldRequired, "at least one staff role is required")
 	for _, r := range in.Roles {
-		if !slices.Contains(StaffRoles, r) {
-			fields = append(fields, errs.FieldError{Field: "roles", Code: "INVALID_ROLE", Message: string(r) + " is not a staff role"})
-		}
+		v.Check(slices.Contains(StaffRoles, r), "roles", FieldInvalidRole, string(r)+" is not a staff role")
 	}
-	if len(fields) > 0 {
-		return User{}, withFields(errs.ErrValidation, fields)
+	if err := v.Err(); err != nil {
+		return User{}, err
 	}
 	roles := slices.Clone(in.Roles)
 	slices.Sort(roles)
@@ -170,21 +158,13 @@ type ClientInput struct {
 
 // RegisterClient creates a partner client with role External; its secret is stored hashed.
 func (s *Service) RegisterClient(ctx context.Context, in ClientInput) (Client, error) {
-	var fields []errs.FieldError
-	for _, fe := range []*errs.FieldError{validateClientID(in.ClientID), validateText("name", in.Name, true, 100),
-		validateText("certSubject", in.CertSubject, true, 200)} {
-		if fe != nil {
-			fields = append(fields, *fe)
-		}
-	}
-	if len(in.Secret) < 16 {
-		fields = append(fields, errs.FieldError{Field: "secret", Code: "PASSWORD_TOO_SHORT", Message: "must be at least 16 characters"})
-	}
-	if len(in.HMACKey) == 0 {
-		fields = append(fields, errs.FieldError{Field: "hmacKey", Code: "REQUIRED", Message: "an HMAC key is required"})
-	}
-	if len(fields) > 0 {
-		return Client{}, withFields(errs.ErrValidation, fields)
+	var v errs.Validation
+	v.Add(validateClientID(in.ClientID), validateText("name", in.Name, true, 100),
+		validateText("certSubject", in.CertSubject, true, 200))
+	v.Check(len(in.Secret) >= 16, "secret", FieldPasswordTooShort, "must be at least 16 characters")
+	v.Check(len(in.HMACKey) > 0, "hmacKey", errs.FieldRequired, "an HMAC key is required")
+	if err := v.Err(); err != nil {
+		return Client{}, err
 	}
 	hash, err := s.hasher.Hash(in.Secret)
 	if err != nil {
@@ -499,11 +479,4 @@ func (s *Service) failed(key string) {
 	if s.attempts != nil {
 		s.attempts.Failed(key)
 	}
-}
-
-func withFields(e *errs.Error, fields []errs.FieldError) *errs.Error {
-	for _, f := range fields {
-		e = e.WithField(f.Field, f.Code, f.Message)
-	}
-	return e
 }

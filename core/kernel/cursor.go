@@ -3,12 +3,7 @@ package kernel
 import (
 	"encoding/base64"
 	"encoding/json"
-
-	"github.com/jupang/jupang/core/errs"
 )
-
-// ErrInvalidCursor is returned for a paging cursor the server did not issue.
-var ErrInvalidCursor = errs.New(errs.Invalid, "INVALID_CURSOR", "The cursor is not valid.")
 
 // EncodeCursor turns a keyset position into an opaque token.
 func EncodeCursor(position any) string {
@@ -26,10 +21,10 @@ func DecodeCursor(token string, position any) error {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(token)
 	if err != nil {
-		return ErrInvalidCursor.WithField("cursor", "INVALID_CURSOR", "not a cursor this server issued")
+		return ErrInvalidCursor.WithField("cursor", FieldInvalidCursor.Code, "not a cursor this server issued")
 	}
 	if err := json.Unmarshal(b, position); err != nil {
-		return ErrInvalidCursor.WithField("cursor", "INVALID_CURSOR", "not a cursor this server issued")
+		return ErrInvalidCursor.WithField("cursor", FieldInvalidCursor.Code, "not a cursor this server issued")
 	}
 	return nil
 }

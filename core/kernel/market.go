@@ -2,11 +2,7 @@
 // principals, identifiers, clocks and paging cursors. It is plain Go with no I/O.
 package kernel
 
-import (
-	"strings"
-
-	"github.com/jupang/jupang/core/errs"
-)
+import "strings"
 
 // Market is a country storefront with its own currency, language and tax rule.
 type Market string
@@ -24,9 +20,6 @@ const DefaultMarket = MarketKR
 // Markets lists every market in a stable order.
 var Markets = []Market{MarketKR, MarketUS, MarketJP}
 
-// ErrInvalidMarket is returned for an X-Market value other than KR, US or JP.
-var ErrInvalidMarket = errs.New(errs.Invalid, "INVALID_MARKET", "X-Market must be one of KR, US, JP.")
-
 // ParseMarket accepts exactly KR, US or JP; an empty value means the default market.
 func ParseMarket(s string) (Market, error) {
 	switch Market(strings.TrimSpace(s)) {
@@ -39,7 +32,7 @@ func ParseMarket(s string) (Market, error) {
 	case MarketJP:
 		return MarketJP, nil
 	}
-	return "", ErrInvalidMarket.WithField("X-Market", "INVALID_MARKET", "must be one of KR, US, JP")
+	return "", ErrInvalidMarket.WithField("X-Market", FieldInvalidMarket.Code, "must be one of KR, US, JP")
 }
 
 // Currency returns the currency prices are shown and charged in.

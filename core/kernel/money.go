@@ -3,8 +3,6 @@ package kernel
 import (
 	"fmt"
 	"math/big"
-
-	"github.com/jupang/jupang/core/errs"
 )
 
 // Currency is an ISO 4217 currency with its minor-unit exponent.
@@ -19,12 +17,6 @@ var (
 	USD = Currency{Code: "USD", Exponent: 2}
 	JPY = Currency{Code: "JPY", Exponent: 0}
 )
-
-// ErrUnknownCurrency is returned for a currency code Jupang does not trade in.
-var ErrUnknownCurrency = errs.New(errs.Invalid, "UNKNOWN_CURRENCY", "Unknown currency.")
-
-// ErrCurrencyMismatch is a programming error: arithmetic across currencies.
-var ErrCurrencyMismatch = errs.New(errs.Internal, "CURRENCY_MISMATCH", "Money in different currencies cannot be combined.")
 
 // CurrencyOf returns the currency for an ISO code.
 func CurrencyOf(code string) (Currency, error) {
@@ -138,9 +130,6 @@ type FXRate struct {
 	From, To Currency
 	Rate     *big.Rat
 }
-
-// ErrInvalidRate is returned for a rate that is not a positive decimal.
-var ErrInvalidRate = errs.New(errs.Invalid, "INVALID_FX_RATE", "An exchange rate must be a positive decimal.")
 
 // ParseFXRate parses a decimal rate such as "0.00072".
 func ParseFXRate(from, to Currency, decimal string) (FXRate, error) {

@@ -1,10 +1,6 @@
 package kernel
 
-import (
-	"context"
-
-	"github.com/jupang/jupang/core/errs"
-)
+import "context"
 
 // IdempotencyKey is a client's retry key: 1–255 printable ASCII characters.
 type IdempotencyKey string
@@ -12,22 +8,14 @@ type IdempotencyKey string
 // SessionID identifies a guest's browser session: 16–128 of [A-Za-z0-9_-].
 type SessionID string
 
-// Request-header errors.
-var (
-	ErrInvalidIdempotencyKey  = errs.New(errs.Invalid, "INVALID_IDEMPOTENCY_KEY", "Idempotency-Key must be 1–255 printable ASCII characters.")
-	ErrIdempotencyKeyRequired = errs.New(errs.Invalid, "IDEMPOTENCY_KEY_REQUIRED", "This operation requires an Idempotency-Key header.")
-	ErrInvalidSessionID       = errs.New(errs.Invalid, "INVALID_SESSION_ID", "X-Session-Id must be 16–128 characters of A-Z, a-z, 0-9, _ or -.")
-	ErrSessionRequired        = errs.New(errs.Invalid, "SESSION_ID_REQUIRED", "This operation requires an X-Session-Id header for guests.")
-)
-
 // ParseIdempotencyKey validates an Idempotency-Key header value.
 func ParseIdempotencyKey(s string) (IdempotencyKey, error) {
 	if len(s) < 1 || len(s) > 255 {
-		return "", ErrInvalidIdempotencyKey.WithField("Idempotency-Key", "INVALID_IDEMPOTENCY_KEY", "length must be 1–255")
+		return "", ErrInvalidIdempotencyKey.WithField("Idempotency-Key", FieldInvalidIdempotencyKey.Code, "length must be 1–255")
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
-			return "", ErrInvalidIdempotencyKey.WithField("Idempotency-Key", "INVALID_IDEMPOTENCY_KEY", "only printable ASCII is allowed")
+			return "", ErrInvalidIdempotencyKey.WithField("Idempotency-Key", FieldInvalidIdempotencyKey.Code, "only printable ASCII is allowed")
 		}
 	}
 	return IdempotencyKey(s), nil
@@ -36,13 +24,13 @@ func ParseIdempotencyKey(s string) (IdempotencyKey, error) {
 // ParseSessionID validates an X-Session-Id header value.
 func ParseSessionID(s string) (SessionID, error) {
 	if len(s) < 16 || len(s) > 128 {
-		return "", ErrInvalidSessionID.WithField("X-Session-Id", "INVALID_SESSION_ID", "length must be 16–128")
+		return "", ErrInvalidSessionID.WithField("X-Session-Id", FieldInvalidSessionID.Code, "length must be 16–128")
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 		if !ok {
-			return "", ErrInvalidSessionID.WithField("X-Session-Id", "INVALID_SESSION_ID", "only A-Z, a-z, 0-9, _ and - are allowed")
+			return "", ErrInvalidSessionID.WithField("X-Session-Id", FieldInvalidSessionID.Code, "only A-Z, a-z, 0-9, _ and - are allowed")
 		}
 	}
 	return SessionID(s), nil

@@ -187,14 +187,14 @@ func realStack(ctx context.Context) (*server.Server, error) {
 	store := memory.NewStore()
 	clock := kernel.SystemClock{}
 	reader := memory.NewCatalogReader(store)
-	svc := catalog.NewService(reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+	svc := catalog.NewService(reader, reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
 	if err := seed.Catalog(ctx, seed.CatalogDeps{Service: svc, Reader: reader, Clock: clock,
 		Buyers: []string{kernel.NewID(), kernel.NewID()}}); err != nil {
 		return nil, err
 	}
 	top := cataloghttp.NewTopCache(svc, clock, 30*time.Second)
 	return server.New(server.Config{Name: "storefront", Audience: kernel.AudienceStorefront,
-		Messages: i18n.New(i18n.Builtin(), catalog.Messages)}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))
+		Messages: i18n.New(catalog.Codes())}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))
 }
 
 func serve(app *fiber.App) (string, func(), error) {

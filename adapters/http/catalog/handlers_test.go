@@ -2,11 +2,8 @@ package cataloghttp_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"slices"
@@ -17,14 +14,12 @@ import (
 	"time"
 
 	cataloghttp "github.com/jupang/jupang/adapters/http/catalog"
-	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
+	"github.com/jupang/jupang/adapters/http/handlertest"
 	"github.com/jupang/jupang/adapters/http/rbactest"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
-	"github.com/jupang/jupang/core/errs"
-	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -32,9 +27,10 @@ const ttl = 30 * time.Second
 
 // env is a seeded catalog on the memory adapters behind a storefront and an admin server.
 type env struct {
+	kit               *handlertest.Env
 	w                 *contracttest.CatalogWorld
 	source            *countingSource
-	storefront, admin *server.Server
+	storefront, admin *handlertest.Client
 	// products by English name
 	p map[string]catalog.Product
 	// visible[m] is every product listed in market m
@@ -57,31 +53,12 @@ func (s *countingSource) TopProducts(ctx context.Context, v catalog.View, by cat
 	return s.svc.TopProducts(ctx, v, by)
 }
 
-// tokens maps a bearer token to a principal: "support" is a staff member, "partner" a partner
-// client, "role-<Role>" anyone holding that role.
-type tokens struct{ aud kernel.Audience }
-
-func (a tokens) Authenticate(_ context.Context, bearer string) (kernel.Principal, error) {
-	if role, ok := strings.CutPrefix(bearer, "role-"); ok {
-		return kernel.Principal{ID: "sweep", Roles: []kernel.Role{kernel.Role(role)}, Audience: a.aud}, nil
-	}
-	switch bearer {
-	case "support":
-		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleSupport}, Audience: a.aud}, nil
-	case "partner":
-		return kernel.Principal{ID: kernel.NewID(), Roles: []kernel.Role{kernel.RoleExternal}, Audience: a.aud}, nil
-	}
-	return kernel.Principal{}, errs.ErrUnauthenticated
-}
-
-var binaryOf sync.Map // *server.Server → binary name, for OpenAPI validation
-
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	store := memory.NewStore()
-	h := contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store),
+	kit := handlertest.New(t)
+	h := contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store),
 		NewBuyer: func(*testing.T) string { return kernel.NewID() }}
-	e := &env{w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}, buyer: kernel.NewID()}
+	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}, buyer: kernel.NewID()}
 	add := func(spec contracttest.ProductSpec) {
 		e.w.Clock.Advance(time.Minute)
 		p := e.w.AddProduct(t, spec)
@@ -128,16 +105,11 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) server(t *testing.T, binary string) *server.Server {
+// server builds one instance of binary, with its own top-products cache.
+func (e *env) server(t *testing.T, binary string) *handlertest.Client {
 	t.Helper()
 	h := cataloghttp.NewHandlers(e.w.Svc, cataloghttp.NewTopCache(e.source, e.w.Clock, ttl))
-	srv, err := server.New(server.Config{Name: binary, Audience: kernel.Audience(binary), Auth: tokens{aud: kernel.Audience(binary)},
-		Messages: i18n.New(i18n.Builtin(), catalog.Messages)}, cataloghttp.Routes(h))
-	if err != nil {
-		t.Fatal(err)
-	}
-	binaryOf.Store(srv, binary)
-	return srv
+	return e.kit.Server(t, binary, cataloghttp.Routes(h))
 }
 
 // sell records a paid KR order of qty units of the named product, paid a minute ago.
@@ -148,41 +120,6 @@ func (e *env) sell(t *testing.T, name string, qty int64) {
 		[]catalog.PastOrderItem{{ProductID: p.ID, SKUID: p.SKUs[0].ID, Quantity: qty}}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-type response struct {
-	status int
-	header http.Header
-	body   map[string]any
-	raw    []byte
-}
-
-func get(t *testing.T, srv *server.Server, path string, headers ...string) response {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, path, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := srv.App().Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = resp.Body.Close() }()
-	raw, _ := io.ReadAll(resp.Body)
-	if binary, ok := binaryOf.Load(srv); ok {
-		openapitest.Validate(t, binary.(string), req, nil, resp, raw)
-	}
-	r := response{status: resp.StatusCode, header: resp.Header, raw: raw}
-	_ = json.Unmarshal(raw, &r.body)
-	return r
-}
-
-func (r response) items() []map[string]any {
-	var out []map[string]any
-	for _, it := range r.body["items"].([]any) {
-		out = append(out, it.(map[string]any))
-	}
-	return out
 }
 
 func ids(items []map[string]any) []string {
@@ -198,33 +135,24 @@ func money(v any) (int64, string, string) {
 	return int64(m["amount"].(float64)), m["currency"].(string), m["formatted"].(string)
 }
 
-func fieldErrors(r response) map[string]string {
-	out := map[string]string{}
-	for _, e := range r.body["errors"].([]any) {
-		fe := e.(map[string]any)
-		out[fe["field"].(string)] = fe["code"].(string)
-	}
-	return out
-}
-
 // listAll pages through /v1/products with query q and page size limit.
-func listAll(t *testing.T, srv *server.Server, q url.Values, limit int, headers ...string) ([]map[string]any, int) {
+func listAll(t *testing.T, srv *handlertest.Client, q url.Values, limit int, opts ...handlertest.RequestOption) ([]map[string]any, int) {
 	t.Helper()
 	q.Set("limit", fmt.Sprint(limit))
 	var all []map[string]any
 	pages := 0
 	for {
-		r := get(t, srv, "/v1/products?"+q.Encode(), headers...)
-		if r.status != http.StatusOK {
-			t.Fatalf("page %d: %d %s", pages, r.status, r.raw)
+		r := srv.Get(t, "/v1/products?"+q.Encode(), opts...)
+		if r.Status != http.StatusOK {
+			t.Fatalf("page %d: %d %s", pages, r.Status, r.Raw)
 		}
 		pages++
-		items := r.items()
+		items := r.Items(t)
 		if len(items) > limit {
 			t.Fatalf("page of %d items with limit %d", len(items), limit)
 		}
 		all = append(all, items...)
-		next, _ := r.body["nextCursor"].(string)
+		next, _ := r.Body["nextCursor"].(string)
 		if next == "" {
 			return all, pages
 		}
@@ -240,18 +168,18 @@ func listAll(t *testing.T, srv *server.Server, q url.Values, limit int, headers 
 
 func TestListDefaultsToNewestInTheMarketLanguage(t *testing.T) {
 	e := newEnv(t)
-	r := get(t, e.storefront, "/v1/products")
-	if r.status != http.StatusOK || r.header.Get("Content-Language") != "ko" || r.header.Get("Vary") != "Accept-Language, X-Market" {
-		t.Fatalf("%d %v %s", r.status, r.header, r.raw)
+	r := e.storefront.Get(t, "/v1/products")
+	if r.Status != http.StatusOK || r.Header.Get("Content-Language") != "ko" || r.Header.Get("Vary") != "Accept-Language, X-Market" {
+		t.Fatalf("%d %v %s", r.Status, r.Header, r.Raw)
 	}
-	items := r.items()
+	items := r.Items(t)
 	want := slices.Clone(e.visible[kernel.MarketKR])
 	slices.Reverse(want)
 	if len(items) != len(want) || !slices.Equal(ids(items), want) {
 		t.Fatalf("newest first:\n got %v\nwant %v", ids(items), want)
 	}
-	if r.body["nextCursor"] != nil {
-		t.Errorf("nextCursor = %v on the only page", r.body["nextCursor"])
+	if r.Body["nextCursor"] != nil {
+		t.Errorf("nextCursor = %v on the only page", r.Body["nextCursor"])
 	}
 	mug := items[0] // the last product added
 	if mug["name"] != "상품 Mug 5" || mug["category"].(map[string]any)["name"] != "주방" || mug["availability"] != "IN_STOCK" {
@@ -276,7 +204,7 @@ func TestListEverySortPagesWithoutRepeatsOrGaps(t *testing.T) {
 		for _, s := range catalog.Sorts {
 			for _, limit := range []int{1, 3, 100} {
 				q := url.Values{"sort": {string(s)}}
-				all, pages := listAll(t, e.storefront, q, limit, "X-Market", string(m))
+				all, pages := listAll(t, e.storefront, q, limit, handlertest.Market(string(m)))
 				got := ids(all)
 				sorted := slices.Clone(got)
 				slices.Sort(sorted)
@@ -334,25 +262,25 @@ func checkOrder(t *testing.T, e *env, m kernel.Market, s catalog.Sort, items []m
 func TestListFilters(t *testing.T) {
 	e := newEnv(t)
 	cases := []struct {
-		name    string
-		query   string
-		headers []string
-		want    []string
+		name           string
+		query          string
+		market, accept string
+		want           []string
 	}{
-		{"category by id includes nothing else", "category=" + e.w.Phones.ID, nil, []string{"Phone X", "Phone Mini"}},
-		{"category by slug includes its subtree", "category=electronics", nil, []string{"Laptop Pro", "Laptop Air", "Phone X", "Phone Mini"}},
-		{"search in Korean", "q=" + url.QueryEscape("노트북"), nil, []string{"Laptop Pro"}},
-		{"search in the request language", "q=" + url.QueryEscape("パソコン"), []string{"Accept-Language", "ja"}, []string{"Laptop Pro"}},
-		{"search in another language finds nothing", "q=" + url.QueryEscape("パソコン"), nil, nil},
-		{"search ignores case", "q=LAPTOP", []string{"Accept-Language", "en-US"}, []string{"Laptop Pro", "Laptop Air"}},
-		{"search and category", "q=mug&category=kitchen", []string{"Accept-Language", "en"}, []string{"Mug 0", "Mug 1", "Mug 2", "Mug 3", "Mug 4", "Mug 5"}},
-		{"a KR-only product is not in the US list", "category=kitchen&q=kimchi", []string{"X-Market", "US", "Accept-Language", "en"}, nil},
-		{"a KR-only product is in the KR list", "category=kitchen&q=kimchi", []string{"Accept-Language", "en"}, []string{"Kimchi"}},
-		{"hidden and draft products never appear", "q=" + url.QueryEscape("Hidden"), []string{"Accept-Language", "en"}, nil},
+		{"category by id includes nothing else", "category=" + e.w.Phones.ID, "", "", []string{"Phone X", "Phone Mini"}},
+		{"category by slug includes its subtree", "category=electronics", "", "", []string{"Laptop Pro", "Laptop Air", "Phone X", "Phone Mini"}},
+		{"search in Korean", "q=" + url.QueryEscape("노트북"), "", "", []string{"Laptop Pro"}},
+		{"search in the request language", "q=" + url.QueryEscape("パソコン"), "", "ja", []string{"Laptop Pro"}},
+		{"search in another language finds nothing", "q=" + url.QueryEscape("パソコン"), "", "", nil},
+		{"search ignores case", "q=LAPTOP", "", "en-US", []string{"Laptop Pro", "Laptop Air"}},
+		{"search and category", "q=mug&category=kitchen", "", "en", []string{"Mug 0", "Mug 1", "Mug 2", "Mug 3", "Mug 4", "Mug 5"}},
+		{"a KR-only product is not in the US list", "category=kitchen&q=kimchi", "US", "en", nil},
+		{"a KR-only product is in the KR list", "category=kitchen&q=kimchi", "", "en", []string{"Kimchi"}},
+		{"hidden and draft products never appear", "q=" + url.QueryEscape("Hidden"), "", "en", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			all, _ := listAll(t, e.storefront, mustQuery(t, c.query), 2, c.headers...)
+			all, _ := listAll(t, e.storefront, mustQuery(t, c.query), 2, in(c.market, c.accept)...)
 			var want []string
 			for _, n := range c.want {
 				want = append(want, e.p[n].ID)
@@ -367,6 +295,18 @@ func TestListFilters(t *testing.T) {
 	}
 }
 
+// in asks for a market and languages; empty ones are not sent, so the defaults apply.
+func in(market, acceptLanguage string) []handlertest.RequestOption {
+	var opts []handlertest.RequestOption
+	if market != "" {
+		opts = append(opts, handlertest.Market(market))
+	}
+	if acceptLanguage != "" {
+		opts = append(opts, handlertest.Language(acceptLanguage))
+	}
+	return opts
+}
+
 func mustQuery(t *testing.T, s string) url.Values {
 	t.Helper()
 	q, err := url.ParseQuery(s)
@@ -378,54 +318,54 @@ func mustQuery(t *testing.T, s string) url.Values {
 
 func TestListPricesAndTextsFollowMarketAndLanguage(t *testing.T) {
 	e := newEnv(t)
-	find := func(r response, id string) map[string]any {
+	find := func(r handlertest.Response, id string) map[string]any {
 		t.Helper()
-		for _, it := range r.items() {
+		for _, it := range r.Items(t) {
 			if it["id"] == id {
 				return it
 			}
 		}
-		t.Fatalf("%s not listed: %s", id, r.raw)
+		t.Fatalf("%s not listed: %s", id, r.Raw)
 		return nil
 	}
 	laptop := e.p["Laptop Pro"].ID
 	cases := []struct {
-		headers              []string
+		market, accept       string
 		lang, name           string
 		price, list          int64
 		currency, listFormat string
 	}{
 		// 10 % laptop promotion; KR 1,500,000 won.
-		{[]string{}, "ko", "노트북 프로", 1_350_000, 1_500_000, "KRW", "₩1,500,000"},
-		{[]string{"Accept-Language", "en"}, "en", "Laptop Pro", 1_350_000, 1_500_000, "KRW", "₩1,500,000"},
+		{"", "", "ko", "노트북 프로", 1_350_000, 1_500_000, "KRW", "₩1,500,000"},
+		{"", "en", "en", "Laptop Pro", 1_350_000, 1_500_000, "KRW", "₩1,500,000"},
 		// US: the explicit price $999.00, less 10 %.
-		{[]string{"X-Market", "US"}, "en", "Laptop Pro", 89_910, 99_900, "USD", "$999.00"},
+		{"US", "", "en", "Laptop Pro", 89_910, 99_900, "USD", "$999.00"},
 		// JP: converted at 0.11, ¥165,000, less 10 %; Japanese by the market's default.
-		{[]string{"X-Market", "JP"}, "ja", "ノートパソコン プロ", 148_500, 165_000, "JPY", "￥165,000"},
-		{[]string{"X-Market", "JP", "Accept-Language", "ko;q=0.9, fr"}, "ko", "노트북 프로", 148_500, 165_000, "JPY", "JP¥165,000"},
-		{[]string{"X-Market", "US", "Accept-Language", "zz"}, "en", "Laptop Pro", 89_910, 99_900, "USD", "$999.00"},
+		{"JP", "", "ja", "ノートパソコン プロ", 148_500, 165_000, "JPY", "￥165,000"},
+		{"JP", "ko;q=0.9, fr", "ko", "노트북 프로", 148_500, 165_000, "JPY", "JP¥165,000"},
+		{"US", "zz", "en", "Laptop Pro", 89_910, 99_900, "USD", "$999.00"},
 	}
 	for _, c := range cases {
-		r := get(t, e.storefront, "/v1/products?category=laptops", c.headers...)
-		if r.status != http.StatusOK || r.header.Get("Content-Language") != c.lang {
-			t.Fatalf("%v: %d, Content-Language %q", c.headers, r.status, r.header.Get("Content-Language"))
+		r := e.storefront.Get(t, "/v1/products?category=laptops", in(c.market, c.accept)...)
+		if r.Status != http.StatusOK || r.Header.Get("Content-Language") != c.lang {
+			t.Fatalf("%s/%s: %d, Content-Language %q", c.market, c.accept, r.Status, r.Header.Get("Content-Language"))
 		}
 		it := find(r, laptop)
 		price, cur, _ := money(it["price"])
 		list, _, listText := money(it["listPrice"])
 		if it["name"] != c.name || price != c.price || list != c.list || cur != c.currency || listText != c.listFormat {
-			t.Errorf("%v: %v %d/%d %s %q", c.headers, it["name"], price, list, cur, listText)
+			t.Errorf("%s/%s: %v %d/%d %s %q", c.market, c.accept, it["name"], price, list, cur, listText)
 		}
 	}
-	if r := get(t, e.storefront, "/v1/products", "X-Market", "CN"); r.status != http.StatusBadRequest || r.body["code"] != "INVALID_MARKET" {
-		t.Errorf("X-Market CN: %d %s", r.status, r.raw)
+	if r := e.storefront.Get(t, "/v1/products", handlertest.Market("CN")); r.Status != http.StatusBadRequest || r.Body["code"] != "INVALID_MARKET" {
+		t.Errorf("X-Market CN: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestListRejectsBadParameters(t *testing.T) {
 	e := newEnv(t)
-	first := get(t, e.storefront, "/v1/products?limit=2&sort=price_asc")
-	cursor := first.body["nextCursor"].(string)
+	first := e.storefront.Get(t, "/v1/products?limit=2&sort=price_asc")
+	cursor := first.Body["nextCursor"].(string)
 	cases := []struct {
 		query  string
 		code   string
@@ -445,34 +385,34 @@ func TestListRejectsBadParameters(t *testing.T) {
 		{"sort=price_asc&category=kitchen&cursor=" + url.QueryEscape(cursor), "INVALID_CURSOR", map[string]string{"cursor": "INVALID_CURSOR"}}, // another filter
 	}
 	for _, c := range cases {
-		r := get(t, e.storefront, "/v1/products?"+c.query)
-		if r.status != http.StatusBadRequest || r.body["code"] != c.code {
-			t.Errorf("%s: %d %s", c.query, r.status, r.raw)
+		r := e.storefront.Get(t, "/v1/products?"+c.query)
+		if r.Status != http.StatusBadRequest || r.Body["code"] != c.code {
+			t.Errorf("%s: %d %s", c.query, r.Status, r.Raw)
 			continue
 		}
-		if got := fieldErrors(r); fmt.Sprint(got) != fmt.Sprint(c.fields) {
+		if got := r.Problem(t).Fields(); fmt.Sprint(got) != fmt.Sprint(c.fields) {
 			t.Errorf("%s: field errors %v, want %v", c.query, got, c.fields)
 		}
 	}
 	// The same cursor with its own sort still works, and in Japanese the error text is Japanese.
-	if r := get(t, e.storefront, "/v1/products?limit=2&sort=price_asc&cursor="+url.QueryEscape(cursor)); r.status != http.StatusOK {
-		t.Errorf("a valid cursor: %d %s", r.status, r.raw)
+	if r := e.storefront.Get(t, "/v1/products?limit=2&sort=price_asc&cursor="+url.QueryEscape(cursor)); r.Status != http.StatusOK {
+		t.Errorf("a valid cursor: %d %s", r.Status, r.Raw)
 	}
-	if r := get(t, e.storefront, "/v1/products?limit=0", "Accept-Language", "ja"); r.body["detail"] != "リクエストの内容が正しくありません。" {
-		t.Errorf("Japanese detail = %v", r.body["detail"])
+	if r := e.storefront.Get(t, "/v1/products?limit=0", handlertest.Language("ja")); r.Body["detail"] != "リクエストの内容が正しくありません。" {
+		t.Errorf("Japanese detail = %v", r.Body["detail"])
 	}
 }
 
 func TestDetail(t *testing.T) {
 	e := newEnv(t)
 	p := e.p["Laptop Pro"]
-	r := get(t, e.storefront, "/v1/products/"+p.ID, "Accept-Language", "en")
-	if r.status != http.StatusOK {
-		t.Fatalf("%d %s", r.status, r.raw)
+	r := e.storefront.Get(t, "/v1/products/"+p.ID, handlertest.Language("en"))
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
-	b := r.body
+	b := r.Body
 	if b["name"] != "Laptop Pro" || b["description"] != "About Laptop Pro" || b["availability"] != "LOW_STOCK" {
-		t.Errorf("detail = %s", r.raw)
+		t.Errorf("detail = %s", r.Raw)
 	}
 	path := b["categoryPath"].([]any)
 	if len(path) != 2 || path[0].(map[string]any)["name"] != "Electronics" || path[1].(map[string]any)["id"] != e.w.Laptops.ID {
@@ -502,50 +442,49 @@ func TestDetail(t *testing.T) {
 		t.Errorf("brand = %v", brand)
 	}
 	// Availability of a product sums its options.
-	if r := get(t, e.storefront, "/v1/products/"+e.p["Phone X"].ID); r.body["availability"] != "IN_STOCK" {
-		t.Errorf("Phone X = %v", r.body["availability"])
+	if r := e.storefront.Get(t, "/v1/products/"+e.p["Phone X"].ID); r.Body["availability"] != "IN_STOCK" {
+		t.Errorf("Phone X = %v", r.Body["availability"])
 	}
-	if r := get(t, e.storefront, "/v1/products/"+e.p["Laptop Air"].ID); r.body["availability"] != "OUT_OF_STOCK" {
-		t.Errorf("Laptop Air = %v", r.body["availability"])
+	if r := e.storefront.Get(t, "/v1/products/"+e.p["Laptop Air"].ID); r.Body["availability"] != "OUT_OF_STOCK" {
+		t.Errorf("Laptop Air = %v", r.Body["availability"])
 	}
 	// The staff binary serves the same detail to a Support token; a partner token is refused.
-	if r := get(t, e.admin, "/v1/products/"+p.ID, "Authorization", "Bearer support"); r.status != http.StatusOK {
-		t.Errorf("admin with a Support token: %d", r.status)
+	if r := e.admin.Get(t, "/v1/products/"+p.ID, handlertest.Bearer(e.admin.Token(t, kernel.RoleSupport))); r.Status != http.StatusOK {
+		t.Errorf("admin with a Support token: %d", r.Status)
 	}
-	if r := get(t, e.admin, "/v1/products/"+p.ID, "Authorization", "Bearer partner"); r.status != http.StatusForbidden {
-		t.Errorf("admin with an External token: %d", r.status)
+	if r := e.admin.Get(t, "/v1/products/"+p.ID, handlertest.Bearer(e.admin.Token(t, kernel.RoleExternal))); r.Status != http.StatusForbidden {
+		t.Errorf("admin with an External token: %d", r.Status)
 	}
 }
 
 func TestDetailNotFound(t *testing.T) {
 	e := newEnv(t)
 	for _, c := range []struct {
-		name, id string
-		headers  []string
+		name, id, market string
 	}{
-		{"unknown", kernel.NewID(), nil},
-		{"malformed", "not-an-id", nil},
-		{"hidden", e.p["Hidden Phone"].ID, nil},
-		{"draft", e.p["Draft Pan"].ID, nil},
-		{"not sold in the market", e.p["Kimchi"].ID, []string{"X-Market", "JP"}},
+		{"unknown", kernel.NewID(), ""},
+		{"malformed", "not-an-id", ""},
+		{"hidden", e.p["Hidden Phone"].ID, ""},
+		{"draft", e.p["Draft Pan"].ID, ""},
+		{"not sold in the market", e.p["Kimchi"].ID, "JP"},
 	} {
-		r := get(t, e.storefront, "/v1/products/"+c.id, c.headers...)
-		if r.status != http.StatusNotFound || r.body["code"] != "PRODUCT_NOT_FOUND" {
-			t.Errorf("%s: %d %s", c.name, r.status, r.raw)
+		r := e.storefront.Get(t, "/v1/products/"+c.id, in(c.market, "")...)
+		if r.Status != http.StatusNotFound || r.Body["code"] != "PRODUCT_NOT_FOUND" {
+			t.Errorf("%s: %d %s", c.name, r.Status, r.Raw)
 		}
 	}
-	if r := get(t, e.storefront, "/v1/products/"+e.p["Kimchi"].ID); r.status != http.StatusOK {
-		t.Errorf("Kimchi in KR: %d", r.status)
+	if r := e.storefront.Get(t, "/v1/products/"+e.p["Kimchi"].ID); r.Status != http.StatusOK {
+		t.Errorf("Kimchi in KR: %d", r.Status)
 	}
-	if r := get(t, e.storefront, "/v1/products/"+kernel.NewID(), "Accept-Language", "ko"); r.body["detail"] != "상품을 찾을 수 없습니다." {
-		t.Errorf("Korean detail = %v", r.body["detail"])
+	if r := e.storefront.Get(t, "/v1/products/"+kernel.NewID(), handlertest.Language("ko")); r.Body["detail"] != "상품을 찾을 수 없습니다." {
+		t.Errorf("Korean detail = %v", r.Body["detail"])
 	}
 }
 
 func TestEveryCatalogRouteFollowsTheRBACTable(t *testing.T) {
 	e := newEnv(t)
-	for _, srv := range []*server.Server{e.storefront, e.admin} {
-		rbactest.Sweep(t, srv, func(_ testing.TB, role kernel.Role) string { return "role-" + string(role) }, rbactest.Options{
+	for _, srv := range []*handlertest.Client{e.storefront, e.admin} {
+		rbactest.Sweep(t, srv.Server(), srv.Token, rbactest.Options{
 			Param: func(server.Route, string) string { return e.p["Laptop Pro"].ID },
 		})
 	}
@@ -553,16 +492,16 @@ func TestEveryCatalogRouteFollowsTheRBACTable(t *testing.T) {
 
 func TestTopProducts(t *testing.T) {
 	e := newEnv(t)
-	r := get(t, e.storefront, "/v1/products/top?by=quantity", "Accept-Language", "en")
-	if r.status != http.StatusOK {
-		t.Fatalf("%d %s", r.status, r.raw)
+	r := e.storefront.Get(t, "/v1/products/top?by=quantity", handlertest.Language("en"))
+	if r.Status != http.StatusOK {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
 	want := []string{e.p["Phone Mini"].ID, e.p["Frying Pan"].ID, e.p["Knife"].ID, e.p["Mug 2"].ID}
 	if e.p["Knife"].ID < e.p["Frying Pan"].ID { // same quantity and revenue: by product id
 		want[1], want[2] = want[2], want[1]
 	}
 	var got []string
-	for i, it := range r.items() {
+	for i, it := range r.Items(t) {
 		if it["rank"] != float64(i+1) {
 			t.Errorf("rank %v at %d", it["rank"], i)
 		}
@@ -571,64 +510,64 @@ func TestTopProducts(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("top = %v, want %v", got, want)
 	}
-	first := r.items()[0]
+	first := r.Items(t)[0]
 	if qty, rev := first["soldQuantity"], first["revenue"].(map[string]any); qty != 9.0 || rev["amount"] != 9*690_000.0 || rev["formatted"] != "₩6,210,000" {
 		t.Errorf("first = %v", first)
 	}
-	if r.body["market"] != "KR" || r.body["by"] != "quantity" || r.body["computedAt"] != e.w.Clock.Now().Format(time.RFC3339) {
-		t.Errorf("envelope = %s", r.raw)
+	if r.Body["market"] != "KR" || r.Body["by"] != "quantity" || r.Body["computedAt"] != e.w.Clock.Now().Format(time.RFC3339) {
+		t.Errorf("envelope = %s", r.Raw)
 	}
-	if cc := r.header.Get("Cache-Control"); cc != "public, max-age=30" {
+	if cc := r.Header.Get("Cache-Control"); cc != "public, max-age=30" {
 		t.Errorf("Cache-Control = %q", cc)
 	}
 	// Revenue: Phone Mini first still; then the pans at 4 × 35,000 each.
-	if r := get(t, e.storefront, "/v1/products/top?by=revenue"); r.items()[0]["product"].(map[string]any)["id"] != e.p["Phone Mini"].ID {
-		t.Errorf("by revenue: %s", r.raw)
+	if r := e.storefront.Get(t, "/v1/products/top?by=revenue"); r.Items(t)[0]["product"].(map[string]any)["id"] != e.p["Phone Mini"].ID {
+		t.Errorf("by revenue: %s", r.Raw)
 	}
 	// Other markets have no sales of these; the lists are empty but computed.
-	if r := get(t, e.storefront, "/v1/products/top", "X-Market", "US"); len(r.items()) != 0 || r.body["computedAt"] == nil || r.body["by"] != "quantity" {
-		t.Errorf("US: %s", r.raw)
+	if r := e.storefront.Get(t, "/v1/products/top", handlertest.Market("US")); len(r.Items(t)) != 0 || r.Body["computedAt"] == nil || r.Body["by"] != "quantity" {
+		t.Errorf("US: %s", r.Raw)
 	}
-	if r := get(t, e.storefront, "/v1/products/top?by=price"); r.status != http.StatusBadRequest || fieldErrors(r)["by"] != "INVALID_VALUE" {
-		t.Errorf("by=price: %d %s", r.status, r.raw)
+	if r := e.storefront.Get(t, "/v1/products/top?by=price"); r.Status != http.StatusBadRequest || r.Problem(t).Fields()["by"] != "INVALID_VALUE" {
+		t.Errorf("by=price: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestTopETagAndNotModified(t *testing.T) {
 	e := newEnv(t)
-	r := get(t, e.storefront, "/v1/products/top")
-	etag := r.header.Get("ETag")
+	r := e.storefront.Get(t, "/v1/products/top")
+	etag := r.Header.Get("ETag")
 	if etag == "" {
 		t.Fatal("no ETag")
 	}
 	for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
-		nm := get(t, e.storefront, "/v1/products/top", "If-None-Match", inm)
-		if nm.status != http.StatusNotModified || len(nm.raw) != 0 || nm.header.Get("ETag") != etag {
-			t.Errorf("If-None-Match %s: %d %q", inm, nm.status, nm.raw)
+		nm := e.storefront.Get(t, "/v1/products/top", handlertest.Header("If-None-Match", inm))
+		if nm.Status != http.StatusNotModified || len(nm.Raw) != 0 || nm.Header.Get("ETag") != etag {
+			t.Errorf("If-None-Match %s: %d %q", inm, nm.Status, nm.Raw)
 		}
 	}
-	if r := get(t, e.storefront, "/v1/products/top", "If-None-Match", `"stale"`); r.status != http.StatusOK {
-		t.Errorf("a stale ETag: %d", r.status)
+	if r := e.storefront.Get(t, "/v1/products/top", handlertest.Header("If-None-Match", `"stale"`)); r.Status != http.StatusOK {
+		t.Errorf("a stale ETag: %d", r.Status)
 	}
 	// Each language and measure is its own representation.
-	en := get(t, e.storefront, "/v1/products/top", "Accept-Language", "en")
-	rev := get(t, e.storefront, "/v1/products/top?by=revenue")
-	if en.header.Get("ETag") == etag || rev.header.Get("ETag") == etag {
+	en := e.storefront.Get(t, "/v1/products/top", handlertest.Language("en"))
+	rev := e.storefront.Get(t, "/v1/products/top?by=revenue")
+	if en.Header.Get("ETag") == etag || rev.Header.Get("ETag") == etag {
 		t.Error("different bodies share an ETag")
 	}
 	// max-age counts down to the refresh.
 	e.w.Clock.Advance(ttl - 10*time.Second)
-	if r := get(t, e.storefront, "/v1/products/top"); r.header.Get("Cache-Control") != "public, max-age=10" {
-		t.Errorf("Cache-Control = %q", r.header.Get("Cache-Control"))
+	if r := e.storefront.Get(t, "/v1/products/top"); r.Header.Get("Cache-Control") != "public, max-age=10" {
+		t.Errorf("Cache-Control = %q", r.Header.Get("Cache-Control"))
 	}
 }
 
 func TestTopMovesAfterTheJobAndTheCacheRefreshOnEveryInstance(t *testing.T) {
 	e := newEnv(t)
 	second := e.server(t, "storefront") // another instance with its own cache over the same data
-	top1 := func(srv *server.Server) (string, string) {
-		r := get(t, srv, "/v1/products/top", "Accept-Language", "en")
-		return r.items()[0]["product"].(map[string]any)["name"].(string), r.header.Get("ETag")
+	top1 := func(srv *handlertest.Client) (string, string) {
+		r := srv.Get(t, "/v1/products/top", handlertest.Language("en"))
+		return r.Items(t)[0]["product"].(map[string]any)["name"].(string), r.Header.Get("ETag")
 	}
 	if n1, _ := top1(e.storefront); n1 != "Phone Mini" {
 		t.Fatalf("top = %s", n1)
@@ -664,14 +603,7 @@ func TestTopCacheFillsOncePerMarketUnderConcurrentMisses(t *testing.T) {
 			started.Add(1)
 			lang := []string{"ko", "en", "ja"}[i%3]
 			by := []string{"quantity", "revenue"}[i%2]
-			req := httptest.NewRequest(http.MethodGet, "/v1/products/top?by="+by, nil)
-			req.Header.Set("Accept-Language", lang)
-			resp, err := e.storefront.App().Test(req, -1)
-			if err != nil {
-				return
-			}
-			defer func() { _ = resp.Body.Close() }()
-			if resp.StatusCode == http.StatusOK {
+			if r := e.storefront.Get(t, "/v1/products/top?by="+by, handlertest.Language(lang)); r.Status == http.StatusOK {
 				ok.Add(1)
 			}
 		}()
@@ -689,7 +621,7 @@ func TestTopCacheFillsOncePerMarketUnderConcurrentMisses(t *testing.T) {
 	if calls := e.source.calls.Load(); calls != 6 {
 		t.Fatalf("the service was asked %d times, want 6 (one fill)", calls)
 	}
-	get(t, e.storefront, "/v1/products/top", "X-Market", "JP")
+	e.storefront.Get(t, "/v1/products/top", handlertest.Market("JP"))
 	if calls := e.source.calls.Load(); calls != 12 {
 		t.Fatalf("after a JP request: %d calls, want 12", calls)
 	}

@@ -14,6 +14,14 @@
 //
 //	$ref: "platform.yaml#/components/responses/NotFound"
 //
+// # Code tables
+//
+// Error codes are catalogued in Markdown tables in descriptions: "| code | status | meaning |" for
+// error codes and "| field code | meaning |" for field codes, one `CODE` per row. platform.yaml holds
+// the platform's (schemas Problem and FieldError); each area's fragment holds its own in the
+// description of its tag. A test in apps/internal/wiring checks the tables against every code the
+// Go source declares (openapitest.Codes reads them).
+//
 // # Merging
 //
 // Document(binary) keeps the operations that list the binary (without their x-binaries), and every

@@ -3,18 +3,12 @@ package openapi_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
-	"github.com/jupang/jupang/adapters/http/server"
-	"github.com/jupang/jupang/core/errs"
-	"github.com/jupang/jupang/core/i18n"
-	"github.com/jupang/jupang/core/idempotency"
-	"github.com/jupang/jupang/core/kernel"
 )
 
 // TestEveryBinaryDocumentIsValid loads each binary's document with kin-openapi and validates it
@@ -58,41 +52,6 @@ func TestDocumentIsBuiltOnceAndCopied(t *testing.T) {
 	b, _ := openapi.Document("storefront")
 	if b[0] != '{' || !json.Valid(b) {
 		t.Error("a caller's change reached the cached document")
-	}
-}
-
-// TestProblemCatalogListsEveryPlatformCode: the code table in the Problem schema names every
-// platform code with the status the server sends for it, and every code has catalog texts.
-func TestProblemCatalogListsEveryPlatformCode(t *testing.T) {
-	doc, _, err := openapitest.Load("storefront")
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := doc.Components.Schemas["Problem"].Value.Properties["code"].Value.Description
-	rows := map[string]string{}
-	for _, m := range regexp.MustCompile("(?m)^\\| `([A-Z_]+)` \\| (\\d{3}) \\|").FindAllStringSubmatch(table, -1) {
-		rows[m[1]] = m[2]
-	}
-	platform := []*errs.Error{
-		errs.ErrInternal, errs.ErrValidation, errs.ErrNotFound, errs.ErrMethodNotAllowed, errs.ErrBodyTooLarge,
-		errs.ErrUnsupportedMedia, errs.ErrUnauthenticated, errs.ErrForbidden, errs.ErrRateLimited, errs.ErrUnavailable,
-		errs.ErrVersionConflict, errs.ErrInvalidTransition,
-		kernel.ErrInvalidMarket, kernel.ErrInvalidCursor, kernel.ErrUnknownCurrency, kernel.ErrCurrencyMismatch, kernel.ErrInvalidRate,
-		kernel.ErrInvalidIdempotencyKey, kernel.ErrIdempotencyKeyRequired, kernel.ErrInvalidSessionID, kernel.ErrSessionRequired,
-		idempotency.ErrKeyReused, idempotency.ErrKeyInUse,
-	}
-	catalog := i18n.New(i18n.Builtin())
-	for _, e := range platform {
-		if got, want := rows[e.Code], fmt.Sprint(server.StatusOf(e)); got != want {
-			t.Errorf("%s: the table says %q, the server sends %s", e.Code, got, want)
-		}
-		if _, ok := catalog.Lookup(e.Code); !ok {
-			t.Errorf("%s has no catalog texts", e.Code)
-		}
-		delete(rows, e.Code)
-	}
-	if len(rows) > 0 {
-		t.Errorf("the table lists codes that are not platform codes: %v", rows)
 	}
 }
 

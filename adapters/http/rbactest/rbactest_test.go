@@ -8,59 +8,26 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/jupang/jupang/adapters/auth"
-	identityhttp "github.com/jupang/jupang/adapters/http/identity"
+	"github.com/jupang/jupang/adapters/http/handlertest"
 	"github.com/jupang/jupang/adapters/http/rbactest"
 	"github.com/jupang/jupang/adapters/http/server"
-	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/access"
 	"github.com/jupang/jupang/core/errs"
-	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-const issuer = "https://auth.jupang.test"
-
-type fixture struct {
-	keys     *auth.KeySet
-	clock    *kernel.FakeClock
-	svc      *identity.Service
-	subjects map[kernel.Role]string
-}
-
-func newFixture(t *testing.T) fixture {
+// newEnv is a seeded in-memory Jupang; seeding it again changes nothing.
+func newEnv(t *testing.T) *handlertest.Env {
 	t.Helper()
-	keys, err := auth.GenerateKeySet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher, err := auth.NewArgon2id(auth.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := kernel.NewFakeClock(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
-	store := memory.NewStore()
-	svc, err := identity.NewService(memory.NewUnitOfWork(store, memory.IdentityStores), hasher, auth.NewSigner(keys, issuer), clock, identity.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := seed.Accounts(ctx, svc); err != nil {
-		t.Fatal(err)
-	}
-	if err := seed.Accounts(ctx, svc); err != nil {
+	env := handlertest.New(t)
+	if err := seed.Accounts(context.Background(), env.Identity); err != nil {
 		t.Fatalf("seeding twice: %v", err)
 	}
-	subjects, err := rbactest.DemoSubjects(ctx, svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fixture{keys: keys, clock: clock, svc: svc, subjects: subjects}
+	return env
 }
 
 // calls records which roles reached each dummy handler.
@@ -99,24 +66,13 @@ func dummyRoutes(c *calls) []server.Route {
 // for every role; a refused role never reaches the handler. The real binaries' full route sets are
 // swept in apps/internal/wiring.
 func TestIdentityRoutesAndEveryPolicyRowAgainstTheTable(t *testing.T) {
-	f := newFixture(t)
-	binaries := []struct {
-		aud    kernel.Audience
-		routes []server.Route
-	}{
-		{kernel.AudienceStorefront, identityhttp.StorefrontRoutes(f.svc, f.keys)},
-		{kernel.AudienceAdmin, identityhttp.AdminRoutes(f.svc, f.keys)},
-		{kernel.AudiencePartner, identityhttp.PartnerRoutes(f.svc, f.keys)},
-	}
-	for _, b := range binaries {
-		t.Run(string(b.aud), func(t *testing.T) {
+	env := newEnv(t)
+	for _, binary := range []string{"storefront", "admin", "partner"} {
+		t.Run(binary, func(t *testing.T) {
 			c := &calls{seen: map[string][]kernel.Role{}}
-			srv, err := server.New(server.Config{Name: string(b.aud), Audience: b.aud,
-				Auth: auth.NewAuthenticator(f.keys, issuer, b.aud, f.clock)}, b.routes, dummyRoutes(c))
-			if err != nil {
-				t.Fatal(err)
-			}
-			results := rbactest.Sweep(t, srv, rbactest.Minter(f.keys, issuer, b.aud, f.clock, f.subjects), rbactest.Options{})
+			client := env.Server(t, binary, dummyRoutes(c)) // with the binary's identity routes
+			srv := client.Server()
+			results := rbactest.Sweep(t, srv, client.Token, rbactest.Options{})
 			if want := len(srv.Routes()) * len(kernel.AllRoles); len(results) != want {
 				t.Fatalf("swept %d route×role pairs, want %d", len(results), want)
 			}
@@ -138,34 +94,16 @@ func TestIdentityRoutesAndEveryPolicyRowAgainstTheTable(t *testing.T) {
 	}
 }
 
-// recorder captures the sweep's complaints instead of failing the test.
-type recorder struct {
-	testing.TB
-	mu       sync.Mutex
-	failures []string
-}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.failures = append(r.failures, fmt.Sprintf(format, args...))
-}
-
 func TestTheSweepCatchesBrokenRoutes(t *testing.T) {
-	f := newFixture(t)
 	homemade := access.Policy{Name: "homemade", Roles: []kernel.Role{kernel.RoleCustomer}}
-	srv, err := server.New(server.Config{Audience: kernel.AudienceStorefront, Auth: auth.NewAuthenticator(f.keys, issuer, kernel.AudienceStorefront, f.clock)},
+	client := newEnv(t).Server(t, "storefront",
 		[]server.Route{
 			{Method: http.MethodGet, Path: "/v1/homemade", Policy: homemade, Handler: func(c *fiber.Ctx) error { return c.SendStatus(http.StatusOK) }},
 			// An allowed role refused by the handler itself.
 			{Method: http.MethodGet, Path: "/v1/refuses", Policy: access.CatalogRead, Handler: func(*fiber.Ctx) error { return errs.ErrForbidden }},
 		})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recorder{TB: t}
-	rbactest.Sweep(rec, srv, rbactest.Minter(f.keys, issuer, kernel.AudienceStorefront, f.clock, f.subjects), rbactest.Options{})
-	joined := strings.Join(rec.failures, "\n")
+	failures := handlertest.Failures(t, func(tb testing.TB) { rbactest.Sweep(tb, client.Server(), client.Token, rbactest.Options{}) })
+	joined := strings.Join(failures, "\n")
 	if !strings.Contains(joined, `policy "homemade" is not a row of access.Table`) || !strings.Contains(joined, "GET /v1/refuses (catalog reads): Guest is allowed but got 403") {
 		t.Fatalf("the sweep missed a broken route:\n%s", joined)
 	}

@@ -114,6 +114,11 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) {
 	if status == http.StatusMethodNotAllowed {
 		h.Set(fiber.HeaderAllow, strings.Join(s.methodsFor(c.Path()), ", "))
 	}
+	if status == http.StatusUnauthorized && len(h.Peek(fiber.HeaderWWWAuthenticate)) == 0 {
+		// RFC 9110 §11.6.1: a 401 always carries a challenge. Callers that refuse a token or
+		// another scheme (the token endpoint's Basic) set their own first.
+		h.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+	}
 	h.Set(fiber.HeaderContentLanguage, string(locale))
 	h.SetContentType(ProblemContentType)
 	c.Response().SetStatusCode(status)

@@ -142,7 +142,8 @@ func (fakeLimiter) Take(_ context.Context, class server.RateClass, _ string) ser
 }
 
 // errOutOfStock stands for a business area's error with details for the client.
-var errOutOfStock = errs.New(errs.Conflict, "OUT_OF_STOCK", "Not enough stock.")
+var errOutOfStock = errs.New(errs.Conflict, "OUT_OF_STOCK", errs.Text{
+	KO: "재고가 부족합니다.", EN: "Not enough stock is available.", JA: "在庫が不足しています。"})
 
 // fixture is a server built like the storefront binary, with test routes next to the platform ones.
 type fixture struct {
@@ -167,7 +168,7 @@ func newFixture(t *testing.T, b backend, options ...func(*server.Config)) *fixtu
 	spans := tracetest.NewSpanRecorder()
 	f := &fixture{
 		backend: b, logs: logs, spans: spans, registry: prometheus.NewRegistry(),
-		messages: i18n.New(i18n.Builtin()),
+		messages: i18n.New(errs.Codes{Area: "fixture", Errors: []*errs.Error{errOutOfStock}}),
 	}
 	f.ready.Store(readiness{})
 	doc, err := openapi.Document(binary)

@@ -93,7 +93,7 @@ type Config struct {
 	// without exporters), because every response carries its trace id. Nil: an exporter-less SDK tracer.
 	Tracer      trace.Tracer
 	Metrics     *Metrics
-	Messages    *i18n.Catalog
+	Messages    *i18n.Catalog        // nil: the platform's codes only
 	Auth        Authenticator        // nil: every caller is a guest
 	Limiter     RateLimiter          // nil: no rate limits
 	Idempotency *idempotency.Service // nil: Idempotency-Key is validated but not enforced
@@ -124,7 +124,7 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		cfg.Logger = zap.NewNop()
 	}
 	if cfg.Messages == nil {
-		cfg.Messages = i18n.Default()
+		cfg.Messages = i18n.New()
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(prometheus.NewRegistry())

@@ -39,8 +39,16 @@ type Config struct {
 
 // Log configures zap.
 type Log struct {
-	Level string `mapstructure:"level"`
+	Level  string `mapstructure:"level"`
+	Format string `mapstructure:"format"` // LogFormatAuto, LogFormatJSON or LogFormatConsole
 }
+
+// The values of log.format. Auto is console for env dev with a terminal on stdout, else JSON.
+const (
+	LogFormatAuto    = "auto"
+	LogFormatJSON    = "json"
+	LogFormatConsole = "console"
+)
 
 // Database says where PostgreSQL is.
 type Database struct {
@@ -192,6 +200,7 @@ func (c Config) Validate() error {
 	}{
 		{"env", c.Env == "dev" || c.Env == "prod", "must be dev or prod"},
 		{"log.level", oneOf(c.Log.Level, "debug", "info", "warn", "error"), "must be debug, info, warn or error"},
+		{"log.format", oneOf(c.Log.Format, LogFormatAuto, LogFormatJSON, LogFormatConsole), "must be auto, json or console"},
 		{"database.url", c.Database.URL == "" || hasScheme(c.Database.URL), "must be a postgres:// URL"},
 		{"database.replica_url", c.Database.ReplicaURL == "" || hasScheme(c.Database.ReplicaURL), "must be a postgres:// URL"},
 		{"database.max_open_conns", c.Database.MaxOpenConns > 0, "must be a positive number"},

@@ -28,7 +28,7 @@ func TestDefaultsLoadAndValidate(t *testing.T) {
 	if cfg.Storefront.Addr != ":8080" || cfg.Admin.Addr != ":8081" || cfg.Partner.Addr != ":8443" || cfg.Worker.Addr != ":8090" {
 		t.Fatalf("default addresses: %+v", cfg)
 	}
-	if cfg.Idempotency.TTL != 24*time.Hour || !cfg.RateLimit.Enabled || cfg.Database.URL != "" {
+	if cfg.Idempotency.TTL != 24*time.Hour || !cfg.RateLimit.Enabled || cfg.Database.URL != "" || cfg.Log.Format != LogFormatAuto {
 		t.Fatalf("defaults: %+v", cfg)
 	}
 }
@@ -58,6 +58,7 @@ func TestInvalidValuesNameTheirKey(t *testing.T) {
 		{"JUPANG_DATABASE_MAX_OPEN_CONNS", "lots", "database.max_open_conns"},
 		{"JUPANG_IDEMPOTENCY_TTL", "forever", "idempotency.ttl"},
 		{"JUPANG_LOG_LEVEL", "chatty", "log.level"},
+		{"JUPANG_LOG_FORMAT", "pretty", "log.format"},
 		{"JUPANG_KAFKA_BROKERS", "nohost", "kafka.brokers"},
 		{"JUPANG_TRACING_SAMPLE_RATIO", "2", "tracing.sample_ratio"},
 	}

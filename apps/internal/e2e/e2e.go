@@ -4,16 +4,20 @@ package e2e
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 var (
@@ -78,10 +82,11 @@ func FreeAddr(t *testing.T) string {
 
 // Process is a running binary.
 type Process struct {
-	cmd    *exec.Cmd
-	output *safeBuffer
-	done   chan struct{}
-	err    error
+	cmd     *exec.Cmd
+	output  *safeBuffer
+	done    chan struct{} // closed once the process has exited and its output is all in
+	drained chan struct{} // closed when a terminal's output has been read to the end; nil for pipes
+	err     error
 }
 
 type safeBuffer struct {
@@ -104,6 +109,53 @@ func (s *safeBuffer) String() string {
 // Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
+	p := newProcess(bin, env, args...)
+	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
+	p.start(t)
+	return p
+}
+
+// StartOnTerminal is Start with stdout on a pseudo-terminal, as when a developer runs the binary
+// in a shell; Output collects what the terminal showed.
+func StartOnTerminal(t *testing.T, bin string, env []string, args ...string) *Process {
+	t.Helper()
+	terminal, screen := openPTY(t)
+	p := newProcess(bin, env, args...)
+	p.cmd.Stdout, p.cmd.Stderr = terminal, p.output
+	p.drained = make(chan struct{})
+	p.start(t)
+	_ = terminal.Close() // the child holds its own copy; reading ends once it has exited
+	go func() {
+		_, _ = io.Copy(p.output, screen)
+		close(p.drained)
+	}()
+	return p
+}
+
+// openPTY opens a pseudo-terminal pair: the terminal side a process writes to and the screen
+// side that reads what it wrote.
+func openPTY(t *testing.T) (terminal, screen *os.File) {
+	t.Helper()
+	screen, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = screen.Close() })
+	if err := unix.IoctlSetPointerInt(int(screen.Fd()), unix.TIOCSPTLCK, 0); err != nil { // unlockpt
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(screen.Fd()), unix.TIOCGPTN) // ptsname
+	if err != nil {
+		t.Fatal(err)
+	}
+	terminal, err = os.OpenFile("/dev/pts/"+strconv.Itoa(n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return terminal, screen
+}
+
+func newProcess(bin string, env []string, args ...string) *Process {
 	cmd := exec.Command(bin, args...) //nolint:gosec // a binary this package just built
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "JUPANG_") {
@@ -111,20 +163,28 @@ func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	p := &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
-	cmd.Stdout, cmd.Stderr = p.output, p.output
-	if err := cmd.Start(); err != nil {
+	return &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
+}
+
+func (p *Process) start(t *testing.T) {
+	t.Helper()
+	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { p.err = cmd.Wait(); close(p.done) }()
+	go func() {
+		p.err = p.cmd.Wait()
+		if p.drained != nil {
+			<-p.drained
+		}
+		close(p.done)
+	}()
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
+		_ = p.cmd.Process.Kill()
 		<-p.done
 		if t.Failed() {
-			t.Logf("%s output:\n%s", filepath.Base(bin), p.output.String())
+			t.Logf("%s output:\n%s", filepath.Base(p.cmd.Path), p.output.String())
 		}
 	})
-	return p
 }
 
 // Output is what the process printed so far.

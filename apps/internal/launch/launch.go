@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mattn/go-isatty"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracegrpc"
 	"go.opentelemetry.io/otel/propagation"
@@ -29,17 +30,45 @@ import (
 	"github.com/jupang/jupang/apps/internal/config"
 )
 
-// NewLogger builds the JSON logger every binary writes to stdout.
-func NewLogger(cfg config.Log) (*zap.Logger, func(), error) {
+// NewLogger builds the logger every binary writes to stdout: JSON lines, or zap's console form for
+// a person reading a terminal (log.format, resolved by LogFormat).
+func NewLogger(cfg config.Log, env string) (*zap.Logger, func(), error) {
+	terminal := isatty.IsTerminal(os.Stdout.Fd())
+	return newLogger(cfg, LogFormat(cfg.Format, env, terminal), terminal, "stdout")
+}
+
+// LogFormat resolves log.format: "auto" is console for env dev with a terminal on stdout (a
+// developer running `make run`) and JSON everywhere else (prod, CI, pipes, files, log shippers).
+func LogFormat(format, env string, terminal bool) string {
+	if format != config.LogFormatAuto {
+		return format
+	}
+	if env == "dev" && terminal {
+		return config.LogFormatConsole
+	}
+	return config.LogFormatJSON
+}
+
+// newLogger writes to output (a zap sink: "stdout" or a path) in format; colours only reach a terminal.
+func newLogger(cfg config.Log, format string, terminal bool, output string) (*zap.Logger, func(), error) {
 	level, err := zapcore.ParseLevel(cfg.Level)
 	if err != nil {
 		return nil, nil, &config.Error{Key: "log.level", Reason: err.Error()}
 	}
 	zc := zap.NewProductionConfig()
 	zc.Level = zap.NewAtomicLevelAt(level)
+	zc.OutputPaths = []string{output}
 	zc.EncoderConfig.TimeKey = "time"
 	zc.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	zc.DisableStacktrace = true
+	if format == config.LogFormatConsole {
+		zc.Encoding = "console"
+		zc.EncoderConfig.EncodeLevel = zapcore.CapitalLevelEncoder
+		if terminal {
+			zc.EncoderConfig.EncodeLevel = zapcore.CapitalColorLevelEncoder
+		}
+		zc.EncoderConfig.EncodeDuration = zapcore.StringDurationEncoder
+	}
 	log, err := zc.Build()
 	if err != nil {
 		return nil, nil, err

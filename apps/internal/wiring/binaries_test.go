@@ -8,11 +8,10 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.uber.org/zap"
 
-	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
 	"github.com/jupang/jupang/adapters/http/rbactest"
 	"github.com/jupang/jupang/adapters/http/server"
-	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/memory/jupangtest"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -23,47 +22,29 @@ type binary struct {
 	srv      *server.Server
 }
 
-// assemble builds the four servers exactly as the in-memory jupang binary does (the same providers
-// wire calls), seeded.
-func assemble(t *testing.T) ([]binary, Servers) {
+// assemble builds the four servers from the providers their injectors call, on the seeded
+// in-memory kit's services (the same memory adapters as the jupang binary's memory mode).
+func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 	t.Helper()
-	ctx := context.Background()
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := Clock()
-	store := memory.NewStore()
-	keys, err := auth.GenerateKeySet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	hasher, err := auth.NewArgon2id(auth.Argon2Params{Time: 1, MemoryKiB: 1024, Threads: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids, err := MemoryIdentity(store, IdentityDeps{Hasher: hasher, Signer: auth.NewSigner(keys, cfg.Auth.Issuer), Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	reader := MemoryCatalogReader(store)
-	cat := MemoryCatalog(store, reader, clock)
+	cfg.Auth.Issuer = jupangtest.Issuer
+	sys := jupangtest.New(t, jupangtest.WithSeed())
 	deps := Servers{Config: cfg, Log: zap.NewNop(), Tracer: Tracer(mustTracerProvider(t, cfg)),
-		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: clock,
-		Idempotency: MemoryIdempotency(store, clock, cfg), Keys: keys, Identity: ids,
-		Catalog: CatalogHTTP(cat, clock, cfg)}
-	if err := Seed(ids, cat, reader, clock)(ctx); err != nil {
-		t.Fatal(err)
-	}
-	sf, err := Storefront(deps)
+		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: sys.Clock,
+		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
+	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
+	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ad, err := Admin(deps)
+	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pa, err := Partner(deps)
+	pa, err := Partner(deps, PartnerRoutes{Identity: NewIdentityPartnerRoutes(sys.Identity, sys.Keys)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +53,7 @@ func assemble(t *testing.T) ([]binary, Servers) {
 		t.Fatal(err)
 	}
 	return []binary{{"storefront", kernel.AudienceStorefront, sf.Server}, {"admin", kernel.AudienceAdmin, ad.Server},
-		{"partner", kernel.AudiencePartner, pa.Server}, {"worker", kernel.AudienceAdmin, wk.Server}}, deps
+		{"partner", kernel.AudiencePartner, pa.Server}, {"worker", kernel.AudienceAdmin, wk.Server}}, sys, cfg
 }
 
 func mustTracerProvider(t *testing.T, cfg config.Config) *sdktrace.TracerProvider {
@@ -87,14 +68,14 @@ func mustTracerProvider(t *testing.T, cfg config.Config) *sdktrace.TracerProvide
 
 // Every route of every real binary, for all seven roles and Guest, against the RBAC table.
 func TestRBACSweepOverEveryBinary(t *testing.T) {
-	binaries, deps := assemble(t)
-	subjects, err := rbactest.DemoSubjects(context.Background(), deps.Identity)
+	binaries, sys, cfg := assemble(t)
+	subjects, err := rbactest.DemoSubjects(context.Background(), sys.Identity)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, b := range binaries {
 		t.Run(b.name, func(t *testing.T) {
-			results := rbactest.Sweep(t, b.srv, rbactest.Minter(deps.Keys, deps.Config.Auth.Issuer, b.audience, deps.Clock, subjects), rbactest.Options{})
+			results := rbactest.Sweep(t, b.srv, rbactest.Minter(sys.Keys, cfg.Auth.Issuer, b.audience, sys.Clock, subjects), rbactest.Options{})
 			if len(results) != len(b.srv.Routes())*len(kernel.AllRoles) {
 				t.Fatalf("swept %d route×role pairs, want %d", len(results), len(b.srv.Routes())*len(kernel.AllRoles))
 			}
@@ -104,7 +85,7 @@ func TestRBACSweepOverEveryBinary(t *testing.T) {
 
 // Every route a binary serves is in its OpenAPI document, and every documented operation is served.
 func TestEveryBinaryMatchesItsDocument(t *testing.T) {
-	binaries, _ := assemble(t)
+	binaries, _, _ := assemble(t)
 	for _, b := range binaries {
 		t.Run(b.name, func(t *testing.T) { openapitest.CheckRoutes(t, b.name, b.srv.Routes()) })
 	}

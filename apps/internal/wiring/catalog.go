@@ -1,29 +1,43 @@
 package wiring
 
 import (
+	"github.com/google/wire"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"go.opentelemetry.io/otel/trace"
 
 	cataloghttp "github.com/jupang/jupang/adapters/http/catalog"
 	"github.com/jupang/jupang/adapters/http/server"
+	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
 )
 
-// MemoryCatalogReader reads the catalog from the memory store.
-func MemoryCatalogReader(store *memory.Store) catalog.Reader { return memory.NewCatalogReader(store) }
+// CatalogSet is the catalog area: products, prices, promotions, rankings.
+var CatalogSet = wire.NewSet(CatalogStorageSet, CatalogRoutesSet, CatalogService, NewCatalogJobs)
 
-// MemoryCatalog is the catalog service on the memory store.
-func MemoryCatalog(store *memory.Store, reader catalog.Reader, clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+// CatalogStorageSet keeps the catalog on the injector's storage; its reads go to the replica.
+var CatalogStorageSet = wire.NewSet(CatalogUnitOfWork, CatalogReads, CatalogReader, CatalogStockLevels)
+
+// CatalogRoutesSet are the catalog reads, served by the storefront and the admin binary alike.
+var CatalogRoutesSet = wire.NewSet(NewCatalogRoutes)
+
+// CatalogUnitOfWork is the catalog stores' unit of work (always on the primary).
+func CatalogUnitOfWork(st Storage) uow.UnitOfWork[catalog.Stores] {
+	return unitOfWork(st, memory.CatalogStores, postgres.CatalogStores)
 }
 
-// ReadRouter sends catalog reads to database.replica_url when set, falling back to the primary on
-// errors and timeouts behind a breaker; db_replica_fallback_total counts the fallbacks.
-func ReadRouter(cfg config.Config, primary *postgres.DB, tracer trace.Tracer, metrics *server.Metrics) (*postgres.ReadRouter, func(), error) {
+// CatalogReads reads the catalog from the memory store, or on PostgreSQL from database.replica_url
+// when set, falling back to the primary on errors and timeouts behind a breaker;
+// db_replica_fallback_total counts the fallbacks. Only binaries that serve catalog reads open the
+// replica pool.
+func CatalogReads(st Storage, cfg config.Config, tracer trace.Tracer, metrics *server.Metrics) (CatalogReadPorts, func(), error) {
+	if st.memory != nil {
+		return memory.NewCatalogReader(st.memory), func() {}, nil
+	}
 	replica, closeReplica, err := postgres.OpenReplica(postgres.Config{
 		URL: cfg.Database.ReplicaURL, MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxOpenConns,
 		Tracer: postgres.NewQueryTracer(tracer), StatementTimeout: cfg.Database.StatementTimeout, LockTimeout: cfg.Database.LockTimeout,
@@ -42,28 +56,47 @@ func ReadRouter(cfg config.Config, primary *postgres.DB, tracer trace.Tracer, me
 			return nil, nil, err
 		}
 	}
-	router := postgres.NewReadRouter(primary, replica, postgres.ReplicaConfig{
+	router := postgres.NewReadRouter(st.postgres, replica, postgres.ReplicaConfig{
 		Timeout: cfg.Database.ReplicaTimeout, FailureThreshold: cfg.Database.ReplicaFailureThreshold,
 		OpenFor: cfg.Database.ReplicaOpenFor,
 	}, fallbacks)
-	return router, closeReplica, nil
+	return postgres.NewCatalogReader(router), closeReplica, nil
 }
 
-// PostgresCatalogReader reads the catalog through the replica router.
-func PostgresCatalogReader(router *postgres.ReadRouter) catalog.Reader {
-	return postgres.NewCatalogReader(router)
+// CatalogReadPorts are what the catalog reads outside a unit of work. Until the inventory area owns
+// stock, each adapter's catalog reader also serves the stock levels (its stand-in tables).
+type CatalogReadPorts interface {
+	catalog.Reader
+	catalog.StockLevels
 }
 
-// PostgresCatalog is the catalog service on PostgreSQL.
-func PostgresCatalog(db *postgres.DB, reader catalog.Reader, clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(reader, postgres.NewUnitOfWork(db, postgres.CatalogStores), clock)
+// CatalogReader is the catalog's read port.
+func CatalogReader(r CatalogReadPorts) catalog.Reader { return r }
+
+// CatalogStockLevels is where the catalog reads stock levels.
+func CatalogStockLevels(r CatalogReadPorts) catalog.StockLevels { return r }
+
+// CatalogService is the catalog use cases.
+func CatalogService(read catalog.Reader, stock catalog.StockLevels, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock) *catalog.Service {
+	return catalog.NewService(read, stock, tx, clock)
 }
 
-// CatalogRoutes are the catalog reads, served by the storefront and the admin binaries alike.
+// CatalogRoutes are the catalog reads, the same group on the storefront and the admin binary.
 type CatalogRoutes []server.Route
 
-// CatalogHTTP builds the catalog handlers with a per-instance top-products cache.
-func CatalogHTTP(svc *catalog.Service, clock kernel.Clock, cfg config.Config) CatalogRoutes {
+// NewCatalogRoutes builds the catalog handlers with a per-instance top-products cache.
+func NewCatalogRoutes(svc *catalog.Service, clock kernel.Clock, cfg config.Config) CatalogRoutes {
 	top := cataloghttp.NewTopCache(svc, clock, cfg.Catalog.TopCacheTTL)
 	return cataloghttp.Routes(cataloghttp.NewHandlers(svc, top))
+}
+
+// CatalogJobs are the catalog's background jobs.
+type CatalogJobs []jobs.Job
+
+// NewCatalogJobs computes the top-products rankings and moves future-dated FX rates into listings.
+func NewCatalogJobs(svc *catalog.Service, cfg config.Config) CatalogJobs {
+	return CatalogJobs{
+		{Name: catalog.RankingJobName, Interval: cfg.Catalog.RankingInterval, Run: svc.RefreshRankings},
+		{Name: catalog.RepriceJobName, Interval: cfg.Catalog.RepriceInterval, Run: svc.RepriceListings},
+	}
 }

@@ -1,5 +1,11 @@
-// Package wiring holds the google/wire providers the five binaries are assembled from. Provider
-// sets are small and named for what they provide; each binary's wire.go picks the sets it needs.
+// Package wiring holds the google/wire providers the five binaries are assembled from.
+//
+// The platform (logs, traces, metrics, messages, clock, keys, rate limits, idempotency) is
+// PlatformSet; the storage is one decision per injector (MemorySet or PostgresSet, see Storage);
+// each business area has one file here with its storage, service, route, job and seed providers,
+// listed once in Areas. What a binary serves is a struct with one field per area (binaries.go):
+// wire builds only what those fields need, so a binary constructs only the areas it serves.
+// docs/architecture.md ("Adding an area") walks through it with the catalog.
 package wiring
 
 import (
@@ -7,11 +13,13 @@ import (
 	"crypto/tls"
 	"sync"
 
+	"github.com/google/wire"
 	"github.com/prometheus/client_golang/prometheus"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
+	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
@@ -23,8 +31,15 @@ import (
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
 )
+
+// PlatformSet is what every binary needs whatever areas it serves: logs, traces, metrics, messages,
+// clock, signing keys, rate limits, idempotency, readiness, and the server dependencies built from
+// them. It holds no area.
+var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages, Clock, Keys, RateLimiter,
+	IdempotencyService, StorageReadiness, wire.Struct(new(Servers), "*"))
 
 // ServiceName distinguishes the process in traces and logs.
 type ServiceName string
@@ -34,7 +49,7 @@ type Readiness []server.ReadinessCheck
 
 // Logger builds the process logger.
 func Logger(cfg config.Config, name ServiceName) (*zap.Logger, func(), error) {
-	log, cleanup, err := launch.NewLogger(cfg.Log)
+	log, cleanup, err := launch.NewLogger(cfg.Log, cfg.Env)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,11 +67,34 @@ func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return launch.Tracer(tp)
 // Metrics is the process-wide Prometheus registry with the HTTP metrics.
 func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry()) }
 
-// Messages is the union of every area's message catalog.
-func Messages() *i18n.Catalog { return i18n.New(i18n.Builtin(), identity.Messages, catalog.Messages) }
+// Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
+// its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
+func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes()) }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
+
+// Keys loads the signing keys from auth.keys_dir, or generates a fresh set when it is empty (dev only;
+// config validation refuses an empty keys_dir in prod).
+func Keys(cfg config.Config, log *zap.Logger) (*auth.KeySet, error) {
+	if cfg.Auth.KeysDir == "" {
+		log.Warn("auth.keys_dir is empty: generated a signing key for this process; tokens die with it")
+		return auth.GenerateKeySet()
+	}
+	keys, err := auth.LoadKeySet(cfg.Auth.KeysDir, cfg.Auth.SigningKid)
+	if err != nil {
+		return nil, &config.Error{Key: "auth.keys_dir", Reason: err.Error()}
+	}
+	return keys, nil
+}
+
+// RateLimiter keeps token buckets in this process; nil when ratelimit.enabled is false.
+func RateLimiter(cfg config.Config, clock kernel.Clock) (*auth.RateLimiter, error) {
+	if !cfg.RateLimit.Enabled {
+		return nil, nil
+	}
+	return auth.NewRateLimiter(ratelimit.DefaultLimits(), clock)
+}
 
 func idempotencyService(claims, effects uow.UnitOfWork[idempotency.Stores], clock kernel.Clock, cfg config.Config) *idempotency.Service {
 	return idempotency.NewService(claims, effects, clock, cfg.Idempotency.TTL, cfg.Idempotency.Lease)
@@ -65,45 +103,36 @@ func idempotencyService(claims, effects uow.UnitOfWork[idempotency.Stores], cloc
 // sweepBatch bounds one sweeper transaction.
 const sweepBatch = 1000
 
-// Runner is the job runner with every background job registered.
-func Runner(leases jobs.Leases, log *zap.Logger, metrics *server.Metrics, idem *idempotency.Service,
-	ids *identity.Service, cat *catalog.Service, cfg config.Config) *jobs.Runner {
+// IdempotencyJobs are the platform's jobs: the sweeper of expired idempotency keys.
+type IdempotencyJobs []jobs.Job
+
+// NewIdempotencyJobs sweeps expired idempotency keys every idempotency.sweep_interval.
+func NewIdempotencyJobs(idem *idempotency.Service, cfg config.Config) IdempotencyJobs {
+	return IdempotencyJobs{{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
+		_, err := idem.Sweep(ctx, sweepBatch)
+		return err
+	}}}
+}
+
+// Runner is the job runner with every job of WorkerJobs registered.
+func Runner(leases jobs.Leases, log *zap.Logger, metrics *server.Metrics, all WorkerJobs) (*jobs.Runner, error) {
+	groups, err := fieldsOf[[]jobs.Job](all)
+	if err != nil {
+		return nil, err
+	}
 	r := jobs.NewRunner(leases, log, metrics.Registry)
-	r.Register(
-		jobs.Job{Name: "idempotency-sweep", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
-			_, err := idem.Sweep(ctx, sweepBatch)
-			return err
-		}},
-		jobs.Job{Name: "refresh-token-purge", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
-			for {
-				n, err := ids.PurgeExpiredRefreshTokens(ctx, sweepBatch)
-				if err != nil || n < sweepBatch {
-					return err
-				}
-			}
-		}},
-		jobs.Job{Name: catalog.RankingJobName, Interval: cfg.Catalog.RankingInterval, Run: cat.RefreshRankings},
-		jobs.Job{Name: catalog.RepriceJobName, Interval: cfg.Catalog.RepriceInterval, Run: cat.RepriceListings},
-	)
-	return r
+	for _, g := range groups {
+		r.Register(g...)
+	}
+	return r, nil
 }
 
 // Seeder loads the dev seed (SPEC §0) through the use cases, so it works on any storage.
 type Seeder func(ctx context.Context) error
 
-// Seed runs every area's seed in dependency order: accounts first, since the catalog's order
-// history belongs to the demo customers.
-func Seed(ids *identity.Service, cat *catalog.Service, reader catalog.Reader, clock kernel.Clock) Seeder {
-	return func(ctx context.Context) error {
-		if err := seed.Accounts(ctx, ids); err != nil {
-			return err
-		}
-		buyers, err := seed.DemoBuyers(ctx, ids)
-		if err != nil {
-			return err
-		}
-		return seed.Catalog(ctx, seed.CatalogDeps{Service: cat, Reader: reader, Clock: clock, Buyers: buyers})
-	}
+// Seed is seed.All, every area's seed in dependency order, on this binary's services.
+func Seed(d seed.Deps) Seeder {
+	return func(ctx context.Context) error { return seed.All(ctx, d) }
 }
 
 // serverConfig is the part of server.Config every binary shares, its API document and docs page included.

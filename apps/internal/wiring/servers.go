@@ -3,26 +3,21 @@ package wiring
 import (
 	"context"
 
-	"github.com/google/wire"
 	"go.opentelemetry.io/otel/trace"
 	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/adapters/auth"
-	identityhttp "github.com/jupang/jupang/adapters/http/identity"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
-	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// PlatformSet is what every binary needs: logs, traces, metrics, messages, clock.
-var PlatformSet = wire.NewSet(Logger, TracerProvider, Tracer, Metrics, Messages, Clock, CatalogHTTP)
-
-// Servers bundles the shared dependencies of the HTTP servers.
+// Servers bundles what every HTTP server shares: the platform, no area. Areas reach a server as
+// route groups (binaries.go).
 type Servers struct {
 	Config      config.Config
 	Log         *zap.Logger
@@ -34,8 +29,6 @@ type Servers struct {
 	Readiness   Readiness
 	Keys        *auth.KeySet
 	Limiter     *auth.RateLimiter // nil when rate limits are off
-	Identity    *identity.Service
-	Catalog     CatalogRoutes
 }
 
 // config is the server configuration of one binary: its audience's token verifier included.
@@ -52,8 +45,12 @@ func (s Servers) config(name string, aud kernel.Audience) (server.Config, error)
 	return cfg, nil
 }
 
-// newServer builds one binary's server from its routes.
-func (s Servers) newServer(name string, aud kernel.Audience, routes ...[]server.Route) (*server.Server, error) {
+// newServer builds one binary's server from its route groups (a struct with one field per area).
+func (s Servers) newServer(name string, aud kernel.Audience, groups any) (*server.Server, error) {
+	routes, err := fieldsOf[[]server.Route](groups)
+	if err != nil {
+		return nil, err
+	}
 	cfg, err := s.config(name, aud)
 	if err != nil {
 		return nil, err
@@ -74,27 +71,27 @@ type (
 )
 
 // Storefront serves shoppers.
-func Storefront(s Servers) (StorefrontServer, error) {
-	srv, err := s.newServer("storefront", kernel.AudienceStorefront, identityhttp.StorefrontRoutes(s.Identity, s.Keys), s.Catalog)
+func Storefront(s Servers, routes StorefrontRoutes) (StorefrontServer, error) {
+	srv, err := s.newServer("storefront", kernel.AudienceStorefront, routes)
 	return StorefrontServer{srv}, err
 }
 
 // Admin serves staff.
-func Admin(s Servers) (AdminServer, error) {
-	srv, err := s.newServer("admin", kernel.AudienceAdmin, identityhttp.AdminRoutes(s.Identity, s.Keys), s.Catalog)
+func Admin(s Servers, routes AdminRoutes) (AdminServer, error) {
+	srv, err := s.newServer("admin", kernel.AudienceAdmin, routes)
 	return AdminServer{srv}, err
 }
 
 // Partner serves external partners.
-func Partner(s Servers) (PartnerServer, error) {
-	srv, err := s.newServer("partner", kernel.AudiencePartner, identityhttp.PartnerRoutes(s.Identity, s.Keys))
+func Partner(s Servers, routes PartnerRoutes) (PartnerServer, error) {
+	srv, err := s.newServer("partner", kernel.AudiencePartner, routes)
 	return PartnerServer{srv}, err
 }
 
-// Worker serves /healthz, /readyz and /metrics for the job runner. Operators reach it with admin
-// tokens, so it verifies the admin audience.
+// Worker serves /healthz, /readyz and /metrics for the job runner, and no area's routes. Operators
+// reach it with admin tokens, so it verifies the admin audience.
 func Worker(s Servers) (WorkerServer, error) {
-	srv, err := s.newServer("worker", kernel.AudienceAdmin)
+	srv, err := s.newServer("worker", kernel.AudienceAdmin, struct{}{})
 	return WorkerServer{srv}, err
 }
 
@@ -151,9 +148,6 @@ func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, 
 func appOf(log *zap.Logger, components ...launch.Component) *App {
 	return &App{Log: log, Components: components}
 }
-
-// ServersSet provides the shared server dependencies from whatever storage set is in use.
-var ServersSet = wire.NewSet(wire.Struct(new(Servers), "*"))
 
 // Logger implements launch.Runnable.
 func (a *App) Logger() *zap.Logger { return a.Log }

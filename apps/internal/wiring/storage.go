@@ -16,26 +16,30 @@ import (
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
 )
 
-// MemorySet stores everything in process memory: the all-in-one default, nothing persisted.
-var MemorySet = wire.NewSet(memory.NewStore, MemoryIdempotency, MemoryLeases, MemoryReadiness, MemoryIdentity,
-	MemoryCatalogReader, MemoryCatalog)
-
-// PostgresSet stores everything in PostgreSQL.
-var PostgresSet = wire.NewSet(Database, PostgresIdempotency, PostgresLeases, PostgresReadiness, PostgresIdentity,
-	ReadRouter, PostgresCatalogReader, PostgresCatalog)
-
-// MemoryIdempotency runs idempotency on the memory store.
-func MemoryIdempotency(store *memory.Store, clock kernel.Clock, cfg config.Config) *idempotency.Service {
-	return idempotencyService(memory.NewKeysUnitOfWork(store), memory.NewUnitOfWork(store, memory.IdempotencyStores), clock, cfg)
+// Storage is an injector's one storage decision: MemorySet or PostgresSet. Every area's storage
+// providers build that area's stores on it, so an area has one storage set for both adapters and
+// an injector names the storage once, whatever areas it builds. (google/wire has no multibinding:
+// per-storage sets per area would have to be listed per area in every injector, twice in the
+// all-in-one binary, which has one injector per storage.)
+type Storage struct {
+	memory   *memory.Store // in-memory mode
+	postgres *postgres.DB  // PostgreSQL mode
 }
 
-// MemoryLeases keeps job leases in this process, on its clock.
-func MemoryLeases(clock kernel.Clock) jobs.Leases { return memory.NewJobLeases(clock) }
+// MemorySet stores everything in process memory: the all-in-one default, nothing persisted.
+var MemorySet = wire.NewSet(MemoryStorage)
 
-// MemoryReadiness has nothing outside the process to check.
-func MemoryReadiness() Readiness { return nil }
+// PostgresSet stores everything in PostgreSQL.
+var PostgresSet = wire.NewSet(Database, PostgresStorage)
+
+// MemoryStorage is a fresh in-memory store.
+func MemoryStorage() Storage { return Storage{memory: memory.NewStore()} }
+
+// PostgresStorage is the primary database.
+func PostgresStorage(db *postgres.DB) Storage { return Storage{postgres: db} }
 
 // Database opens the primary database and exports its pool statistics.
 func Database(ctx context.Context, cfg config.Config, tracer trace.Tracer, log *zap.Logger, metrics *server.Metrics) (*postgres.DB, func(), error) {
@@ -50,16 +54,38 @@ func Database(ctx context.Context, cfg config.Config, tracer trace.Tracer, log *
 	return db, cleanup, nil
 }
 
-// PostgresIdempotency runs idempotency on PostgreSQL.
-func PostgresIdempotency(db *postgres.DB, clock kernel.Clock, cfg config.Config) *idempotency.Service {
-	keys := postgres.NewUnitOfWork(db, postgres.IdempotencyStores)
-	return idempotencyService(keys, keys, clock, cfg)
+// unitOfWork is an area's unit of work on st, from the area's store builders of both adapters.
+func unitOfWork[S any](st Storage, onMemory func(*memory.Tx) S, onPostgres func(postgres.Querier) S) uow.UnitOfWork[S] {
+	if st.memory != nil {
+		return memory.NewUnitOfWork(st.memory, onMemory)
+	}
+	return postgres.NewUnitOfWork(st.postgres, onPostgres)
 }
 
-// PostgresLeases keeps job leases in table job_leases, shared by every worker.
-func PostgresLeases(db *postgres.DB) jobs.Leases { return postgres.NewJobLeases(db) }
+// Leases keeps job leases in this process on its clock (memory) or in table job_leases on the
+// database's clock, shared by every worker.
+func Leases(st Storage, clock kernel.Clock) jobs.Leases {
+	if st.memory != nil {
+		return memory.NewJobLeases(clock)
+	}
+	return postgres.NewJobLeases(st.postgres)
+}
 
-// PostgresReadiness checks the database answers.
-func PostgresReadiness(db *postgres.DB) Readiness {
-	return Readiness{{Name: "database", Check: db.Ping}}
+// StorageReadiness checks the database answers; memory has nothing outside the process to check.
+func StorageReadiness(st Storage) Readiness {
+	if st.memory != nil {
+		return nil
+	}
+	return Readiness{{Name: "database", Check: st.postgres.Ping}}
+}
+
+// IdempotencyService runs idempotent requests on the storage. In memory a claim goes to the key
+// table, which other requests see before the claiming unit of work ends (as a unique index shows
+// an uncommitted row); PostgreSQL claims in its own short transaction on the same stores.
+func IdempotencyService(st Storage, clock kernel.Clock, cfg config.Config) *idempotency.Service {
+	if st.memory != nil {
+		return idempotencyService(memory.NewKeysUnitOfWork(st.memory), memory.NewUnitOfWork(st.memory, memory.IdempotencyStores), clock, cfg)
+	}
+	keys := postgres.NewUnitOfWork(st.postgres, postgres.IdempotencyStores)
+	return idempotencyService(keys, keys, clock, cfg)
 }

@@ -14,6 +14,8 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +185,96 @@ func openAPIPath(pattern string) string {
 		}
 	}
 	return strings.Join(segs, "/")
+}
+
+// Catalogued are the codes the code tables of the documents list: error codes with the status
+// their table gives, and field codes.
+type Catalogued struct {
+	Errors map[string]int
+	Fields map[string]bool
+}
+
+// Codes collects the code tables of every binary's document. A code table is a Markdown table in
+// any description whose header is "| code | status | meaning |" (error codes) or
+// "| field code | meaning |" (field codes), with one code per row written as `CODE`.
+func Codes() (Catalogued, error) {
+	c := Catalogued{Errors: map[string]int{}, Fields: map[string]bool{}}
+	for _, binary := range openapi.Binaries {
+		raw, err := openapi.Document(binary)
+		if err != nil {
+			return c, err
+		}
+		var doc any
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return c, err
+		}
+		if err := c.collect(doc); err != nil {
+			return c, fmt.Errorf("the %s document: %w", binary, err)
+		}
+	}
+	return c, nil
+}
+
+var codeCell = regexp.MustCompile("^`([A-Z][A-Z0-9_]*)`$")
+
+// collect reads the code tables of every description under v.
+func (c Catalogued) collect(v any) error {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, child := range v {
+			if err := c.collect(child); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, child := range v {
+			if err := c.collect(child); err != nil {
+				return err
+			}
+		}
+	case string:
+		for _, block := range strings.Split(v, "\n\n") {
+			if err := c.table(strings.Split(strings.TrimSpace(block), "\n")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// table reads one Markdown block if it is a code table.
+func (c Catalogued) table(lines []string) error {
+	header := cells(lines[0])
+	isErrors := slices.Equal(header, []string{"code", "status", "meaning"})
+	if !isErrors && !slices.Equal(header, []string{"field code", "meaning"}) || len(lines) < 2 {
+		return nil
+	}
+	for _, line := range lines[2:] {
+		row := cells(line)
+		m := codeCell.FindStringSubmatch(row[0])
+		if m == nil || len(row) != len(header) {
+			return fmt.Errorf("code table row %q: want %d cells, the first a `CODE`", line, len(header))
+		}
+		if !isErrors {
+			c.Fields[m[1]] = true
+			continue
+		}
+		status, err := strconv.Atoi(row[1])
+		if err != nil || status < 400 || status > 599 {
+			return fmt.Errorf("code table row %q: %q is no error status", line, row[1])
+		}
+		if other, ok := c.Errors[m[1]]; ok && other != status {
+			return fmt.Errorf("code table row %q: another table gives %s status %d", line, m[1], other)
+		}
+		c.Errors[m[1]] = status
+	}
+	return nil
+}
+
+func cells(line string) []string {
+	parts := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
 }

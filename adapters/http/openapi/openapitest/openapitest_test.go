@@ -1,37 +1,13 @@
 package openapitest_test
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
 
+	"github.com/jupang/jupang/adapters/http/handlertest"
 	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
 )
-
-// recorder is a testing.TB that notes failures instead of failing the real test.
-type recorder struct {
-	testing.TB
-	failures []string
-}
-
-func (r *recorder) Helper()                   {}
-func (r *recorder) Errorf(f string, a ...any) { r.failures = append(r.failures, fmt.Sprintf(f, a...)) }
-func (r *recorder) Fatalf(f string, a ...any) { r.Errorf(f, a...); runtime.Goexit() }
-func (r *recorder) Fatal(a ...any)            { r.Errorf("%s", fmt.Sprint(a...)); runtime.Goexit() }
-
-// run calls check with a recorder in its own goroutine, so Fatal can stop it, and returns the failures.
-func run(t *testing.T, check func(tb testing.TB)) []string {
-	r := &recorder{TB: t}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		check(r)
-	}()
-	<-done
-	return r.failures
-}
 
 const (
 	traceID     = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -80,7 +56,7 @@ func TestValidateTellsTruthFromLies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			failures := run(t, func(tb testing.TB) {
+			failures := handlertest.Failures(t, func(tb testing.TB) {
 				req := httptest.NewRequest(http.MethodGet, tt.path, nil)
 				resp := &http.Response{StatusCode: tt.status, Header: tt.header, Body: http.NoBody}
 				openapitest.Validate(tb, "storefront", req, nil, resp, []byte(tt.body))
