@@ -60,17 +60,17 @@ func (mr *MockStoreMockRecorder) Claim(ctx, rec, now any) *gomock.Call {
 }
 
 // Complete mocks base method.
-func (m *MockStore) Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, resp idempotency.Response) error {
+func (m *MockStore) Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string, resp idempotency.Response) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Complete", ctx, scope, key, resp)
+	ret := m.ctrl.Call(m, "Complete", ctx, scope, key, owner, resp)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Complete indicates an expected call of Complete.
-func (mr *MockStoreMockRecorder) Complete(ctx, scope, key, resp any) *gomock.Call {
+func (mr *MockStoreMockRecorder) Complete(ctx, scope, key, owner, resp any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Complete", reflect.TypeOf((*MockStore)(nil).Complete), ctx, scope, key, resp)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Complete", reflect.TypeOf((*MockStore)(nil).Complete), ctx, scope, key, owner, resp)
 }
 
 // DeleteExpired mocks base method.
@@ -88,16 +88,30 @@ func (mr *MockStoreMockRecorder) DeleteExpired(ctx, now, limit any) *gomock.Call
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteExpired", reflect.TypeOf((*MockStore)(nil).DeleteExpired), ctx, now, limit)
 }
 
-// Release mocks base method.
-func (m *MockStore) Release(ctx context.Context, scope string, key kernel.IdempotencyKey) error {
+// Hold mocks base method.
+func (m *MockStore) Hold(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
 	m.ctrl.T.Helper()
-	ret := m.ctrl.Call(m, "Release", ctx, scope, key)
+	ret := m.ctrl.Call(m, "Hold", ctx, scope, key, owner)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// Hold indicates an expected call of Hold.
+func (mr *MockStoreMockRecorder) Hold(ctx, scope, key, owner any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Hold", reflect.TypeOf((*MockStore)(nil).Hold), ctx, scope, key, owner)
+}
+
+// Release mocks base method.
+func (m *MockStore) Release(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "Release", ctx, scope, key, owner)
 	ret0, _ := ret[0].(error)
 	return ret0
 }
 
 // Release indicates an expected call of Release.
-func (mr *MockStoreMockRecorder) Release(ctx, scope, key any) *gomock.Call {
+func (mr *MockStoreMockRecorder) Release(ctx, scope, key, owner any) *gomock.Call {
 	mr.mock.ctrl.T.Helper()
-	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Release", reflect.TypeOf((*MockStore)(nil).Release), ctx, scope, key)
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Release", reflect.TypeOf((*MockStore)(nil).Release), ctx, scope, key, owner)
 }

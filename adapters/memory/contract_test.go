@@ -33,6 +33,10 @@ func TestPartnerContract(t *testing.T) {
 	})
 }
 
+func TestUnitOfWorkRecoveryContract(t *testing.T) {
+	contracttest.RunUnitOfWorkRecovery(t, platformHarness)
+}
+
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
 }

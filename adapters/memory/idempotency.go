@@ -3,7 +3,6 @@ package memory
 import (
 	"cmp"
 	"context"
-	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,9 @@ var keysByExpiry = &Index[idempotency.Record]{
 type keyTable struct {
 	mu   sync.Mutex
 	rows *Table[idemKey, idempotency.Record]
+	// holds are the keys whose request is running (Hold), each with a channel closed when that
+	// request's unit of work ends, like a row lock on a Postgres row.
+	holds map[idemKey]chan struct{}
 }
 
 func newKeyTable() keyTable {
@@ -62,7 +64,11 @@ func (u *KeysUnitOfWork) Do(ctx context.Context, fn func(ctx context.Context, s 
 		return u.store.run(ctx, func(ctx context.Context, tx *Tx) error { return fn(ctx, IdempotencyStores(tx)) })
 	}
 	tx := &Tx{store: u.store} // keys only: no State, no store lock
-	return guarded(ctx, tx, func(ctx context.Context, tx *Tx) error { return fn(ctx, IdempotencyStores(tx)) })
+	if err := guarded(ctx, tx, func(ctx context.Context, tx *Tx) error { return fn(ctx, IdempotencyStores(tx)) }); err != nil {
+		return err
+	}
+	tx.end()
+	return nil
 }
 
 // put writes rec (or deletes the key when rec is nil) and registers the undo.
@@ -85,33 +91,81 @@ func (s *IdempotencyKeys) put(k idemKey, rec *idempotency.Record) {
 	})
 }
 
-// Claim implements idempotency.Store.
-func (s *IdempotencyKeys) Claim(_ context.Context, rec idempotency.Record, now time.Time) (idempotency.Record, bool, error) {
+// Claim implements idempotency.Store. While the request holding a key runs, others see its claim as
+// Postgres shows the committed row: IN_PROGRESS, its outcome not yet stored.
+func (s *IdempotencyKeys) Claim(ctx context.Context, rec idempotency.Record, now time.Time) (idempotency.Record, bool, error) {
 	t := &s.tx.store.keys
-	t.mu.Lock()
-	defer t.mu.Unlock()
 	k := idemKey{rec.Scope, rec.Key}
-	if cur, ok := t.rows.Get(k); ok {
-		live := cur.ExpiresAt.After(now) && (cur.State == idempotency.Completed || cur.LockedUntil.After(now))
-		if live {
-			return cur, false, nil
+	for {
+		t.mu.Lock()
+		cur, exists := t.rows.Get(k)
+		held, running := t.holds[k]
+		if running {
+			cur.State, cur.Response = idempotency.InProgress, idempotency.Response{}
 		}
+		switch {
+		case exists && cur.Live(now):
+			t.mu.Unlock()
+			return cur, false, nil
+		case exists && running: // its lease ran out, but its request still runs: wait for it to end
+			t.mu.Unlock()
+			select {
+			case <-held:
+				continue
+			case <-ctx.Done():
+				return idempotency.Record{}, false, ctx.Err()
+			}
+		}
+		s.put(k, &rec)
+		t.mu.Unlock()
+		return idempotency.Record{}, true, nil
 	}
-	s.put(k, &rec)
-	return idempotency.Record{}, true, nil
 }
 
-var errNoClaim = errors.New("memory: idempotency key was not claimed")
+// owned returns owner's claim at k; call it with the table locked.
+func (s *IdempotencyKeys) owned(k idemKey, owner string) (idempotency.Record, error) {
+	cur, ok := s.tx.store.keys.rows.Get(k)
+	if !ok || cur.State != idempotency.InProgress || cur.Owner != owner {
+		return idempotency.Record{}, idempotency.ErrNotOwner
+	}
+	return cur, nil
+}
 
-// Complete implements idempotency.Store.
-func (s *IdempotencyKeys) Complete(_ context.Context, scope string, key kernel.IdempotencyKey, resp idempotency.Response) error {
+// Hold implements idempotency.Store: the hold ends with the unit of work of s.
+func (s *IdempotencyKeys) Hold(_ context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
 	t := &s.tx.store.keys
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := idemKey{scope, key}
-	cur, ok := t.rows.Get(k)
-	if !ok || cur.State != idempotency.InProgress {
-		return errNoClaim
+	if _, err := s.owned(k, owner); err != nil {
+		return err
+	}
+	if _, held := t.holds[k]; held {
+		return nil
+	}
+	if t.holds == nil {
+		t.holds = map[idemKey]chan struct{}{}
+	}
+	ended := make(chan struct{})
+	t.holds[k] = ended
+	s.tx.onEnd(func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		delete(t.holds, k)
+		close(ended)
+	})
+	return nil
+}
+
+// Complete implements idempotency.Store.
+func (s *IdempotencyKeys) Complete(_ context.Context, scope string, key kernel.IdempotencyKey, owner string, resp idempotency.Response) error {
+	t := &s.tx.store.keys
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	k := idemKey{scope, key}
+	cur, err := s.owned(k, owner)
+	if err != nil {
+		return err
 	}
 	cur.State = idempotency.Completed
 	cur.Response = resp
@@ -120,18 +174,18 @@ func (s *IdempotencyKeys) Complete(_ context.Context, scope string, key kernel.I
 }
 
 // Release implements idempotency.Store.
-func (s *IdempotencyKeys) Release(_ context.Context, scope string, key kernel.IdempotencyKey) error {
+func (s *IdempotencyKeys) Release(_ context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
 	t := &s.tx.store.keys
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	k := idemKey{scope, key}
-	if cur, ok := t.rows.Get(k); ok && cur.State == idempotency.InProgress {
+	if _, err := s.owned(k, owner); err == nil {
 		s.put(k, nil)
 	}
 	return nil
 }
 
-// DeleteExpired implements idempotency.Store.
+// DeleteExpired implements idempotency.Store; it leaves keys whose request still runs.
 func (s *IdempotencyKeys) DeleteExpired(_ context.Context, now time.Time, limit int) (int, error) {
 	t := &s.tx.store.keys
 	t.mu.Lock()
@@ -141,8 +195,10 @@ func (s *IdempotencyKeys) DeleteExpired(_ context.Context, now time.Time, limit 
 		if n == limit || r.ExpiresAt.After(now) {
 			break
 		}
-		s.put(k, nil)
-		n++
+		if _, running := t.holds[k]; !running {
+			s.put(k, nil)
+			n++
+		}
 	}
 	return n, nil
 }

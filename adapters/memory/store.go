@@ -41,10 +41,12 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/uow"
 )
 
 // State is every in-memory table. Each area keeps its tables in one struct declared in its own file
@@ -96,6 +98,7 @@ type Tx struct {
 	owned map[freezer]struct{} // tables this Tx already cloned
 	undo  []func()             // reverts writes made outside State, newest last
 	after []func()             // runs once the outermost unit of work has committed
+	ended []func()             // runs when the unit of work ends, committed or not (releases held keys)
 }
 
 // afterCommit runs f after the outermost unit of work commits (never when it rolls back).
@@ -104,6 +107,15 @@ func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 type freezer interface{ freeze() }
 
 func (tx *Tx) onRollback(f func()) { tx.undo = append(tx.undo, f) }
+
+func (tx *Tx) onEnd(f func()) { tx.ended = append(tx.ended, f) }
+
+func (tx *Tx) end() {
+	for _, f := range tx.ended {
+		f()
+	}
+	tx.ended = nil
+}
 
 func (tx *Tx) rollback() {
 	for i := len(tx.undo) - 1; i >= 0; i-- {
@@ -170,6 +182,7 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 		}
 		parent.undo = append(parent.undo, child.undo...)
 		parent.after = append(parent.after, child.after...)
+		parent.ended = append(parent.ended, child.ended...)
 		return nil
 	}
 	tx, err := s.commit(ctx, fn)
@@ -197,6 +210,7 @@ func (s *Store) commit(ctx context.Context, fn func(ctx context.Context, tx *Tx)
 		t.freeze()
 	}
 	s.state.Store(tx.State)
+	tx.end()
 	return tx, nil
 }
 
@@ -220,10 +234,12 @@ func guarded(ctx context.Context, tx *Tx, fn func(ctx context.Context, tx *Tx) e
 	defer func() {
 		if p := recover(); p != nil {
 			tx.rollback()
+			tx.end()
 			panic(p)
 		}
 		if err != nil {
 			tx.rollback()
+			tx.end()
 		}
 	}()
 	if err := fn(context.WithValue(ctx, txKey{tx.store}, tx), tx); err != nil {
@@ -243,9 +259,19 @@ func NewUnitOfWork[S any](store *Store, build func(tx *Tx) S) *UnitOfWork[S] {
 	return &UnitOfWork[S]{store: store, build: build}
 }
 
-// Do runs fn atomically: all of its writes, or none.
+// maxAttempts bounds reruns of a unit of work whose function reported a lost race (uow.ErrRetry).
+const maxAttempts = 4
+
+// Do runs fn atomically: all of its writes, or none. Like the Postgres unit of work, the outermost
+// Do runs fn again when it fails with uow.ErrRetry.
 func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, stores S) error) error {
-	return u.store.run(ctx, func(ctx context.Context, tx *Tx) error {
-		return fn(ctx, u.build(tx))
-	})
+	nested := txFrom(ctx, u.store) != nil
+	for attempt := 1; ; attempt++ {
+		err := u.store.run(ctx, func(ctx context.Context, tx *Tx) error {
+			return fn(ctx, u.build(tx))
+		})
+		if nested || attempt == maxAttempts || !errors.Is(err, uow.ErrRetry) {
+			return err
+		}
+	}
 }

@@ -47,6 +47,11 @@ func partnerHarness(t *testing.T) contracttest.PartnerHarness {
 }
 
 func TestPartnerContract(t *testing.T) { contracttest.RunPartner(t, partnerHarness) }
+
+func TestUnitOfWorkRecoveryContract(t *testing.T) {
+	contracttest.RunUnitOfWorkRecovery(t, platformHarness)
+}
+
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
 }

@@ -4,6 +4,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +18,10 @@ type Config struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// StatementTimeout and LockTimeout are set on every connection (PostgreSQL's statement_timeout and
+	// lock_timeout); zero leaves the server's setting.
+	StatementTimeout time.Duration
+	LockTimeout      time.Duration
 	// Tracer, when set, traces every query (OpenTelemetry spans for SQL).
 	Tracer pgx.QueryTracer
 }
@@ -24,6 +29,7 @@ type Config struct {
 // DB is the primary database handle shared by every repository.
 type DB struct {
 	*sqlx.DB
+	faults *faultWatch
 }
 
 // Open connects and pings; the cleanup closes the pool.
@@ -38,11 +44,11 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 		_ = db.Close()
 		return nil, nil, fmt.Errorf("database unreachable: %w", err)
 	}
-	return &DB{DB: db}, func() { _ = db.Close() }, nil
+	return db, func() { _ = db.Close() }, nil
 }
 
 // newPool builds a sqlx pool over pgx without connecting yet.
-func newPool(cfg Config) (*sqlx.DB, error) {
+func newPool(cfg Config) (*DB, error) {
 	connCfg, err := pgx.ParseConfig(cfg.URL)
 	if err != nil {
 		return nil, err
@@ -50,7 +56,14 @@ func newPool(cfg Config) (*sqlx.DB, error) {
 	if cfg.Tracer != nil {
 		connCfg.Tracer = cfg.Tracer
 	}
-	db := sqlx.NewDb(stdlib.OpenDB(*connCfg), "pgx")
+	// Set at connection start, so they hold for every statement without a round trip of their own.
+	for param, d := range map[string]time.Duration{"statement_timeout": cfg.StatementTimeout, "lock_timeout": cfg.LockTimeout} {
+		if d > 0 {
+			connCfg.RuntimeParams[param] = strconv.FormatInt(max(1, d.Milliseconds()), 10) // milliseconds
+		}
+	}
+	faults := &faultWatch{}
+	db := sqlx.NewDb(stdlib.OpenDB(*connCfg, stdlib.OptionShouldPing(faults.shouldPing)), "pgx")
 	if cfg.MaxOpenConns > 0 {
 		db.SetMaxOpenConns(cfg.MaxOpenConns)
 	}
@@ -60,7 +73,7 @@ func newPool(cfg Config) (*sqlx.DB, error) {
 	if cfg.ConnMaxLifetime > 0 {
 		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
-	return db, nil
+	return &DB{DB: db, faults: faults}, nil
 }
 
 // Querier is what repositories run SQL on: the pool or an open transaction.

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jupang/jupang/core/idempotency"
@@ -23,77 +25,126 @@ type idemRow struct {
 	Key         string         `db:"key"`
 	Fingerprint string         `db:"fingerprint"`
 	State       string         `db:"state"`
+	Owner       sql.NullString `db:"owner"`
 	StatusCode  sql.NullInt32  `db:"status_code"`
 	ContentType sql.NullString `db:"content_type"`
+	Headers     []byte         `db:"headers"`
 	Body        []byte         `db:"body"`
 	LockedUntil time.Time      `db:"locked_until"`
 	ExpiresAt   time.Time      `db:"expires_at"`
 	CreatedAt   time.Time      `db:"created_at"`
 }
 
-func (r idemRow) record() idempotency.Record {
+func (r idemRow) record() (idempotency.Record, error) {
+	resp := idempotency.Response{Status: int(r.StatusCode.Int32), ContentType: r.ContentType.String, Body: r.Body}
+	if len(r.Headers) > 0 {
+		if err := json.Unmarshal(r.Headers, &resp.Headers); err != nil {
+			return idempotency.Record{}, fmt.Errorf("idempotency_keys.headers: %w", err)
+		}
+	}
 	return idempotency.Record{
-		Scope: r.Scope, Key: kernel.IdempotencyKey(r.Key), Fingerprint: r.Fingerprint,
-		State: idempotency.State(r.State), LockedUntil: r.LockedUntil, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt,
-		Response: idempotency.Response{Status: int(r.StatusCode.Int32), ContentType: r.ContentType.String, Body: r.Body},
-	}
+		Scope: r.Scope, Key: kernel.IdempotencyKey(r.Key), Fingerprint: r.Fingerprint, State: idempotency.State(r.State),
+		Owner: r.Owner.String, LockedUntil: r.LockedUntil, ExpiresAt: r.ExpiresAt, CreatedAt: r.CreatedAt, Response: resp,
+	}, nil
 }
 
-// Claim implements idempotency.Store: one statement inserts the claim or takes over a dead one;
-// the unique key makes concurrent claimers of one key queue behind each other and see the winner.
+// claimAttempts bounds Claim's loop: each turn sees the key change state (released, completed,
+// taken over) under it, which a retry storm can repeat only so often.
+const claimAttempts = 4
+
+// Claim implements idempotency.Store. A new key is inserted. A key whose record expired or whose
+// claim's lease ran out is taken over by an UPDATE that waits for the row lock its running request
+// holds (Hold), then re-checks the condition on the row as that request left it: completed (the
+// caller replays it), released (the next turn inserts) or still abandoned (taken over). A wait
+// longer than lock_timeout answers IDEMPOTENCY_KEY_IN_USE.
 func (s *IdempotencyKeys) Claim(ctx context.Context, rec idempotency.Record, now time.Time) (idempotency.Record, bool, error) {
-	res, err := s.q.ExecContext(ctx, `
-		INSERT INTO idempotency_keys (scope, key, fingerprint, state, locked_until, expires_at, created_at)
-		VALUES ($1, $2, $3, 'IN_PROGRESS', $4, $5, $6)
-		ON CONFLICT (scope, key) DO UPDATE
-		   SET fingerprint = EXCLUDED.fingerprint, state = 'IN_PROGRESS', status_code = NULL,
-		       content_type = NULL, body = NULL, locked_until = EXCLUDED.locked_until,
-		       expires_at = EXCLUDED.expires_at, created_at = EXCLUDED.created_at
-		 WHERE idempotency_keys.expires_at <= $6
-		    OR (idempotency_keys.state = 'IN_PROGRESS' AND idempotency_keys.locked_until <= $6)`,
-		rec.Scope, string(rec.Key), rec.Fingerprint, rec.LockedUntil, rec.ExpiresAt, now)
-	if err != nil {
-		return idempotency.Record{}, false, err
+	for range claimAttempts {
+		res, err := s.q.ExecContext(ctx, `
+			INSERT INTO idempotency_keys (scope, key, fingerprint, state, owner, locked_until, expires_at, created_at)
+			VALUES ($1, $2, $3, 'IN_PROGRESS', $4, $5, $6, $7)
+			ON CONFLICT (scope, key) DO NOTHING`,
+			rec.Scope, string(rec.Key), rec.Fingerprint, rec.Owner, rec.LockedUntil, rec.ExpiresAt, now)
+		if claimed, err := oneRow(res, err); err != nil || claimed {
+			return idempotency.Record{}, claimed, err
+		}
+		var row idemRow
+		err = s.q.GetContext(ctx, &row, `SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2`, rec.Scope, string(rec.Key))
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // released since the insert
+		}
+		if err != nil {
+			return idempotency.Record{}, false, err
+		}
+		cur, err := row.record()
+		if err != nil || cur.Live(now) {
+			return cur, false, err
+		}
+		res, err = s.q.ExecContext(ctx, `
+			UPDATE idempotency_keys
+			   SET fingerprint = $3, state = 'IN_PROGRESS', owner = $4, status_code = NULL, content_type = NULL,
+			       headers = NULL, body = NULL, locked_until = $5, expires_at = $6, created_at = $7
+			 WHERE scope = $1 AND key = $2
+			   AND (expires_at <= $7 OR (state = 'IN_PROGRESS' AND locked_until <= $7))`,
+			rec.Scope, string(rec.Key), rec.Fingerprint, rec.Owner, rec.LockedUntil, rec.ExpiresAt, now)
+		if code, _ := pgCode(err); code == codeLockNotAvailable {
+			return idempotency.Record{}, false, idempotency.ErrKeyInUse.WithRetryAfter(time.Second).Wrap(err)
+		}
+		if claimed, err := oneRow(res, err); err != nil || claimed {
+			return idempotency.Record{}, claimed, err
+		}
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return idempotency.Record{}, false, err
-	} else if n == 1 {
-		return idempotency.Record{}, true, nil
-	}
-	var row idemRow
-	err = s.q.GetContext(ctx, &row, `SELECT * FROM idempotency_keys WHERE scope = $1 AND key = $2`, rec.Scope, string(rec.Key))
-	if err != nil {
-		return idempotency.Record{}, false, err
-	}
-	return row.record(), false, nil
+	return idempotency.Record{}, false, idempotency.ErrKeyInUse.WithRetryAfter(time.Second)
 }
 
-var errNoClaim = errors.New("postgres: idempotency key was not claimed")
-
-// Complete implements idempotency.Store.
-func (s *IdempotencyKeys) Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, resp idempotency.Response) error {
-	res, err := s.q.ExecContext(ctx, `
-		UPDATE idempotency_keys SET state = 'COMPLETED', status_code = $3, content_type = $4, body = $5
-		 WHERE scope = $1 AND key = $2 AND state = 'IN_PROGRESS'`,
-		scope, string(key), resp.Status, resp.ContentType, resp.Body)
+// oneRow reports whether a statement changed exactly one row.
+func oneRow(res sql.Result, err error) (bool, error) {
 	if err != nil {
-		return err
+		return false, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n != 1 {
-		return errNoClaim
-	}
-	return nil
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
-// Release implements idempotency.Store.
-func (s *IdempotencyKeys) Release(ctx context.Context, scope string, key kernel.IdempotencyKey) error {
-	_, err := s.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'IN_PROGRESS'`, scope, string(key))
+// Hold implements idempotency.Store with a row lock, kept until the transaction ends.
+func (s *IdempotencyKeys) Hold(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
+	var one int
+	err := s.q.GetContext(ctx, &one, `
+		SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'IN_PROGRESS' FOR UPDATE`,
+		scope, string(key), owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return idempotency.ErrNotOwner
+	}
 	return err
 }
 
-// DeleteExpired implements idempotency.Store.
+// Complete implements idempotency.Store.
+func (s *IdempotencyKeys) Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string, resp idempotency.Response) error {
+	var headers []byte
+	if len(resp.Headers) > 0 {
+		var err error
+		if headers, err = json.Marshal(resp.Headers); err != nil {
+			return err
+		}
+	}
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE idempotency_keys SET state = 'COMPLETED', status_code = $4, content_type = $5, headers = $6, body = $7
+		 WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'IN_PROGRESS'`,
+		scope, string(key), owner, resp.Status, resp.ContentType, headers, resp.Body)
+	done, err := oneRow(res, err)
+	if err == nil && !done {
+		return idempotency.ErrNotOwner
+	}
+	return err
+}
+
+// Release implements idempotency.Store.
+func (s *IdempotencyKeys) Release(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error {
+	_, err := s.q.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND owner = $3 AND state = 'IN_PROGRESS'`,
+		scope, string(key), owner)
+	return err
+}
+
+// DeleteExpired implements idempotency.Store; rows locked by a running request are skipped.
 func (s *IdempotencyKeys) DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error) {
 	res, err := s.q.ExecContext(ctx, `
 		DELETE FROM idempotency_keys WHERE ctid IN (

@@ -24,7 +24,7 @@ func OpenReplica(cfg Config) (*DB, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("database.replica_url: %w", err)
 	}
-	return &DB{DB: db}, func() { _ = db.Close() }, nil
+	return db, func() { _ = db.Close() }, nil
 }
 
 // ReplicaConfig tunes how reads use the replica. Zero values take the defaults.
@@ -96,32 +96,49 @@ func NewReadRouter(primary, replica *DB, cfg ReplicaConfig, fallbacks *prometheu
 // Read runs fn on the replica, or on the primary when there is no replica, the breaker is open, or
 // the replica fails. fn must only read, and may run twice.
 func (r *ReadRouter) Read(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
-	if r.replica == nil || txFrom(ctx, r.primary) != nil {
-		return fn(ctx, r.primary.Q(ctx))
+	if txFrom(ctx, r.primary) != nil {
+		return unavailable(fn(ctx, r.primary.Q(ctx)))
 	}
-	if !r.allow() {
+	if r.replica == nil {
+		return r.primary.read(ctx, fn)
+	}
+	try, probe := r.allow()
+	if !try {
 		r.count(FallbackBreakerOpen)
-		return fn(ctx, r.primary.DB)
+		return r.primary.read(ctx, fn)
 	}
-	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	err := fn(rctx, r.replica.DB)
-	timedOut := errors.Is(rctx.Err(), context.DeadlineExceeded)
-	cancel()
+	timedOut, err := r.onReplica(ctx, probe, fn)
 	if err != nil && ctx.Err() != nil { // the caller gave up: no verdict on the replica
-		r.abandoned()
-		return err
+		r.abandoned(probe)
+		return unavailable(err)
 	}
 	if err == nil || !replicaFault(err) {
 		r.succeeded()
 		return err
 	}
+	r.replica.note(err)
 	r.failed()
 	if timedOut {
 		r.count(FallbackTimeout)
 	} else {
 		r.count(FallbackError)
 	}
-	return fn(ctx, r.primary.DB)
+	return r.primary.read(ctx, fn)
+}
+
+// onReplica runs fn on the replica within the replica timeout. A panic in fn says nothing about the
+// replica: a probe it interrupts is over, so the next read probes again.
+func (r *ReadRouter) onReplica(ctx context.Context, probe bool, fn func(ctx context.Context, q Querier) error) (timedOut bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.abandoned(probe)
+			panic(p)
+		}
+	}()
+	rctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
+	defer cancel()
+	err = fn(rctx, r.replica.DB)
+	return errors.Is(rctx.Err(), context.DeadlineExceeded), err
 }
 
 // replicaFault reports whether err means the replica could not serve the read (as opposed to an
@@ -131,18 +148,19 @@ func replicaFault(err error) bool {
 	return !errors.Is(err, sql.ErrNoRows) && !errors.As(err, &domain)
 }
 
-// allow says whether this read may try the replica; past OpenFor, one read at a time probes it.
-func (r *ReadRouter) allow() bool {
+// allow says whether this read may try the replica and whether it is the probe of an open
+// breaker: past OpenFor, one read at a time probes it.
+func (r *ReadRouter) allow() (try, probe bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.openUntil.IsZero() {
-		return true
+		return true, false
 	}
 	if r.probing || r.cfg.Now().Before(r.openUntil) {
-		return false
+		return false, false
 	}
 	r.probing = true
-	return true
+	return true, true
 }
 
 func (r *ReadRouter) succeeded() {
@@ -151,7 +169,11 @@ func (r *ReadRouter) succeeded() {
 	r.failures, r.openUntil, r.probing = 0, time.Time{}, false
 }
 
-func (r *ReadRouter) abandoned() {
+// abandoned ends a read that gave no verdict on the replica; if it was the probe, the next read probes.
+func (r *ReadRouter) abandoned(probe bool) {
+	if !probe {
+		return
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.probing = false

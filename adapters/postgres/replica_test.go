@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -207,4 +208,49 @@ func setReplicaReachable(t *testing.T, admin *postgres.DB, name string, reachabl
 	t.Cleanup(func() {
 		_, _ = admin.ExecContext(context.Background(), `ALTER DATABASE `+name+` WITH ALLOW_CONNECTIONS true`)
 	})
+}
+
+// A panic while one read probes a half-open breaker must not leave the probe marked as running:
+// no read would ever try the replica again.
+func TestAPanicDuringTheHalfOpenProbeDoesNotKeepTheBreakerOpen(t *testing.T) {
+	ctx := context.Background()
+	primary, _ := pgtest.Another(t)
+	replica, _ := pgtest.Another(t)
+	clock := kernel.NewFakeClock(contracttest.CatalogEpoch)
+	router := postgres.NewReadRouter(primary, replica, postgres.ReplicaConfig{FailureThreshold: 1, OpenFor: 30 * time.Second, Now: clock.Now}, nil)
+	onReplica := func(q postgres.Querier) bool { return q == postgres.Querier(replica.DB) }
+
+	_ = router.Read(ctx, func(_ context.Context, q postgres.Querier) error {
+		if onReplica(q) {
+			return errors.New("replica down")
+		}
+		return nil
+	})
+	if !router.BreakerOpen() {
+		t.Fatal("the breaker did not open")
+	}
+	clock.Advance(31 * time.Second)
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the probe's panic was swallowed")
+			}
+		}()
+		_ = router.Read(ctx, func(_ context.Context, q postgres.Querier) error {
+			if onReplica(q) {
+				panic("bug in the read")
+			}
+			return nil
+		})
+	}()
+	reachedReplica := false
+	if err := router.Read(ctx, func(_ context.Context, q postgres.Querier) error {
+		reachedReplica = reachedReplica || onReplica(q)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !reachedReplica || router.BreakerOpen() {
+		t.Fatalf("after the panicking probe: next read reached the replica %v, breaker open %v", reachedReplica, router.BreakerOpen())
+	}
 }

@@ -40,7 +40,10 @@ func NewUnitOfWork[S any](db *DB, build func(q Querier) S) *UnitOfWork[S] {
 
 // Do runs fn in a transaction (READ COMMITTED; the repositories use conditional updates and row
 // locks for their invariants). Inside another Do on the same database it becomes a savepoint.
-// The outermost Do retries the whole function on 40001/40P01, so fn must be safe to run again.
+// The outermost Do runs the whole function again when it lost a serialization or deadlock race
+// (40001/40P01, or an error marked uow.ErrRetry that fn carried out of a nested Do), so fn must be
+// safe to run again and must not act outside the database. A fault of the database is returned as
+// 503 SERVICE_UNAVAILABLE; no write is ever retried because of one.
 func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, stores S) error) error {
 	if parent := txFrom(ctx, u.db); parent != nil {
 		return u.nested(ctx, parent, fn)
@@ -49,20 +52,27 @@ func (u *UnitOfWork[S]) Do(ctx context.Context, fn func(ctx context.Context, sto
 	for attempt := 1; ; attempt++ {
 		err = u.once(ctx, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts {
-			return err
+			break
 		}
 		// Jittered backoff so the racing transactions do not collide again in lockstep.
 		backoff := time.Duration(attempt*attempt)*5*time.Millisecond + time.Duration(rand.IntN(5))*time.Millisecond //nolint:gosec // jitter, not a secret
 		select {
 		case <-time.After(backoff):
+			continue
 		case <-ctx.Done():
-			return err
 		}
+		break
 	}
+	return u.db.fault(err)
 }
 
 func (u *UnitOfWork[S]) once(ctx context.Context, fn func(ctx context.Context, stores S) error) (err error) {
 	tx, err := u.db.BeginTxx(ctx, nil)
+	if lostConnection(err) && ctx.Err() == nil {
+		// Nothing ran yet: the dead pooled connection only cost the BEGIN, so begin on another one.
+		u.db.faults.seen()
+		tx, err = u.db.BeginTxx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -83,20 +93,34 @@ func (u *UnitOfWork[S]) once(ctx context.Context, fn func(ctx context.Context, s
 	return nil
 }
 
+// nested runs fn in a savepoint of the open transaction. A lost race is passed out marked
+// uow.ErrRetry: only the outermost unit can run the transaction again.
 func (u *UnitOfWork[S]) nested(ctx context.Context, parent *openTx, fn func(ctx context.Context, stores S) error) error {
 	parent.savepoints++
 	name := fmt.Sprintf("sp_%d", parent.savepoints)
 	if _, err := parent.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
-		return fmt.Errorf("savepoint: %w", err)
+		return u.db.fault(fmt.Errorf("savepoint: %w", err))
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			// The outer unit may recover and commit: what this one wrote must not go with it.
+			_, _ = parent.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name)
+			panic(p)
+		}
+	}()
 	if err := fn(ctx, u.build(parent.tx)); err != nil {
 		if _, rbErr := parent.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rbErr != nil {
-			return errors.Join(err, rbErr)
+			err = errors.Join(err, rbErr)
 		}
-		return err
+		if retryable(err) {
+			return markRetry(err)
+		}
+		return u.db.fault(err)
 	}
-	_, err := parent.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
-	return err
+	if _, err := parent.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name); err != nil {
+		return u.db.fault(err)
+	}
+	return nil
 }
 
 // SQLSTATE codes the adapters react to.
@@ -114,11 +138,6 @@ func pgCode(err error) (code, constraint string) {
 		return pgErr.Code, pgErr.ConstraintName
 	}
 	return "", ""
-}
-
-func retryable(err error) bool {
-	code, _ := pgCode(err)
-	return code == codeSerializationFailure || code == codeDeadlockDetected
 }
 
 // IsUniqueViolation reports whether err is a unique-key violation (of constraint, when non-empty).

@@ -154,7 +154,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.Leases(storage)
+	leases := wiring.Leases(storage, clock)
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
@@ -165,7 +165,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Catalog:     catalogJobs,
 		Partner:     partnerFeedJobs,
 	}
-	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -342,7 +342,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.Leases(storage)
+	leases := wiring.Leases(storage, clock)
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
@@ -353,7 +353,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Catalog:     catalogJobs,
 		Partner:     partnerFeedJobs,
 	}
-	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
 		cleanup4()
 		cleanup3()

@@ -72,7 +72,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	leases := wiring.Leases(storage)
+	leases := wiring.Leases(storage, clock)
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	unitOfWork := wiring.IdentityUnitOfWork(storage)
 	argon2id, err := wiring.PasswordHasher()
@@ -121,7 +121,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Catalog:     catalogJobs,
 		Partner:     partnerFeedJobs,
 	}
-	runner, err := wiring.Runner(leases, clock, logger, metrics, workerJobs)
+	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
 		cleanup4()
 		cleanup3()

@@ -272,6 +272,89 @@ func assertClaimed(t *testing.T, h PlatformHarness, scope, key string, now time.
 	}
 }
 
+// RunUnitOfWorkRecovery checks what happens to nested units that fail in ways their outer unit
+// survives: a recovered panic, and a lost race that only a rerun of the whole transaction can fix.
+func RunUnitOfWorkRecovery(t *testing.T, newHarness func(t *testing.T) PlatformHarness) {
+	ctx := context.Background()
+
+	t.Run("a panic in a nested unit that the outer unit recovers keeps none of the nested writes", func(t *testing.T) {
+		h := newHarness(t)
+		outer, inner := uniqueTopic(t), uniqueTopic(t)
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			if err := s.Outbox.Append(ctx, event(t, outer)); err != nil {
+				return err
+			}
+			recovered := func() (p any) {
+				defer func() { p = recover() }()
+				_ = h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+					if err := s.Outbox.Append(ctx, event(t, inner)); err != nil {
+						return err
+					}
+					panic("nested boom")
+				})
+				return nil
+			}()
+			if recovered == nil {
+				return errors.New("the nested panic was swallowed")
+			}
+			// The outer unit goes on after the panic and still works.
+			return s.Outbox.Append(ctx, event(t, outer))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := countEvents(t, h, outer); got != 2 {
+			t.Fatalf("outer events = %d, want 2", got)
+		}
+		if got := countEvents(t, h, inner); got != 0 {
+			t.Fatalf("events written by the nested unit before it panicked = %d, want 0", got)
+		}
+	})
+
+	t.Run("a retryable error from a nested unit reaches the outermost unit, which runs again", func(t *testing.T) {
+		h := newHarness(t)
+		topic := uniqueTopic(t)
+		attempts := 0
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			attempts++
+			if err := s.Outbox.Append(ctx, event(t, topic)); err != nil {
+				return err
+			}
+			nestedErr := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+				if attempts == 1 {
+					return fmt.Errorf("a deadlock, as an adapter reports it: %w", uow.ErrRetry)
+				}
+				return s.Outbox.Append(ctx, event(t, topic))
+			})
+			if nestedErr != nil && !errors.Is(nestedErr, uow.ErrRetry) {
+				return fmt.Errorf("nested Do lost the retry marker: %w", nestedErr)
+			}
+			return nestedErr // a use case passes the error up; it must not decide to keep going
+		})
+		if err != nil {
+			t.Fatalf("Do = %v, want success on the second attempt", err)
+		}
+		if attempts != 2 {
+			t.Fatalf("the outermost unit ran %d times, want 2", attempts)
+		}
+		if got := countEvents(t, h, topic); got != 2 {
+			t.Fatalf("events = %d, want the 2 of the successful attempt only", got)
+		}
+	})
+
+	t.Run("a unit that keeps losing gives up after a few attempts and says so", func(t *testing.T) {
+		h := newHarness(t)
+		attempts := 0
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			attempts++
+			return fmt.Errorf("lost again: %w", uow.ErrRetry)
+		})
+		if !errors.Is(err, uow.ErrRetry) || attempts < 2 || attempts > 10 {
+			t.Fatalf("after %d attempts Do = %v, want a bounded retry ending in the retry error", attempts, err)
+		}
+	})
+}
+
 // RunUnitOfWorkContext checks that a unit of work obeys its context like a database transaction
 // does: a context that ends before the commit leaves nothing written, and a unit of work waiting
 // for a busy store gives up when its context ends instead of waiting for the other one to finish.

@@ -4,10 +4,13 @@
 package idempotency
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/jupang/jupang/core/errs"
@@ -28,19 +31,30 @@ const (
 type Record struct {
 	Scope       string // whose key it is: "user:<id>", "session:<sid>", "client:<id>", "ip:<addr>"
 	Key         kernel.IdempotencyKey
-	Fingerprint string // hash of method, path and body
+	Fingerprint string // hash of method, path, query and body
 	State       State
+	// Owner is a token of the request that made the claim: only it may hold, complete or release
+	// the claim, so a request that outlived its lease cannot touch the claim of the one after it.
+	Owner       string
 	Response    Response
 	LockedUntil time.Time // an IN_PROGRESS claim past this is abandoned and may be taken over
 	ExpiresAt   time.Time
 	CreatedAt   time.Time
 }
 
+// Live reports whether the record still decides how its key is answered at now: a stored outcome
+// within its replay window, or a claim within its lease.
+func (r Record) Live(now time.Time) bool {
+	return r.ExpiresAt.After(now) && (r.State == Completed || r.LockedUntil.After(now))
+}
+
 // Response is the stored outcome replayed to retries.
 type Response struct {
 	Status      int
 	ContentType string
-	Body        []byte
+	// Headers are the response headers a replay repeats (the edge chooses them: Location, ETag, …).
+	Headers map[string]string
+	Body    []byte
 	// Rejected marks a request refused before it reached its use case (a malformed body): like a
 	// 5xx it is not stored, so the client may fix the request and retry with the same key.
 	Rejected bool
@@ -52,13 +66,19 @@ func (r Response) Storable() bool { return !r.Rejected && r.Status >= 200 && r.S
 
 // Store keeps idempotency records. Implementations must make Claim atomic per (scope, key).
 type Store interface {
-	// Claim inserts rec as IN_PROGRESS unless a live record exists; then it returns that record and false.
-	// A record that expired, or an IN_PROGRESS claim whose lock ran out, is replaced.
+	// Claim inserts rec as IN_PROGRESS, owned by rec.Owner, unless a live record exists; then it
+	// returns that record and false. A record that expired, or an IN_PROGRESS claim whose lock ran
+	// out, is replaced; but while the request holding that claim still runs (see Hold), Claim waits
+	// for it to end and decides then, so an overrunning request and its retry never run together.
 	Claim(ctx context.Context, rec Record, now time.Time) (existing Record, claimed bool, err error)
-	// Complete stores the response of a claimed key.
-	Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, resp Response) error
-	// Release forgets a claimed key whose request failed, so the client can retry it.
-	Release(ctx context.Context, scope string, key kernel.IdempotencyKey) error
+	// Hold locks owner's claim until the unit of work Hold runs in ends; ErrNotOwner when owner no
+	// longer holds the key.
+	Hold(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error
+	// Complete stores the response of owner's claim; ErrNotOwner when owner no longer holds the key.
+	Complete(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string, resp Response) error
+	// Release forgets owner's claim, whose request failed, so the client can retry it; the claim of
+	// another owner is left alone.
+	Release(ctx context.Context, scope string, key kernel.IdempotencyKey, owner string) error
 	// DeleteExpired removes up to limit records that expired before now and says how many it removed.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)
 }
@@ -67,6 +87,9 @@ type Store interface {
 type Stores struct {
 	Keys Store
 }
+
+// ErrNotOwner says a claim is no longer the caller's: it was taken over after its lease ran out.
+var ErrNotOwner = errors.New("idempotency: the key is claimed by another request")
 
 // Errors a client can get from the idempotency layer.
 var (
@@ -93,18 +116,51 @@ type Request struct {
 	Key    kernel.IdempotencyKey
 	Method string
 	Path   string
+	Query  string // the raw query string, without "?"
 	Body   []byte
 }
 
-// Fingerprint hashes what makes two requests "the same request".
+// Fingerprint hashes what makes two requests "the same request": method, path, the query's
+// parameters in any order, and the body's JSON value however it is spaced or its keys are ordered
+// (a body that is not JSON counts byte for byte). Stripe compares parameters the same way.
 func (r Request) Fingerprint() string {
 	h := sha256.New()
-	h.Write([]byte(r.Method))
-	h.Write([]byte{0})
-	h.Write([]byte(r.Path))
-	h.Write([]byte{0})
-	h.Write(r.Body)
+	for _, part := range [][]byte{[]byte(r.Method), []byte(r.Path), canonicalQuery(r.Query), canonicalJSON(r.Body)} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// canonicalQuery sorts the parameters by name (values of one name keep their order, which can
+// matter) and normalises their escaping.
+func canonicalQuery(raw string) []byte {
+	values, err := url.ParseQuery(raw)
+	if err != nil {
+		return []byte(raw)
+	}
+	return []byte(values.Encode())
+}
+
+// canonicalJSON re-encodes a JSON body with sorted object keys and no insignificant space. Numbers
+// keep their text (1 and 1.0 differ, as they may to a use case).
+func canonicalJSON(body []byte) []byte {
+	if !json.Valid(body) {
+		return body
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return body
+	}
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return body
+	}
+	return out.Bytes()
 }
 
 // Service runs requests idempotently.
@@ -133,11 +189,13 @@ type Outcome struct {
 }
 
 // Run executes run once per (scope, key). run is called inside a unit of work, so the effects of the
-// use cases it calls and the stored outcome commit together; it returns the response to send.
-func (s *Service) Run(ctx context.Context, req Request, run func(ctx context.Context) Response) (Outcome, error) {
+// use cases it calls and the stored outcome commit together; it returns the response to send, or an
+// error that ends the request unstored. An error marked uow.ErrRetry (a lost deadlock race) goes out
+// to the unit of work, which runs run again: run must therefore act only through the database.
+func (s *Service) Run(ctx context.Context, req Request, run func(ctx context.Context) (Response, error)) (Outcome, error) {
 	now := s.clock.Now()
 	fingerprint := req.Fingerprint()
-	claim := Record{Scope: req.Scope, Key: req.Key, Fingerprint: fingerprint, State: InProgress,
+	claim := Record{Scope: req.Scope, Key: req.Key, Fingerprint: fingerprint, State: InProgress, Owner: kernel.NewID(),
 		LockedUntil: now.Add(s.lease), ExpiresAt: now.Add(s.ttl), CreatedAt: now}
 
 	var existing Record
@@ -155,27 +213,31 @@ func (s *Service) Run(ctx context.Context, req Request, run func(ctx context.Con
 		case existing.Fingerprint != fingerprint:
 			return Outcome{}, ErrKeyReused
 		case existing.State == InProgress:
-			wait := existing.LockedUntil.Sub(now)
-			if wait < time.Second {
-				wait = time.Second
-			}
-			return Outcome{}, ErrKeyInUse.WithRetryAfter(wait)
+			return Outcome{}, inUse(existing.LockedUntil.Sub(now))
 		default:
 			return Outcome{Response: existing.Response, Replayed: true}, nil
 		}
 	}
 
-	resp, err := s.execute(ctx, req, run)
+	// Whatever deadline the caller set, the request must not outlive its claim.
+	ctx, cancel := context.WithTimeout(ctx, s.lease)
+	defer cancel()
+	resp, err := s.execute(ctx, req, claim.Owner, run)
 	if err != nil && !errors.Is(err, errNotStored) {
 		return Outcome{}, err
 	}
 	return Outcome{Response: resp}, nil
 }
 
-// execute runs the request in a unit of work that ends by storing its response. When that does not
-// happen (a 5xx, a rejected body, an error, a panic) nothing was committed and the claim is released,
-// so a corrected retry can run.
-func (s *Service) execute(ctx context.Context, req Request, run func(ctx context.Context) Response) (resp Response, err error) {
+// inUse is the answer while another request holds the key: retry once its lease may have run out.
+func inUse(wait time.Duration) error {
+	return ErrKeyInUse.WithRetryAfter(max(wait, time.Second))
+}
+
+// execute runs the request in a unit of work that first holds its claim and ends by storing its
+// response. When that does not happen (a 5xx, a rejected body, an error, a panic) nothing was
+// committed and the claim is released, so a corrected retry can run.
+func (s *Service) execute(ctx context.Context, req Request, owner string, run func(ctx context.Context) (Response, error)) (resp Response, err error) {
 	stored := false
 	defer func() {
 		if stored {
@@ -183,15 +245,24 @@ func (s *Service) execute(ctx context.Context, req Request, run func(ctx context
 		}
 		// A failure here leaves the claim to expire with its lock.
 		_ = s.claims.Do(context.WithoutCancel(ctx), func(ctx context.Context, st Stores) error {
-			return st.Keys.Release(ctx, req.Scope, req.Key)
+			return st.Keys.Release(ctx, req.Scope, req.Key, owner)
 		})
 	}()
 	err = s.effects.Do(ctx, func(ctx context.Context, st Stores) error {
-		resp = run(ctx)
+		if err := st.Keys.Hold(ctx, req.Scope, req.Key, owner); err != nil {
+			if errors.Is(err, ErrNotOwner) { // taken over before this request got to run
+				return inUse(s.lease)
+			}
+			return err
+		}
+		var runErr error
+		if resp, runErr = run(ctx); runErr != nil {
+			return runErr
+		}
 		if !resp.Storable() {
 			return errNotStored
 		}
-		return st.Keys.Complete(ctx, req.Scope, req.Key, resp)
+		return st.Keys.Complete(ctx, req.Scope, req.Key, owner, resp)
 	})
 	stored = err == nil
 	return resp, err

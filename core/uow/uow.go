@@ -11,11 +11,24 @@
 // nested scope: its error undoes only its own writes (a savepoint), and nothing is committed until
 // the outermost Do returns nil. The idempotency layer relies on that to save its record in the same
 // transaction as the effects of the request it guards.
+//
+// The outermost Do may run fn again from the start when the transaction lost a serialization or
+// deadlock race; a nested Do passes such an error out marked ErrRetry, and so must whoever holds it
+// (a use case, the idempotency layer): only the outermost unit can rerun the transaction. So fn
+// must act only through its stores: a payment, an e-mail or an HTTP call made inside it could
+// happen twice. Do those after Do returns, or through the outbox.
 package uow
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 // UnitOfWork runs a function atomically against the stores S.
 type UnitOfWork[S any] interface {
 	Do(ctx context.Context, fn func(ctx context.Context, stores S) error) error
 }
+
+// ErrRetry marks an error after which the whole transaction may succeed when run again from the
+// start: it lost a serialization or deadlock race.
+var ErrRetry = errors.New("uow: the transaction lost a race; run it again")

@@ -79,6 +79,9 @@ func domainError(err error) *errs.Error {
 	if fe := (*fiber.Error)(nil); errors.As(err, &fe) {
 		return fromFiber(fe)
 	}
+	if e, ok := contextError(err); ok {
+		return e
+	}
 	return errs.As(err)
 }
 

@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,6 +56,9 @@ type backend struct {
 	outbox uow.UnitOfWork[outboxStores]
 	reader integration.OutboxReader
 	clock  *kernel.FakeClock
+	// race runs a unit of work that fails the way this adapter reports a lost deadlock whenever
+	// lose says so (PostgreSQL: a real 40P01 from the server).
+	race func(ctx context.Context, lose func() bool) error
 }
 
 func memoryBackend(*testing.T) backend {
@@ -66,6 +71,14 @@ func memoryBackend(*testing.T) backend {
 		outbox: memory.NewUnitOfWork(store, func(tx *memory.Tx) outboxStores { return outboxStores{memory.NewOutbox(tx)} }),
 		reader: memory.NewOutboxReader(store),
 		clock:  clock,
+		race: func(ctx context.Context, lose func() bool) error {
+			return memory.NewUnitOfWork(store, memory.NewOutbox).Do(ctx, func(context.Context, *memory.Outbox) error {
+				if lose() {
+					return fmt.Errorf("deadlock: %w", uow.ErrRetry)
+				}
+				return nil
+			})
+		},
 	}
 }
 
@@ -79,6 +92,16 @@ func postgresBackend(t *testing.T) backend {
 		outbox: postgres.NewUnitOfWork(db, func(q postgres.Querier) outboxStores { return outboxStores{postgres.NewOutbox(q)} }),
 		reader: postgres.NewOutboxReader(db),
 		clock:  clock,
+		race: func(ctx context.Context, lose func() bool) error {
+			return postgres.NewUnitOfWork(db, func(q postgres.Querier) postgres.Querier { return q }).Do(ctx,
+				func(ctx context.Context, q postgres.Querier) error {
+					if !lose() {
+						return nil
+					}
+					_, err := q.ExecContext(ctx, `DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$`)
+					return err
+				})
+		},
 	}
 }
 
@@ -133,12 +156,13 @@ type fixture struct {
 	ready    atomic.Value // error of the readiness check (nil: ready)
 
 	orders atomic.Int64 // executions of the order handler
+	raced  sync.Map     // topics whose order has already lost its one race
 	// When set, the order handler signals entered and waits for gate before answering.
 	entered chan struct{}
 	gate    chan struct{}
 }
 
-func newFixture(t *testing.T, b backend) *fixture {
+func newFixture(t *testing.T, b backend, options ...func(*server.Config)) *fixture {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	spans := tracetest.NewSpanRecorder()
@@ -155,7 +179,7 @@ func newFixture(t *testing.T, b backend) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = server.New(server.Config{
+	cfg := server.Config{
 		Name: binary, Audience: kernel.AudienceStorefront,
 		Logger:      zap.New(core),
 		Tracer:      sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)).Tracer("test"),
@@ -169,7 +193,11 @@ func newFixture(t *testing.T, b backend) *fixture {
 		}}},
 		OpenAPI:  doc,
 		DocsHTML: docs,
-	}, f.routes())
+	}
+	for _, option := range options {
+		option(&cfg)
+	}
+	f.srv, err = server.New(cfg, f.routes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +232,7 @@ type widget struct {
 // order is the body of the idempotent test routes: what the handler should do, and the topic its
 // outbox event goes to (unique per test, so tests count their own events).
 type order struct {
-	Outcome string `json:"outcome"` // created | out_of_stock | fail | panic
+	Outcome string `json:"outcome"` // created | out_of_stock | fail | panic | lose_race_once
 	Topic   string `json:"topic"`
 }
 
@@ -244,12 +272,29 @@ func (f *fixture) routes() []server.Route {
 			return errOutOfStock.WithExtra("available", 3).WithRetryAfter(30 * time.Second)
 		}),
 		get("/v1/test/unavailable", access.Public, func(*fiber.Ctx) error { return errs.ErrUnavailable }),
+		get("/v1/test/slow", access.Public, waitForDeadline),
+		{Method: http.MethodPost, Path: "/v1/test/slow", Policy: access.Carts, Handler: waitForDeadline},
 		get("/v1/test/failure", access.Public, func(*fiber.Ctx) error {
 			return errs.ErrInternal.Wrap(errors.New("connection refused"))
 		}),
 		get("/v1/test/mine", access.CustomerOwnData, func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true}) }),
 		{Method: http.MethodPost, Path: "/v1/test/coupons/claim", Policy: access.CustomerOwnData, RateClass: server.RateCouponClaim,
 			Handler: func(c *fiber.Ctx) error { return c.SendStatus(http.StatusNoContent) }},
+	}
+}
+
+// waitForDeadline stands for a handler stuck on something slow: it waits for its request's
+// deadline and returns what the context says, or fails when no deadline comes.
+func waitForDeadline(c *fiber.Ctx) error {
+	ctx := server.Ctx(c)
+	if _, ok := ctx.Deadline(); !ok {
+		return errs.ErrInternal.Wrap(errors.New("the request has no deadline"))
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(5 * time.Second):
+		return errs.ErrInternal.Wrap(errors.New("the request outlived its deadline"))
 	}
 }
 
@@ -277,7 +322,13 @@ func (f *fixture) createOrder(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// What an execution wrote to the response must not survive into a rerun's answer.
+	c.Set("X-Execution-"+strconv.FormatInt(n, 10), "written")
 	switch in.Outcome {
+	case "lose_race_once": // the use case loses a deadlock race the first time this topic is ordered
+		if err := f.backend.race(ctx, func() bool { _, raced := f.raced.LoadOrStore(in.Topic, true); return !raced }); err != nil {
+			return err
+		}
 	case "out_of_stock":
 		return errOutOfStock.WithExtra("available", 0)
 	case "fail":
@@ -285,6 +336,8 @@ func (f *fixture) createOrder(c *fiber.Ctx) error {
 	case "panic":
 		panic("order handler exploded")
 	}
+	c.Location("/v1/test/orders/" + id)
+	c.Set(fiber.HeaderETag, `"v1-`+id+`"`)
 	return c.Status(http.StatusCreated).JSON(fiber.Map{"id": id, "execution": n})
 }
 

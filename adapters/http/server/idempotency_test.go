@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -355,4 +356,100 @@ func storm(t *testing.T, f *fixture, n int, c call, onAnswer func(answered int))
 		t.Errorf("%d different 201 answers for one key", len(created))
 	}
 	return statuses
+}
+
+// TestIdempotencyHardening covers what an adversarial review found in the idempotency layer: replays
+// that lost headers, retries refused for formatting, and deadlocks that became 500s only when a key
+// was sent.
+func TestIdempotencyHardening(t *testing.T) {
+	for _, newBackend := range backends {
+		b := newBackend(t)
+		t.Run(b.name, func(t *testing.T) { runIdempotencyHardening(t, b) })
+	}
+}
+
+func runIdempotencyHardening(t *testing.T, b backend) {
+	newTopic := func() string { return "test." + kernel.NewID() }
+
+	t.Run("a replayed 201 carries the Location and ETag of the first answer", func(t *testing.T) {
+		f := newFixture(t, b)
+		key, topic := kernel.NewID(), newTopic()
+		_, first, _ := f.do(t, orderCall(key, "created", topic))
+		_, again, _ := f.do(t, orderCall(key, "created", topic))
+		for _, h := range []string{"Location", "ETag"} {
+			if first.Header.Get(h) == "" || again.Header.Get(h) != first.Header.Get(h) {
+				t.Errorf("%s: first %q, replay %q", h, first.Header.Get(h), again.Header.Get(h))
+			}
+		}
+		if again.Header.Get("X-Execution-1") != "" {
+			t.Error("a replay carries a header that is not on the allow-list")
+		}
+	})
+
+	t.Run("the same JSON with other spacing or key order is the same request", func(t *testing.T) {
+		f := newFixture(t, b)
+		key, topic := kernel.NewID(), newTopic()
+		compact := orderCall(key, "created", topic)
+		spaced := compact
+		spaced.body = fmt.Sprintf("{ \"topic\" : %q,\n  \"outcome\": \"created\" }", topic)
+		_, first, firstBody := f.do(t, compact)
+		_, again, againBody := f.do(t, spaced)
+		if first.StatusCode != http.StatusCreated || again.StatusCode != http.StatusCreated ||
+			again.Header.Get("Idempotent-Replayed") != "true" || string(againBody) != string(firstBody) {
+			t.Fatalf("reformatted retry = %d, replayed %q: %s", again.StatusCode, again.Header.Get("Idempotent-Replayed"), againBody)
+		}
+	})
+
+	t.Run("query parameters in another order are the same request", func(t *testing.T) {
+		f := newFixture(t, b)
+		key, topic := kernel.NewID(), newTopic()
+		first, reordered := orderCall(key, "created", topic), orderCall(key, "created", topic)
+		first.path += "?express=true&gift=false"
+		reordered.path += "?gift=false&express=true"
+		f.do(t, first)
+		_, again, body := f.do(t, reordered)
+		if again.StatusCode != http.StatusCreated || again.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("reordered query = %d, replayed %q: %s", again.StatusCode, again.Header.Get("Idempotent-Replayed"), body)
+		}
+	})
+
+	t.Run("a use case that loses a deadlock race is run again, with a key as without one", func(t *testing.T) {
+		f := newFixture(t, b)
+		withKey, withoutKey := orderCall(kernel.NewID(), "lose_race_once", newTopic()), orderCall("", "lose_race_once", newTopic())
+		withoutKey.path = "/v1/test/notes"
+		delete(withoutKey.header, "Idempotency-Key")
+		for _, c := range []call{withKey, withoutKey} {
+			_, resp, body := f.do(t, c)
+			if resp.StatusCode != http.StatusCreated {
+				t.Errorf("%s = %d: %s", c.path, resp.StatusCode, body)
+			}
+		}
+		_, resp, body := f.do(t, withKey)
+		if resp.StatusCode != http.StatusCreated || resp.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry of the keyed order = %d: %s", resp.StatusCode, body)
+		}
+		var topic order
+		if err := json.Unmarshal([]byte(withKey.body), &topic); err != nil {
+			t.Fatal(err)
+		}
+		if n := b.events(t, topic.Topic); n != 1 {
+			t.Errorf("%d events of the keyed order, want the rerun's one", n)
+		}
+	})
+
+	t.Run("a rerun answers afresh but keeps the platform headers", func(t *testing.T) {
+		f := newFixture(t, b)
+		_, resp, body := f.do(t, orderCall(kernel.NewID(), "lose_race_once", newTopic(), "Accept-Language", "en"))
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("%d: %s", resp.StatusCode, body)
+		}
+		if resp.Header.Get("X-Execution-1") != "" || resp.Header.Get("X-Execution-2") == "" {
+			t.Errorf("headers of the lost execution survived, or the rerun's are missing: %v", resp.Header)
+		}
+		for _, h := range []string{"X-Trace-Id", "traceparent", "RateLimit-Limit", "Content-Language"} {
+			if resp.Header.Get(h) == "" {
+				t.Errorf("the rerun lost the platform header %s: %v", h, resp.Header)
+			}
+		}
+	})
 }

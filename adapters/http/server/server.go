@@ -105,6 +105,9 @@ type Config struct {
 	OpenAPI     []byte // served at /openapi.json (openapi.Document)
 	DocsHTML    []byte // served at /docs (openapi.DocsHTML)
 	BodyLimit   int    // bytes; default 1 MiB
+	// RequestTimeout bounds every request's context (default 40 s: the longest long poll, 30 s, plus
+	// room). It must be shorter than the idempotency lease, so a request never outlives its claim.
+	RequestTimeout time.Duration
 	// ReadTimeout and friends bound slow clients; defaults are conservative.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
@@ -136,6 +139,7 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = defaultBodyLimit
 	}
+	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, defaultRequestTimeout)
 	s := &Server{cfg: cfg}
 	s.app = fiber.New(fiber.Config{
 		AppName:   cfg.Name,
@@ -152,7 +156,7 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		WriteTimeout:  orDefault(cfg.WriteTimeout, 35*time.Second), // long polls wait up to 30 s
 		IdleTimeout:   orDefault(cfg.IdleTimeout, 60*time.Second),
 	})
-	s.app.Use(s.observe, s.recoverPanics, s.requestContext)
+	s.app.Use(s.observe, s.recoverPanics, s.deadline, s.requestContext)
 
 	all := s.platformRoutes()
 	for _, group := range routes {

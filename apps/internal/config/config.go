@@ -27,6 +27,7 @@ type Config struct {
 	Admin       Listen      `mapstructure:"admin"`
 	Partner     Partner     `mapstructure:"partner"`
 	Worker      Listen      `mapstructure:"worker"`
+	HTTP        HTTP        `mapstructure:"http"`
 	Kafka       Kafka       `mapstructure:"kafka"`
 	RateLimit   RateLimit   `mapstructure:"ratelimit"`
 	Tracing     Tracing     `mapstructure:"tracing"`
@@ -58,7 +59,19 @@ type Database struct {
 	ReplicaOpenFor          time.Duration `mapstructure:"replica_open_for"`
 	MaxOpenConns            int           `mapstructure:"max_open_conns"`
 	AutoMigrate             bool          `mapstructure:"auto_migrate"`
+	StatementTimeout        time.Duration `mapstructure:"statement_timeout"`
+	LockTimeout             time.Duration `mapstructure:"lock_timeout"`
 }
+
+// HTTP configures what every HTTP binary applies to each request.
+type HTTP struct {
+	// RequestTimeout bounds each request; it must end before the request's idempotency claim does.
+	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+}
+
+// LongestLongPoll is the longest a request may wait on purpose (the partner feed's waitSeconds,
+// SPEC §9): every request deadline must leave room for it.
+const LongestLongPoll = 30 * time.Second
 
 // Listen is a binary's listen address.
 type Listen struct {
@@ -219,6 +232,12 @@ func (c Config) Validate() error {
 		{"idempotency.ttl", c.Idempotency.TTL > 0, "must be a positive duration"},
 		{"idempotency.lease", c.Idempotency.Lease > 0, "must be a positive duration"},
 		{"idempotency.sweep_interval", c.Idempotency.SweepInterval > 0, "must be a positive duration"},
+		{"http.request_timeout", c.HTTP.RequestTimeout > LongestLongPoll && c.HTTP.RequestTimeout < c.Idempotency.Lease,
+			"must be longer than the 30s long poll and shorter than idempotency.lease (a request must not outlive its claim)"},
+		{"database.statement_timeout", c.Database.StatementTimeout > 0 && c.Database.StatementTimeout < c.HTTP.RequestTimeout,
+			"must be positive and shorter than http.request_timeout"},
+		{"database.lock_timeout", c.Database.LockTimeout > 0 && c.Database.LockTimeout <= c.Database.StatementTimeout,
+			"must be positive and at most database.statement_timeout"},
 		{"database.replica_timeout", c.Database.ReplicaTimeout > 0, "must be a positive duration"},
 		{"database.replica_failure_threshold", c.Database.ReplicaFailureThreshold > 0, "must be a positive number"},
 		{"database.replica_open_for", c.Database.ReplicaOpenFor > 0, "must be a positive duration"},

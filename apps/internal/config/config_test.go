@@ -106,3 +106,39 @@ func TestPartnerCertificateWithoutClientCAIsRejected(t *testing.T) {
 		t.Fatalf("err = %v, want one naming partner.client_ca", err)
 	}
 }
+
+// A request must end before its idempotency claim lapses, yet leave room for the 30 s long poll;
+// a statement must end before its request does.
+func TestRequestAndDatabaseTimeoutsFitTheLease(t *testing.T) {
+	cfg, err := load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTP.RequestTimeout <= 30*time.Second || cfg.HTTP.RequestTimeout >= cfg.Idempotency.Lease ||
+		cfg.Database.StatementTimeout <= 0 || cfg.Database.StatementTimeout >= cfg.HTTP.RequestTimeout || cfg.Database.LockTimeout <= 0 {
+		t.Fatalf("defaults: request %s, lease %s, statement %s, lock %s", cfg.HTTP.RequestTimeout, cfg.Idempotency.Lease,
+			cfg.Database.StatementTimeout, cfg.Database.LockTimeout)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		key  string
+		name string
+	}{
+		{map[string]string{"JUPANG_HTTP_REQUEST_TIMEOUT": "60s"}, "http.request_timeout", "as long as the lease"},
+		{map[string]string{"JUPANG_IDEMPOTENCY_LEASE": "30s"}, "http.request_timeout", "a lease shorter than the request"},
+		{map[string]string{"JUPANG_HTTP_REQUEST_TIMEOUT": "10s"}, "http.request_timeout", "no room for the long poll"},
+		{map[string]string{"JUPANG_DATABASE_STATEMENT_TIMEOUT": "45s"}, "database.statement_timeout", "a statement outliving its request"},
+		{map[string]string{"JUPANG_DATABASE_LOCK_TIMEOUT": "0s"}, "database.lock_timeout", "lock waits without end"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, err := load("")
+			var cerr *Error
+			if !errors.As(err, &cerr) || cerr.Key != tc.key {
+				t.Fatalf("err = %v, want one naming %s", err, tc.key)
+			}
+		})
+	}
+}

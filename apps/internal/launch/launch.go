@@ -108,6 +108,7 @@ func OpenDatabase(ctx context.Context, cfg config.Database, tracer trace.Tracer,
 	db, closeDB, err := postgres.Open(ctx, postgres.Config{
 		URL: cfg.URL, MaxOpenConns: cfg.MaxOpenConns, MaxIdleConns: cfg.MaxOpenConns,
 		ConnMaxLifetime: 30 * time.Minute, Tracer: postgres.NewQueryTracer(tracer),
+		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
 	})
 	if err != nil {
 		return nil, nil, &config.Error{Key: "database.url", Reason: err.Error()}

@@ -40,7 +40,7 @@ func CatalogReads(st Storage, cfg config.Config, tracer trace.Tracer, metrics *s
 	}
 	replica, closeReplica, err := postgres.OpenReplica(postgres.Config{
 		URL: cfg.Database.ReplicaURL, MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxOpenConns,
-		Tracer: postgres.NewQueryTracer(tracer),
+		Tracer: postgres.NewQueryTracer(tracer), StatementTimeout: cfg.Database.StatementTimeout, LockTimeout: cfg.Database.LockTimeout,
 	})
 	if err != nil {
 		return nil, nil, &config.Error{Key: "database.replica_url", Reason: err.Error()}

@@ -102,7 +102,7 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 		Catalog:     NewCatalogJobs(sys.Catalog, cfg),
 		Partner:     NewPartnerFeedJobs(sys.Feed, sys.Gatekeeper, cfg),
 	}
-	r, err := Runner(Leases(Storage{memory: sys.Store}), sys.Clock, zap.NewNop(), Metrics(), all)
+	r, err := Runner(Leases(Storage{memory: sys.Store}, sys.Clock), zap.NewNop(), Metrics(), all)
 	if err != nil {
 		t.Fatal(err)
 	}

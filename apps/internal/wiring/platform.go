@@ -120,12 +120,12 @@ func NewIdempotencyJobs(idem *idempotency.Service, cfg config.Config) Idempotenc
 }
 
 // Runner is the job runner with every job of WorkerJobs registered.
-func Runner(leases jobs.Leases, clock kernel.Clock, log *zap.Logger, metrics *server.Metrics, all WorkerJobs) (*jobs.Runner, error) {
+func Runner(leases jobs.Leases, log *zap.Logger, metrics *server.Metrics, all WorkerJobs) (*jobs.Runner, error) {
 	groups, err := fieldsOf[[]jobs.Job](all)
 	if err != nil {
 		return nil, err
 	}
-	r := jobs.NewRunner(leases, clock, log, metrics.Registry)
+	r := jobs.NewRunner(leases, log, metrics.Registry)
 	for _, g := range groups {
 		r.Register(g...)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func countingRunner(runs *atomic.Int64) *jobs.Runner {
-	r := jobs.NewRunner(memory.NewJobLeases(), kernel.SystemClock{}, zap.NewNop(), prometheus.NewRegistry())
+	r := jobs.NewRunner(memory.NewJobLeases(kernel.SystemClock{}), zap.NewNop(), prometheus.NewRegistry())
 	r.Register(jobs.Job{Name: "count", Interval: time.Hour, Run: func(context.Context) error {
 		runs.Add(1)
 		return nil

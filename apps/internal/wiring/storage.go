@@ -62,10 +62,11 @@ func unitOfWork[S any](st Storage, onMemory func(*memory.Tx) S, onPostgres func(
 	return postgres.NewUnitOfWork(st.postgres, onPostgres)
 }
 
-// Leases keeps job leases in this process (memory) or in table job_leases, shared by every worker.
-func Leases(st Storage) jobs.Leases {
+// Leases keeps job leases in this process on its clock (memory) or in table job_leases on the
+// database's clock, shared by every worker.
+func Leases(st Storage, clock kernel.Clock) jobs.Leases {
 	if st.memory != nil {
-		return memory.NewJobLeases()
+		return memory.NewJobLeases(clock)
 	}
 	return postgres.NewJobLeases(st.postgres)
 }
