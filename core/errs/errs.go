@@ -25,10 +25,14 @@ const (
 	TooLarge
 	MethodNotAllowed
 	UnsupportedMedia
+	URITooLong      // the request-target is longer than the server reads
+	HeadersTooLarge // the request's header section is larger than the server reads
+	NotImplemented  // the request method is not one the server knows
 )
 
 var kindNames = [...]string{"Internal", "Invalid", "NotFound", "Conflict", "FailedPrecondition",
-	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed", "UnsupportedMedia"}
+	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed", "UnsupportedMedia",
+	"URITooLong", "HeadersTooLarge", "NotImplemented"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -151,6 +155,9 @@ var (
 	ErrMethodNotAllowed  = New(MethodNotAllowed, "METHOD_NOT_ALLOWED", "The method is not allowed on this resource.")
 	ErrBodyTooLarge      = New(TooLarge, "BODY_TOO_LARGE", "The request body is too large.")
 	ErrUnsupportedMedia  = New(UnsupportedMedia, "UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON.")
+	ErrURITooLong        = New(URITooLong, "URI_TOO_LONG", "The request URI is too long.")
+	ErrHeadersTooLarge   = New(HeadersTooLarge, "HEADERS_TOO_LARGE", "The request headers are too large.")
+	ErrNotImplemented    = New(NotImplemented, "METHOD_NOT_IMPLEMENTED", "The request method is not supported by this server.")
 	ErrUnauthenticated   = New(Unauthenticated, "UNAUTHENTICATED", "Authentication is required.")
 	ErrForbidden         = New(Forbidden, "FORBIDDEN", "You are not allowed to do this.")
 	ErrRateLimited       = New(RateLimited, "RATE_LIMITED", "Too many requests.")

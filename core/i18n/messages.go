@@ -39,6 +39,21 @@ var platformMessages = Messages{
 		EN: "The request body is too large.",
 		JA: "リクエスト本文が大きすぎます。",
 	},
+	"URI_TOO_LONG": {
+		KO: "요청 URI가 너무 깁니다.",
+		EN: "The request URI is too long.",
+		JA: "リクエストURIが長すぎます。",
+	},
+	"HEADERS_TOO_LARGE": {
+		KO: "요청 헤더가 너무 큽니다.",
+		EN: "The request headers are too large.",
+		JA: "リクエストヘッダーが大きすぎます。",
+	},
+	"METHOD_NOT_IMPLEMENTED": {
+		KO: "이 서버에서 지원하지 않는 요청 메서드입니다.",
+		EN: "The request method is not supported by this server.",
+		JA: "このサーバーではサポートされていないリクエストメソッドです。",
+	},
 	"UNAUTHENTICATED": {
 		KO: "인증이 필요합니다. 로그인한 후 다시 시도해 주세요.",
 		EN: "Authentication is required.",

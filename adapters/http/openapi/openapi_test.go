@@ -76,7 +76,7 @@ func TestProblemCatalogListsEveryPlatformCode(t *testing.T) {
 	platform := []*errs.Error{
 		errs.ErrInternal, errs.ErrValidation, errs.ErrNotFound, errs.ErrMethodNotAllowed, errs.ErrBodyTooLarge,
 		errs.ErrUnsupportedMedia, errs.ErrUnauthenticated, errs.ErrForbidden, errs.ErrRateLimited, errs.ErrUnavailable,
-		errs.ErrVersionConflict, errs.ErrInvalidTransition,
+		errs.ErrVersionConflict, errs.ErrInvalidTransition, errs.ErrURITooLong, errs.ErrHeadersTooLarge, errs.ErrNotImplemented,
 		kernel.ErrInvalidMarket, kernel.ErrInvalidCursor, kernel.ErrUnknownCurrency, kernel.ErrCurrencyMismatch, kernel.ErrInvalidRate,
 		kernel.ErrInvalidIdempotencyKey, kernel.ErrIdempotencyKeyRequired, kernel.ErrInvalidSessionID, kernel.ErrSessionRequired,
 		idempotency.ErrKeyReused, idempotency.ErrKeyInUse,

@@ -32,6 +32,9 @@ var statusOf = map[errs.Kind]int{
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
 	errs.MethodNotAllowed:   http.StatusMethodNotAllowed,
 	errs.UnsupportedMedia:   http.StatusUnsupportedMediaType,
+	errs.URITooLong:         http.StatusRequestURITooLong,
+	errs.HeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
+	errs.NotImplemented:     http.StatusNotImplemented,
 }
 
 // StatusOf returns the HTTP status for a domain error (500 for anything unclassified).

@@ -166,8 +166,9 @@ func newFixture(t *testing.T, b backend) *fixture {
 		Readiness: []server.ReadinessCheck{{Name: "database", Check: func(context.Context) error {
 			return f.ready.Load().(readiness).err
 		}}},
-		OpenAPI:  doc,
-		DocsHTML: docs,
+		OpenAPI:    doc,
+		DocsHTML:   docs,
+		DocsPolicy: openapi.DocsContentSecurityPolicy(),
 	}, f.routes())
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func (s *Server) platformRoutes() []Route {
 		public("/readyz", s.ready),
 		public("/metrics", metrics),
 		public("/openapi.json", static(s.cfg.OpenAPI, fiber.MIMEApplicationJSON)),
-		public("/docs", static(s.cfg.DocsHTML, fiber.MIMETextHTMLCharsetUTF8)),
+		public("/docs", s.docs),
 	}
 }
 
@@ -46,6 +46,15 @@ func static(body []byte, contentType string) fiber.Handler {
 		c.Set(fiber.HeaderContentType, contentType)
 		return c.Send(body)
 	}
+}
+
+// docs serves the API docs page, which may load nothing, be framed nowhere and leak no referrer.
+func (s *Server) docs(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set(fiber.HeaderContentSecurityPolicy, s.cfg.DocsPolicy)
+	h.Set(fiber.HeaderXFrameOptions, "DENY")
+	h.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	return static(s.cfg.DocsHTML, fiber.MIMETextHTMLCharsetUTF8)(c)
 }
 
 // ready runs every dependency check at once; any failure is 503 with Retry-After, naming what

@@ -100,6 +100,7 @@ type Config struct {
 	Readiness   []ReadinessCheck
 	OpenAPI     []byte // served at /openapi.json (openapi.Document)
 	DocsHTML    []byte // served at /docs (openapi.DocsHTML)
+	DocsPolicy  string // the Content-Security-Policy of /docs (openapi.DocsContentSecurityPolicy)
 	BodyLimit   int    // bytes; default 1 MiB
 	// ReadTimeout and friends bound slow clients; defaults are conservative.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
@@ -147,7 +148,11 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		ReadTimeout:   orDefault(cfg.ReadTimeout, 15*time.Second),
 		WriteTimeout:  orDefault(cfg.WriteTimeout, 35*time.Second), // long polls wait up to 30 s
 		IdleTimeout:   orDefault(cfg.IdleTimeout, 60*time.Second),
+		// The request line and headers must fit this buffer (431 otherwise): room for large
+		// cookies and tokens, at a bounded cost per connection.
+		ReadBufferSize: MaxRequestHead,
 	})
+	s.app.Server().Handler = s.edge(s.app.Server().Handler)
 	s.app.Use(s.observe, s.recoverPanics, s.requestContext)
 
 	all := s.platformRoutes()
@@ -227,7 +232,7 @@ func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 func (s *Server) App() *fiber.App { return s.app }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lineListener{ln}) }
 
 // Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,6 +103,90 @@ func TestRequestSmugglingIsRefused(t *testing.T) {
 			if len(responses) != 1 || !closed {
 				t.Errorf("%d responses, connection closed: %v; want one answer and a closed connection", len(responses), closed)
 			}
+		})
+	}
+}
+
+// problemOn checks that resp is a problem+json answer of status and code carrying its trace id.
+func problemOn(t *testing.T, resp *http.Response, body string, status int, code string) {
+	t.Helper()
+	if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("answer = %d %s %s, want %d problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), truncate([]byte(body)), status)
+	}
+	p := problemOf(t, []byte(body))
+	if p["code"] != code || p["status"] != float64(status) || p["detail"] == "" {
+		t.Errorf("problem = %s, want code %s", truncate([]byte(body)), code)
+	}
+	if id := resp.Header.Get("X-Trace-Id"); !traceIDPattern.MatchString(id) || p["traceId"] != id {
+		t.Errorf("traceId %v, X-Trace-Id %q", p["traceId"], id)
+	}
+	if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q", resp.Header.Get("X-Content-Type-Options"))
+	}
+}
+
+// TestUnknownMethodsAreProblems: a method no route can have is 501 problem+json, not fasthttp's or
+// Fiber's plain text; an HTTP/2 connection preface sent to this HTTP/1.1 server is refused as a
+// malformed request and the connection closed, so its remainder is never read as a request.
+func TestUnknownMethodsAreProblems(t *testing.T) {
+	f := newFixture(t, memoryBackend(t))
+	addr := f.listen(t)
+
+	responses, bodies, _ := rawExchange(t, addr, "FOO /healthz HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n\r\n")
+	if len(responses) != 1 {
+		t.Fatalf("%d responses to FOO", len(responses))
+	}
+	problemOn(t, responses[0], bodies[0], http.StatusNotImplemented, "METHOD_NOT_IMPLEMENTED")
+	if got := responses[0].Header.Get("Content-Language"); got != "en" {
+		t.Errorf("Content-Language = %q", got)
+	}
+
+	responses, bodies, closed := rawExchange(t, addr, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+	if len(responses) != 1 || !closed {
+		t.Fatalf("%d responses to the HTTP/2 preface, closed %v; want one and a closed connection", len(responses), closed)
+	}
+	problemOn(t, responses[0], bodies[0], http.StatusBadRequest, "VALIDATION_FAILED")
+	if got := fieldErrors(problemOf(t, []byte(bodies[0]))); !slices.Contains(got, "request:MALFORMED_REQUEST") {
+		t.Errorf("field errors = %v, want request:MALFORMED_REQUEST", got)
+	}
+}
+
+// TestOversizedRequestHeads: a request-target over 8 KiB is 414, a request head over 16 KiB is 431
+// (414 when its request line alone does not fit), both as problems; a bearer token over the
+// Authorization limit is 401; a head of ordinary size with a few large cookies is served.
+func TestOversizedRequestHeads(t *testing.T) {
+	f := newFixture(t, memoryBackend(t))
+	addr := f.listen(t)
+	get := func(target string, headers ...string) string {
+		return "GET " + target + " HTTP/1.1\r\nHost: x\r\n" + strings.Join(headers, "") + "\r\n"
+	}
+	tests := []struct {
+		name   string
+		raw    string
+		status int
+		code   string
+	}{
+		{"request-target over 8 KiB", get("/healthz?q=" + strings.Repeat("a", 8300)), 414, "URI_TOO_LONG"},
+		{"request line longer than the read buffer", get("/healthz?q=" + strings.Repeat("a", 40000)), 414, "URI_TOO_LONG"},
+		{"one header over the head limit", get("/healthz", "X-Big: "+strings.Repeat("b", 20000)+"\r\n"), 431, "HEADERS_TOO_LARGE"},
+		{"many headers over the head limit", get("/healthz", strings.Repeat("X-Many: "+strings.Repeat("m", 100)+"\r\n", 200)), 431, "HEADERS_TOO_LARGE"},
+		{"bearer token over its limit", get("/healthz", "Authorization: Bearer "+strings.Repeat("t", 9000)+"\r\n"), 401, "UNAUTHENTICATED"},
+		{"12 KiB of cookies", get("/healthz", strings.Repeat("Cookie: c="+strings.Repeat("c", 4000)+"\r\n", 3)), 200, ""},
+		{"an 8 KiB request-target", get("/healthz?q=" + strings.Repeat("a", 8192-len("/healthz?q="))), 200, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			responses, bodies, _ := rawExchange(t, addr, tt.raw)
+			if len(responses) != 1 {
+				t.Fatalf("%d responses", len(responses))
+			}
+			if tt.code == "" {
+				if responses[0].StatusCode != tt.status {
+					t.Fatalf("status = %d: %s", responses[0].StatusCode, truncate([]byte(bodies[0])))
+				}
+				return
+			}
+			problemOn(t, responses[0], bodies[0], tt.status, tt.code)
 		})
 	}
 }

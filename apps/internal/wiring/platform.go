@@ -120,6 +120,7 @@ func serverConfig(name string, aud kernel.Audience, log *zap.Logger, tracer trac
 	return server.Config{
 		Name: name, Audience: aud, Logger: log.With(zap.String("binary", name)), Tracer: tracer, Metrics: metrics,
 		Messages: messages, Idempotency: idem, Readiness: ready, OpenAPI: doc, DocsHTML: page,
+		DocsPolicy: openapi.DocsContentSecurityPolicy(),
 	}, nil
 }
 
