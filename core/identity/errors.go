@@ -22,8 +22,9 @@ var (
 	ErrClientIDTaken        = errs.New(errs.Conflict, "CLIENT_ID_TAKEN", "This client id is already registered.")
 	// ErrRefreshTokenNotFound is what stores answer for an unknown hash; clients see INVALID_GRANT.
 	ErrRefreshTokenNotFound = errs.New(errs.NotFound, "REFRESH_TOKEN_NOT_FOUND", "The refresh token was not found.")
-	// ErrTooManyAttempts is the per-account guard against password guessing (platform code RATE_LIMITED).
-	ErrTooManyAttempts = errs.ErrRateLimited.WithMessage("Too many sign-in attempts for this account. Try again later.")
+	// ErrTooManyAttempts is the sign-in guard against password guessing (platform code RATE_LIMITED).
+	// It names no account: an unknown address is throttled exactly like a known one.
+	ErrTooManyAttempts = errs.ErrRateLimited.WithMessage("Too many sign-in attempts. Try again later.")
 )
 
 // Messages are the identity area's texts in every supported language: error codes and the field
