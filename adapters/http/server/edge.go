@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
@@ -33,6 +34,9 @@ var errMalformedRequest = errs.ErrValidation.WithField("request", "MALFORMED_REQ
 // Fiber would answer an unknown method with plain text and does not bound the request-target.
 func (s *Server) edge(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 	return func(fctx *fasthttp.RequestCtx) {
+		if client, forwarded := s.clientAddress(fctx); forwarded {
+			fctx.SetRemoteAddr(&net.TCPAddr{IP: client.AsSlice()})
+		}
 		switch {
 		case !knownMethod(fctx.Method()):
 			s.refuse(fctx, errs.ErrNotImplemented)
@@ -42,6 +46,71 @@ func (s *Server) edge(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 			next(fctx)
 		}
 	}
+}
+
+// clientAddress is the address of the caller: the peer, or, when the peer is a trusted proxy, the
+// nearest address in X-Forwarded-For that no trusted proxy added. Proxies append the address they
+// received from, so the list is read from the right, and what a client wrote to the left of
+// that address is never believed. An entry that is not an address ends the walk at the hop before
+// it. forwarded reports whether the answer differs from the peer.
+func (s *Server) clientAddress(fctx *fasthttp.RequestCtx) (client netip.Addr, forwarded bool) {
+	peer, _ := netip.AddrFromSlice(fctx.RemoteIP())
+	peer = peer.Unmap()
+	if !s.trusted(peer) {
+		return peer, false
+	}
+	client = peer
+	lines := fctx.Request.Header.PeekAll(HeaderForwardedFor)
+	for i := len(lines) - 1; i >= 0; i-- {
+		entries := bytes.Split(lines[i], []byte{','})
+		for j := len(entries) - 1; j >= 0; j-- {
+			hop, ok := parseHop(string(bytes.TrimSpace(entries[j])))
+			if !ok {
+				return client, client != peer
+			}
+			client = hop
+			if !s.trusted(hop) {
+				return client, client != peer
+			}
+		}
+	}
+	return client, client != peer
+}
+
+// HeaderForwardedFor lists the addresses a request passed through (de facto standard).
+const HeaderForwardedFor = "X-Forwarded-For"
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a port ("[v6]:port").
+func parseHop(entry string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(entry); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(entry); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	return netip.Addr{}, false
+}
+
+// clientGroup is the caller as per-client limits count it: an IPv4 address, or the /64 of an IPv6
+// one, the block one subscriber gets, so a host cannot pick a fresh address per request.
+func clientGroup(ip net.IP) string {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return ""
+	}
+	if a = a.Unmap(); a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked().String()
+	}
+	return a.String()
 }
 
 // knownMethod reports whether m is one of the methods HTTP defines (RFC 9110 §9, RFC 5789); any

@@ -137,7 +137,10 @@ type fixture struct {
 	gate    chan struct{}
 }
 
-func newFixture(t *testing.T, b backend) *fixture {
+func newFixture(t *testing.T, b backend) *fixture { return newFixtureWith(t, b, nil) }
+
+// newFixtureWith builds the fixture with configure's changes to its server configuration.
+func newFixtureWith(t *testing.T, b backend, configure func(*server.Config)) *fixture {
 	t.Helper()
 	core, logs := observer.New(zap.DebugLevel)
 	spans := tracetest.NewSpanRecorder()
@@ -154,7 +157,7 @@ func newFixture(t *testing.T, b backend) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.srv, err = server.New(server.Config{
+	cfg := server.Config{
 		Name: binary, Audience: kernel.AudienceStorefront,
 		Logger:      zap.New(core),
 		Tracer:      sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans)).Tracer("test"),
@@ -169,7 +172,11 @@ func newFixture(t *testing.T, b backend) *fixture {
 		OpenAPI:    doc,
 		DocsHTML:   docs,
 		DocsPolicy: openapi.DocsContentSecurityPolicy(),
-	}, f.routes())
+	}
+	if configure != nil {
+		configure(&cfg)
+	}
+	f.srv, err = server.New(cfg, f.routes())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,6 +246,9 @@ func (f *fixture) routes() []server.Route {
 		get("/v1/test/unavailable", access.Public, func(*fiber.Ctx) error { return errs.ErrUnavailable }),
 		get("/v1/test/failure", access.Public, func(*fiber.Ctx) error {
 			return errs.ErrInternal.Wrap(errors.New("connection refused"))
+		}),
+		get("/v1/test/client", access.Public, func(c *fiber.Ctx) error {
+			return c.JSON(fiber.Map{"clientAddress": server.Request(c).ClientAddress, "ip": c.IP()})
 		}),
 		get("/v1/test/mine", access.CustomerOwnData, func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true}) }),
 		{Method: http.MethodPost, Path: "/v1/test/coupons/claim", Policy: access.CustomerOwnData, RateClass: server.RateCouponClaim,

@@ -101,7 +101,8 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		return errCompressedBody
 	}
 	req := kernel.Request{Principal: kernel.Guest, Market: market, Locale: locale,
-		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent))}
+		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent)),
+		ClientAddress: clientGroup(c.Context().RemoteIP())}
 	if raw := c.Get(HeaderIdempotencyKey); raw != "" {
 		if req.IdempotencyKey, err = kernel.ParseIdempotencyKey(raw); err != nil {
 			return err
@@ -145,9 +146,10 @@ func (s *Server) rateLimit(class RateClass) fiber.Handler {
 		if s.cfg.Limiter == nil || class == RateNone {
 			return c.Next()
 		}
-		caller := "ip:" + c.IP()
-		if p := Request(c).Principal; !p.IsGuest() {
-			caller = "principal:" + p.ID
+		req := Request(c)
+		caller := "ip:" + req.ClientAddress
+		if !req.Principal.IsGuest() {
+			caller = "principal:" + req.Principal.ID
 		}
 		d := s.cfg.Limiter.Take(c.UserContext(), class, caller)
 		h := &c.Response().Header

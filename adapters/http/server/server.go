@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -102,6 +103,9 @@ type Config struct {
 	DocsHTML    []byte // served at /docs (openapi.DocsHTML)
 	DocsPolicy  string // the Content-Security-Policy of /docs (openapi.DocsContentSecurityPolicy)
 	BodyLimit   int    // bytes; default 1 MiB
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client; from any
+	// other peer the header is ignored. Empty: every caller is its peer.
+	TrustedProxies []netip.Prefix
 	// ReadTimeout and friends bound slow clients; defaults are conservative.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }

@@ -43,7 +43,9 @@ func RateLimiter(cfg config.Config, clock kernel.Clock) (*auth.RateLimiter, erro
 	if !cfg.RateLimit.Enabled {
 		return nil, nil
 	}
-	return auth.NewRateLimiter(ratelimit.DefaultLimits(), clock)
+	limits := ratelimit.DefaultLimits()
+	limits.MaxBuckets = cfg.RateLimit.MaxBuckets
+	return auth.NewRateLimiter(limits, clock)
 }
 
 // IdentityDeps are the storage-independent parts of the identity service.
