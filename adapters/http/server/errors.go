@@ -115,8 +115,12 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) {
 		h.Set(fiber.HeaderAllow, strings.Join(s.methodsFor(c.Path()), ", "))
 	}
 	h.Set(fiber.HeaderContentLanguage, string(locale))
-	h.SetContentType(ProblemContentType)
 	c.Response().SetStatusCode(status)
+	if render, ok := c.Locals(localsRenderer).(ErrorRenderer); ok {
+		render(c, problem)
+		return
+	}
+	h.SetContentType(ProblemContentType)
 	c.Response().SetBody(marshalProblem(problem, e.Extra))
 }
 

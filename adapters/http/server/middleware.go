@@ -113,7 +113,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if authz := c.Get(fiber.HeaderAuthorization); authz != "" {
+	if authz := c.Get(fiber.HeaderAuthorization); authz != "" && !s.clientAuthPaths[strings.TrimSuffix(c.Path(), "/")] {
 		if req.Principal, err = s.authenticate(c.UserContext(), authz); err != nil {
 			h.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return err
@@ -128,6 +128,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 func (s *Server) authorize(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Locals(localsRoute, r.Path)
+		if r.RenderError != nil {
+			c.Locals(localsRenderer, r.RenderError)
+		}
 		p := Request(c).Principal
 		if r.Policy.Allows(p) {
 			return c.Next()

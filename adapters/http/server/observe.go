@@ -20,6 +20,7 @@ const (
 	localsRoute    = "jupang.route"
 	localsFailure  = "jupang.failure"  // the cause of a 5xx, for the request's log line
 	localsRejected = "jupang.rejected" // the body was refused before the use case ran
+	localsRenderer = "jupang.renderer" // the matched route's ErrorRenderer
 )
 
 // Tracing headers of SPEC §1.

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -58,7 +59,18 @@ type Route struct {
 	RateClass   RateClass // empty: read for GET (and its HEAD), write otherwise
 	Idempotency IdempotencyMode
 	Handler     fiber.Handler
+	// ClientAuthentication marks an OAuth token endpoint: its Authorization header authenticates
+	// the client and is read by the handler, so the platform does not take it for a bearer token.
+	// The path must be literal.
+	ClientAuthentication bool
+	// RenderError writes the errors the platform raises on this route (rate limits, outages) in
+	// the route's own format; nil: problem+json.
+	RenderError ErrorRenderer
 }
+
+// ErrorRenderer writes an error answer whose status, Retry-After, Content-Language and trace
+// headers are already set, from the problem the platform would have sent.
+type ErrorRenderer func(c *fiber.Ctx, p Problem)
 
 // Authenticator turns a bearer token into a principal of this binary's audience.
 type Authenticator interface {
@@ -115,6 +127,8 @@ type Server struct {
 	cfg    Config
 	app    *fiber.App
 	routes []Route
+	// clientAuthPaths are the paths of ClientAuthentication routes, known before routing.
+	clientAuthPaths map[string]bool
 }
 
 const defaultBodyLimit = 1 << 20
@@ -137,7 +151,7 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 	if cfg.BodyLimit == 0 {
 		cfg.BodyLimit = defaultBodyLimit
 	}
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, clientAuthPaths: map[string]bool{}}
 	s.app = fiber.New(fiber.Config{
 		AppName:   cfg.Name,
 		BodyLimit: cfg.BodyLimit,
@@ -193,6 +207,8 @@ func (s *Server) validateRoute(r Route) error {
 		return fmt.Errorf("route %s: HEAD is served by every GET route", id)
 	case !validPattern(r.Path):
 		return fmt.Errorf("route %q: a path is made of literal segments and :name parameters", id)
+	case r.ClientAuthentication && strings.Contains(r.Path, ":"):
+		return fmt.Errorf("route %s: a client-authenticating route needs a literal path", id)
 	case r.Idempotency == IdempotencyRequired && !unsafeMethod(r.Method):
 		return fmt.Errorf("route %s cannot require an Idempotency-Key on a read", id)
 	}
@@ -217,6 +233,9 @@ func (s *Server) register(r Route) {
 		}
 	}
 	s.routes = append(s.routes, r)
+	if r.ClientAuthentication {
+		s.clientAuthPaths[strings.TrimSuffix(r.Path, "/")] = true
+	}
 	handler := r.Handler
 	if unsafeMethod(r.Method) && r.Idempotency != IdempotencyOff {
 		handler = s.idempotent(r.Idempotency, handler)
