@@ -45,6 +45,9 @@ func (s *Server) edge(next fasthttp.RequestHandler) fasthttp.RequestHandler {
 		default:
 			next(fctx)
 		}
+		if s.draining.Load() {
+			fctx.SetConnectionClose()
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -129,6 +130,7 @@ type Server struct {
 	routes []Route
 	// clientAuthPaths are the paths of ClientAuthentication routes, known before routing.
 	clientAuthPaths map[string]bool
+	draining        atomic.Bool // BeginDrain was called
 }
 
 const defaultBodyLimit = 1 << 20
@@ -171,6 +173,8 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		ReadBufferSize: MaxRequestHead,
 	})
 	s.app.Server().Handler = s.edge(s.app.Server().Handler)
+	// Requests still in flight when Shutdown begins are answered with Connection: close.
+	s.app.Server().CloseOnShutdown = true
 	s.app.Use(s.observe, s.recoverPanics, s.requestContext)
 
 	all := s.platformRoutes()
@@ -257,7 +261,13 @@ func (s *Server) App() *fiber.App { return s.app }
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lineListener{ln}) }
 
-// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+// BeginDrain prepares a shutdown: /readyz answers 503 from now on, so load balancers take this
+// instance out, while every other request is still served, its answer closing the connection so
+// the client reconnects (through the balancer, to another instance).
+func (s *Server) BeginDrain() { s.draining.Store(true) }
+
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends; they are
+// answered with Connection: close.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 // Ctx returns the context a handler passes to use cases: it carries the request facts

@@ -101,7 +101,8 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
-// Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
+// Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment in which the
+// shutdown drain delay is 0 (env may set another).
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
 	cmd := exec.Command(bin, args...) //nolint:gosec // a binary this package just built
@@ -110,7 +111,7 @@ func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(append(cmd.Env, "JUPANG_SHUTDOWN_DRAIN_DELAY=0"), env...) // the last value of a key wins
 	p := &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.output, p.output
 	if err := cmd.Start(); err != nil {

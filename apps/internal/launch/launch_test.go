@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/adapters/http/server"
+	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/access"
 )
 
@@ -35,6 +37,71 @@ func slowServer(t *testing.T, delay time.Duration, entered chan<- struct{}) (*se
 	return srv, ln
 }
 
+func httpComponent(srv *server.Server, ln net.Listener) Component {
+	return Component{Name: "http", Start: func() error { return srv.Serve(ln) }, Drain: srv.BeginDrain, Stop: srv.Shutdown}
+}
+
+// On SIGTERM /readyz fails at once while the server goes on answering for the drain delay (each
+// answer closing its connection, so clients reconnect through a balancer that has seen /readyz);
+// then it stops accepting, finishes what is in flight with Connection: close, and Run returns
+// within the timeout, delay included.
+func TestShutdownDrainsBehindAFailingReadiness(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	srv, ln := slowServer(t, 600*time.Millisecond, entered)
+	base := "http://" + ln.Addr().String()
+	ctx, cancel := context.WithCancel(context.Background())
+	runErr := make(chan error, 1)
+	go func() {
+		runErr <- Run(ctx, zap.NewNop(), config.Shutdown{Timeout: 3 * time.Second, DrainDelay: 500 * time.Millisecond}, httpComponent(srv, ln))
+	}()
+	client := &http.Client{Transport: &http.Transport{}}
+	get := func(path string) (*http.Response, string, error) {
+		resp, err := client.Get(base + path)
+		if err != nil {
+			return nil, "", err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b), nil
+	}
+	if resp, _, err := get("/readyz"); err != nil || resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("/readyz before the signal: %v %v", resp, err)
+	}
+	// A request in flight when the signal comes, which outlives the drain delay.
+	inflight := make(chan *http.Response, 1)
+	go func() {
+		resp, _, err := get("/slow")
+		if err != nil {
+			t.Errorf("in-flight request: %v", err)
+		}
+		inflight <- resp
+	}()
+	<-entered
+	start := time.Now()
+	cancel() // what SIGTERM does
+	time.Sleep(50 * time.Millisecond)
+	resp, body, err := get("/readyz")
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
+		!strings.Contains(body, `"code":"SHUTTING_DOWN"`) {
+		t.Fatalf("/readyz right after the signal: %v %s %v, want 503 naming the shutdown", resp, body, err)
+	}
+	if resp, _, err := get("/healthz"); err != nil || resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Fatalf("a request during the drain delay: %v %v, want 200 with Connection: close", resp, err)
+	}
+	if r := <-inflight; r == nil || r.StatusCode != http.StatusOK || !r.Close {
+		t.Fatalf("the in-flight request: %v, want 200 with Connection: close", r)
+	}
+	if err := <-runErr; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if took := time.Since(start); took < 500*time.Millisecond || took > 3*time.Second {
+		t.Fatalf("shutdown took %s, want the 500ms delay and at most the 3s timeout", took)
+	}
+	if _, err := net.DialTimeout("tcp", ln.Addr().String(), 200*time.Millisecond); err == nil {
+		t.Fatal("server still accepts connections after shutdown")
+	}
+}
+
 // Shutdown lets a request that is already running finish and answer before the server stops.
 func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	entered := make(chan struct{}, 1)
@@ -42,7 +109,7 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- Run(ctx, zap.NewNop(), 5*time.Second, Component{Name: "http", Start: func() error { return srv.Serve(ln) }, Stop: srv.Shutdown})
+		runErr <- Run(ctx, zap.NewNop(), config.Shutdown{Timeout: 5 * time.Second}, httpComponent(srv, ln))
 	}()
 
 	type result struct {
@@ -82,7 +149,7 @@ func TestShutdownIsBounded(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- Run(ctx, zap.NewNop(), 200*time.Millisecond, Component{Name: "http", Start: func() error { return srv.Serve(ln) }, Stop: srv.Shutdown})
+		runErr <- Run(ctx, zap.NewNop(), config.Shutdown{Timeout: 200 * time.Millisecond}, httpComponent(srv, ln))
 	}()
 	go func() {
 		if resp, err := http.Get("http://" + ln.Addr().String() + "/slow"); err == nil {
@@ -124,7 +191,7 @@ func TestComponentsStopTogether(t *testing.T) {
 		}
 	}}
 	cancel()
-	if err := Run(ctx, zap.NewNop(), 2*time.Second, first, second); err != nil {
+	if err := Run(ctx, zap.NewNop(), config.Shutdown{Timeout: 2 * time.Second}, first, second); err != nil {
 		t.Fatalf("Run = %v: a component was stopped only after another finished draining", err)
 	}
 }

@@ -144,7 +144,8 @@ func serveComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.S
 			}
 			return srv.Serve(ln)
 		},
-		Stop: srv.Shutdown,
+		Drain: srv.BeginDrain,
+		Stop:  srv.Shutdown,
 	}
 }
 
