@@ -4,6 +4,7 @@
 //	jupang                     run everything (same as "jupang serve")
 //	jupang migrate up|down|status
 //	jupang seed                load the dev seed into the database
+//	jupang openapi DIR         write each binary's OpenAPI document to DIR/<binary>.json
 package main
 
 import (
@@ -12,15 +13,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for migrations
 
+	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 )
 
-const usage = `usage: jupang [serve | migrate up|down|status | seed]`
+const usage = `usage: jupang [serve | migrate up|down|status | seed | openapi DIR]`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -47,6 +50,8 @@ func run(args []string) int {
 		return exitCode(migrate(ctx, cfg, args[1]))
 	case cmd == "seed" && len(args) == 1:
 		return exitCode(seedDatabase(ctx, cfg))
+	case cmd == "openapi" && len(args) == 2:
+		return exitCode(writeDocuments(args[1]))
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return 2
@@ -82,6 +87,21 @@ func migrate(ctx context.Context, cfg config.Config, direction string) error {
 		return postgres.MigrateStatus(ctx, db, os.Stdout)
 	}
 	return errors.New(usage)
+}
+
+// writeDocuments writes the OpenAPI document of every HTTP binary into dir, for linters and
+// client generators.
+func writeDocuments(dir string) error {
+	for _, binary := range openapi.Binaries {
+		doc, err := openapi.Document(binary)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, binary+".json"), doc, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedDatabase loads the dev seed into PostgreSQL through the same use cases the API uses.
