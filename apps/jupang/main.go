@@ -97,6 +97,7 @@ func writeDocuments(dir string) error {
 		if err != nil {
 			return err
 		}
+		//nolint:gosec // the operator names the directory; the file names are the fixed binary names
 		if err := os.WriteFile(filepath.Join(dir, binary+".json"), doc, 0o600); err != nil {
 			return err
 		}

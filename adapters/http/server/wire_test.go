@@ -27,9 +27,15 @@ func (f *fixture) listen(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// rawAnswer is one response read off a raw connection, its body read and closed.
+type rawAnswer struct {
+	StatusCode int
+	Header     http.Header
+}
+
 // rawExchange writes raw bytes on one new connection and reads every response the server sends
 // on it until it closes the connection or stays silent for a moment.
-func rawExchange(t *testing.T, addr, raw string) (responses []*http.Response, bodies []string, closed bool) {
+func rawExchange(t *testing.T, addr, raw string) (responses []rawAnswer, bodies []string, closed bool) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -53,7 +59,7 @@ func rawExchange(t *testing.T, addr, raw string) (responses []*http.Response, bo
 		if err != nil {
 			t.Fatalf("reading a response body: %v", err)
 		}
-		responses = append(responses, resp)
+		responses = append(responses, rawAnswer{StatusCode: resp.StatusCode, Header: resp.Header})
 		bodies = append(bodies, string(b))
 	}
 }
@@ -108,7 +114,7 @@ func TestRequestSmugglingIsRefused(t *testing.T) {
 }
 
 // problemOn checks that resp is a problem+json answer of status and code carrying its trace id.
-func problemOn(t *testing.T, resp *http.Response, body string, status int, code string) {
+func problemOn(t *testing.T, resp rawAnswer, body string, status int, code string) {
 	t.Helper()
 	if resp.StatusCode != status || resp.Header.Get("Content-Type") != "application/problem+json" {
 		t.Fatalf("answer = %d %s %s, want %d problem+json", resp.StatusCode, resp.Header.Get("Content-Type"), truncate([]byte(body)), status)
