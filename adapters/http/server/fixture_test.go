@@ -374,13 +374,8 @@ func fieldErrors(p map[string]any) []string {
 // show a response fasthttp wrote for a request it refused while reading it (413).
 func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, answer, []byte) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = f.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = f.srv.Shutdown(context.Background()) })
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := f.listen(t)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +386,7 @@ func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, answer, []byte
 	}
 	req.Header.Set("Content-Type", "application/json")
 	var head strings.Builder
-	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.method, c.path, ln.Addr(), c.declaredLength)
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.method, c.path, addr, c.declaredLength)
 	_ = req.Header.Write(&head)
 	head.WriteString("\r\n")
 	if _, err := io.WriteString(conn, head.String()); err != nil {

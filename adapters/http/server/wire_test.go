@@ -16,7 +16,7 @@ import (
 )
 
 // listen serves f on a loopback port for the rest of the test and returns its address.
-func (f *fixture) listen(t *testing.T) string {
+func (f *fixture) listen(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
