@@ -55,41 +55,48 @@ func TestShutdownDrainsBehindAFailingReadiness(t *testing.T) {
 		runErr <- Run(ctx, zap.NewNop(), config.Shutdown{Timeout: 3 * time.Second, DrainDelay: 500 * time.Millisecond}, httpComponent(srv, ln))
 	}()
 	client := &http.Client{Transport: &http.Transport{}}
-	get := func(path string) (*http.Response, string, error) {
+	// answer is a response read and closed.
+	type answer struct {
+		status int
+		close  bool // the server closes the connection after it
+		header http.Header
+		body   string
+	}
+	get := func(path string) (answer, error) {
 		resp, err := client.Get(base + path)
 		if err != nil {
-			return nil, "", err
+			return answer{}, err
 		}
 		defer func() { _ = resp.Body.Close() }()
 		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b), nil
+		return answer{status: resp.StatusCode, close: resp.Close, header: resp.Header, body: string(b)}, nil
 	}
-	if resp, _, err := get("/readyz"); err != nil || resp.StatusCode != http.StatusOK || resp.Close {
-		t.Fatalf("/readyz before the signal: %v %v", resp, err)
+	if a, err := get("/readyz"); err != nil || a.status != http.StatusOK || a.close {
+		t.Fatalf("/readyz before the signal: %+v %v", a, err)
 	}
 	// A request in flight when the signal comes, which outlives the drain delay.
-	inflight := make(chan *http.Response, 1)
+	inflight := make(chan answer, 1)
 	go func() {
-		resp, _, err := get("/slow")
+		a, err := get("/slow")
 		if err != nil {
 			t.Errorf("in-flight request: %v", err)
 		}
-		inflight <- resp
+		inflight <- a
 	}()
 	<-entered
 	start := time.Now()
 	cancel() // what SIGTERM does
 	time.Sleep(50 * time.Millisecond)
-	resp, body, err := get("/readyz")
-	if err != nil || resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" ||
-		!strings.Contains(body, `"code":"SHUTTING_DOWN"`) {
-		t.Fatalf("/readyz right after the signal: %v %s %v, want 503 naming the shutdown", resp, body, err)
+	a, err := get("/readyz")
+	if err != nil || a.status != http.StatusServiceUnavailable || a.header.Get("Retry-After") == "" ||
+		!strings.Contains(a.body, `"code":"SHUTTING_DOWN"`) {
+		t.Fatalf("/readyz right after the signal: %+v %v, want 503 naming the shutdown", a, err)
 	}
-	if resp, _, err := get("/healthz"); err != nil || resp.StatusCode != http.StatusOK || !resp.Close {
-		t.Fatalf("a request during the drain delay: %v %v, want 200 with Connection: close", resp, err)
+	if a, err := get("/healthz"); err != nil || a.status != http.StatusOK || !a.close {
+		t.Fatalf("a request during the drain delay: %+v %v, want 200 with Connection: close", a, err)
 	}
-	if r := <-inflight; r == nil || r.StatusCode != http.StatusOK || !r.Close {
-		t.Fatalf("the in-flight request: %v, want 200 with Connection: close", r)
+	if a := <-inflight; a.status != http.StatusOK || !a.close || a.body != "done" {
+		t.Fatalf("the in-flight request: %+v, want 200 with Connection: close", a)
 	}
 	if err := <-runErr; err != nil {
 		t.Fatalf("Run = %v", err)
