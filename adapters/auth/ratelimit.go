@@ -9,7 +9,7 @@ import (
 )
 
 // RateLimiter applies token buckets per caller and route class. It implements server.RateLimiter.
-// Buckets are kept in this process's memory (see package ratelimit).
+// Buckets are kept in this process's memory, at most limits.MaxBuckets of them (see package ratelimit).
 type RateLimiter struct {
 	limiter *ratelimit.Limiter
 	limits  ratelimit.Limits
@@ -20,7 +20,7 @@ func NewRateLimiter(limits ratelimit.Limits, clock kernel.Clock) (*RateLimiter, 
 	if err := limits.Validate(); err != nil {
 		return nil, err
 	}
-	return &RateLimiter{limiter: ratelimit.New(clock), limits: limits}, nil
+	return &RateLimiter{limiter: ratelimit.New(clock, limits.MaxBuckets), limits: limits}, nil
 }
 
 // Take spends one request of caller's bucket for class.
@@ -42,8 +42,8 @@ func (r *RateLimiter) Take(_ context.Context, class server.RateClass, caller str
 	return server.RateDecision{Allowed: d.Allowed, Limit: d.Limit, Remaining: d.Remaining, Reset: d.Reset, RetryAfter: d.RetryAfter}
 }
 
-// Attempts returns the per-account sign-in guard sharing this limiter's buckets and clock, for
+// Attempts returns the sign-in guard sharing this limiter's buckets and clock, for
 // identity.Options.Attempts.
-func (r *RateLimiter) Attempts() *ratelimit.Attempts {
-	return ratelimit.NewAttempts(r.limiter, r.limits.Account)
+func (r *RateLimiter) Attempts() *ratelimit.SignInGuard {
+	return ratelimit.NewSignInGuard(r.limiter, r.limits)
 }

@@ -50,4 +50,9 @@ func TestRateLimiterBucketsPerClassAndCaller(t *testing.T) {
 	if _, err := auth.NewRateLimiter(bad, clock); err == nil {
 		t.Fatal("invalid limits accepted")
 	}
+	bad = limits
+	bad.MaxBuckets = 0
+	if _, err := auth.NewRateLimiter(bad, clock); err == nil {
+		t.Fatal("a zero bucket cap accepted")
+	}
 }

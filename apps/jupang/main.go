@@ -6,6 +6,7 @@
 //	jupang seed                load the dev seed into the database
 //	jupang sign [-key K] METHOD TARGET [BODY|@FILE]
 //	                           print curl -H flags signing a partner request (SPEC §9)
+//	jupang openapi DIR         write each binary's OpenAPI document to DIR/<binary>.json
 package main
 
 import (
@@ -14,15 +15,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for migrations
 
+	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
 )
 
-const usage = `usage: jupang [serve | migrate up|down|status | seed | sign [-key K] METHOD TARGET [BODY|@FILE]]`
+const usage = `usage: jupang [serve | migrate up|down|status | seed | openapi DIR | sign [-key K] METHOD TARGET [BODY|@FILE]]`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -51,6 +54,8 @@ func run(args []string) int {
 		return exitCode(seedDatabase(ctx, cfg))
 	case cmd == "sign":
 		return exitCode(sign(args[1:], os.Stdout))
+	case cmd == "openapi" && len(args) == 2:
+		return exitCode(writeDocuments(args[1]))
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return 2
@@ -86,6 +91,22 @@ func migrate(ctx context.Context, cfg config.Config, direction string) error {
 		return postgres.MigrateStatus(ctx, db, os.Stdout)
 	}
 	return errors.New(usage)
+}
+
+// writeDocuments writes the OpenAPI document of every HTTP binary into dir, for linters and
+// client generators.
+func writeDocuments(dir string) error {
+	for _, binary := range openapi.Binaries {
+		doc, err := openapi.Document(binary)
+		if err != nil {
+			return err
+		}
+		//nolint:gosec // the operator names the directory; the file names are the fixed binary names
+		if err := os.WriteFile(filepath.Join(dir, binary+".json"), doc, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedDatabase loads the dev seed into PostgreSQL through the same use cases the API uses.

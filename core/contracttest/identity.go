@@ -15,6 +15,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
 )
 
@@ -82,26 +83,16 @@ func (s *recordingSigner) claims(t *testing.T, token string) identity.AccessClai
 	return c
 }
 
-// countingAttempts allows max failures per key.
-type countingAttempts struct {
-	mu       sync.Mutex
-	max      int
-	failures map[string]int
+// signInLimits are the sign-in limits of the suite: 5 attempts per account and address.
+func signInLimits() ratelimit.Limits {
+	l := ratelimit.DefaultLimits()
+	l.SignInAccountClient = ratelimit.Limit{Requests: 5, Per: 15 * time.Minute, Burst: 5}
+	return l
 }
 
-func (a *countingAttempts) Check(key string) (time.Duration, bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.failures[key] >= a.max {
-		return time.Minute, false
-	}
-	return 0, true
-}
-
-func (a *countingAttempts) Failed(key string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.failures[key]++
+// from is a request context from a client address.
+func from(address string) context.Context {
+	return kernel.WithRequest(context.Background(), kernel.Request{Principal: kernel.Guest, ClientAddress: address})
 }
 
 const testPassword = "correct-horse-battery"
@@ -114,18 +105,18 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 	start := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 	type env struct {
-		h        IdentityHarness
-		clock    *kernel.FakeClock
-		signer   *recordingSigner
-		attempts *countingAttempts
-		hasher   *countingHasher
-		svc      *identity.Service
+		h      IdentityHarness
+		clock  *kernel.FakeClock
+		signer *recordingSigner
+		hasher *countingHasher
+		svc    *identity.Service
 	}
 	setup := func(t *testing.T) env {
 		h := newHarness(t)
 		e := env{h: h, clock: kernel.NewFakeClock(start), signer: &recordingSigner{issued: map[string]identity.AccessClaims{}},
-			attempts: &countingAttempts{max: 5, failures: map[string]int{}}, hasher: &countingHasher{}}
-		svc, err := identity.NewService(h.UnitOfWork, e.hasher, e.signer, e.clock, identity.Options{Attempts: e.attempts})
+			hasher: &countingHasher{}}
+		guard := ratelimit.NewSignInGuard(ratelimit.New(e.clock, 10000), signInLimits())
+		svc, err := identity.NewService(h.UnitOfWork, e.hasher, e.signer, e.clock, identity.Options{Attempts: guard})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -575,6 +566,63 @@ func RunIdentity(t *testing.T, newHarness func(t *testing.T) IdentityHarness) {
 		}
 		_, err = e.svc.PasswordGrant(ctx, kernel.AudienceStorefront, unknown, testPassword)
 		wantCode(t, err, errs.ErrRateLimited)
+	})
+
+	t.Run("sign-in: a stranger is throttled, the owner from another address still signs in", func(t *testing.T) {
+		e := setup(t)
+		cust := signUp(t, e, email("owner"))
+		attacker, owner := from("198.51.100.7"), from("2001:db8:1:2::/64")
+		ghost := email("ghost")
+		var real, unknown []string // what the attacker sees, for a real and an unknown account
+		for range 7 {
+			_, err := e.svc.PasswordGrant(attacker, kernel.AudienceStorefront, cust.Email, "wrong-password")
+			real = append(real, fmt.Sprintf("%s %s", errs.As(err).Code, errs.As(err).RetryAfter))
+			_, err = e.svc.PasswordGrant(attacker, kernel.AudienceStorefront, ghost, "wrong-password")
+			unknown = append(unknown, fmt.Sprintf("%s %s", errs.As(err).Code, errs.As(err).RetryAfter))
+		}
+		if want := "RATE_LIMITED 3m0s"; real[5] != want || real[6] != want {
+			t.Fatalf("the attacker's answers %v, want RATE_LIMITED after 5 guesses", real)
+		}
+		if fmt.Sprint(real) != fmt.Sprint(unknown) {
+			t.Fatalf("a real account answers %v, an unknown one %v: the answers tell them apart", real, unknown)
+		}
+		if _, err := e.svc.PasswordGrant(attacker, kernel.AudienceStorefront, cust.Email, testPassword); !errors.Is(err, errs.ErrRateLimited) {
+			t.Fatalf("the attacker with the right password while throttled: %v", err)
+		}
+		for i := range 20 { // successes are refunded: the owner never throttles themself
+			if _, err := e.svc.PasswordGrant(owner, kernel.AudienceStorefront, cust.Email, testPassword); err != nil {
+				t.Fatalf("the owner's sign-in %d from another address: %v", i, err)
+			}
+		}
+	})
+
+	t.Run("sign-in: concurrent wrong passwords past the burst are refused before the password check", func(t *testing.T) {
+		e := setup(t)
+		cust := signUp(t, e, email("storm"))
+		limits := signInLimits()
+		limits.SignInAccountClient = ratelimit.Limit{Requests: 10, Per: 15 * time.Minute, Burst: 10}
+		hasher := &countingHasher{}
+		svc, err := identity.NewService(e.h.UnitOfWork, hasher, e.signer, e.clock,
+			identity.Options{Attempts: ratelimit.NewSignInGuard(ratelimit.New(e.clock, 10000), limits)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := hasher.count()
+		var mu sync.Mutex
+		answers := map[string]int{}
+		var wg sync.WaitGroup
+		for range 100 {
+			wg.Go(func() {
+				_, err := svc.PasswordGrant(from("198.51.100.7"), kernel.AudienceStorefront, cust.Email, "wrong-password")
+				mu.Lock()
+				answers[errs.As(err).Code]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if checks := hasher.count() - before; checks != 10 || answers["INVALID_GRANT"] != 10 || answers["RATE_LIMITED"] != 90 {
+			t.Fatalf("%d password checks, answers %v; want 10 checks (the burst) and 90 refusals", checks, answers)
+		}
 	})
 
 	t.Run("refresh grant rotates: the new token works once, the old one never again", func(t *testing.T) {

@@ -56,6 +56,21 @@ var (
 		EN: "The request body must be JSON.",
 		JA: "リクエスト本文は JSON 形式である必要があります。",
 	})
+	ErrURITooLong = New(URITooLong, "URI_TOO_LONG", Text{
+		KO: "요청 URI가 너무 깁니다.",
+		EN: "The request URI is too long.",
+		JA: "リクエストURIが長すぎます。",
+	})
+	ErrHeadersTooLarge = New(HeadersTooLarge, "HEADERS_TOO_LARGE", Text{
+		KO: "요청 헤더가 너무 큽니다.",
+		EN: "The request headers are too large.",
+		JA: "リクエストヘッダーが大きすぎます。",
+	})
+	ErrNotImplemented = New(NotImplemented, "METHOD_NOT_IMPLEMENTED", Text{
+		KO: "이 서버에서 지원하지 않는 요청 메서드입니다.",
+		EN: "The request method is not supported by this server.",
+		JA: "このサーバーではサポートされていないリクエストメソッドです。",
+	})
 	ErrUnauthenticated = New(Unauthenticated, "UNAUTHENTICATED", Text{
 		KO: "인증이 필요합니다. 로그인한 후 다시 시도해 주세요.",
 		EN: "Authentication is required.",
@@ -174,6 +189,16 @@ var (
 		EN: "The dependency did not answer.",
 		JA: "依存先のサービスが応答しません。",
 	})
+	FieldMalformedRequest = NewFieldCode("MALFORMED_REQUEST", Text{
+		KO: "올바른 HTTP/1.1 요청이 아닙니다.",
+		EN: "The request is not valid HTTP/1.1.",
+		JA: "有効な HTTP/1.1 リクエストではありません。",
+	})
+	FieldShuttingDown = NewFieldCode("SHUTTING_DOWN", Text{
+		KO: "이 인스턴스는 종료 중입니다. 다른 인스턴스를 이용해 주세요.",
+		EN: "This instance is shutting down; use another.",
+		JA: "このインスタンスは終了処理中です。別のインスタンスをご利用ください。",
+	})
 )
 
 // PlatformCodes lists the codes declared here.
@@ -182,9 +207,10 @@ func PlatformCodes() Codes {
 		Area: "platform",
 		Errors: []*Error{ErrInternal, ErrValidation, ErrNotFound, ErrMethodNotAllowed, ErrBodyTooLarge,
 			ErrUnsupportedMedia, ErrUnauthenticated, ErrForbidden, ErrRateLimited, ErrUnavailable,
-			ErrVersionConflict, ErrInvalidTransition},
+			ErrVersionConflict, ErrInvalidTransition, ErrURITooLong, ErrHeadersTooLarge, ErrNotImplemented},
 		Fields: []FieldCode{FieldRequired, FieldInvalidType, FieldInvalidValue, FieldInvalidFormat, FieldInvalidID,
 			FieldInvalidText, FieldInvalidLength, FieldTooLong, FieldOutOfRange, FieldNegative, FieldDuplicate,
-			FieldMalformedJSON, FieldUnknownField, FieldDuplicateField, FieldUnsupportedEncoding, FieldUnreachable},
+			FieldMalformedJSON, FieldUnknownField, FieldDuplicateField, FieldUnsupportedEncoding, FieldUnreachable,
+			FieldMalformedRequest, FieldShuttingDown},
 	}
 }

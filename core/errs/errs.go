@@ -56,10 +56,14 @@ const (
 	TooLarge
 	MethodNotAllowed
 	UnsupportedMedia
+	URITooLong      // the request-target is longer than the server reads
+	HeadersTooLarge // the request's header section is larger than the server reads
+	NotImplemented  // the request method is not one the server knows
 )
 
 var kindNames = [...]string{"Internal", "Invalid", "NotFound", "Conflict", "FailedPrecondition",
-	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed", "UnsupportedMedia"}
+	"Unauthenticated", "Forbidden", "RateLimited", "Unavailable", "TooLarge", "MethodNotAllowed", "UnsupportedMedia",
+	"URITooLong", "HeadersTooLarge", "NotImplemented"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {

@@ -55,8 +55,9 @@ var (
 		EN: "The refresh token was not found.",
 		JA: "リフレッシュトークンが見つかりません。",
 	})
-	// ErrTooManyAttempts is the per-account guard against password guessing (platform code RATE_LIMITED).
-	ErrTooManyAttempts = errs.ErrRateLimited.WithMessage("Too many sign-in attempts for this account. Try again later.")
+	// ErrTooManyAttempts is the sign-in guard against password guessing (platform code RATE_LIMITED).
+	// It names no account: an unknown address is throttled exactly like a known one.
+	ErrTooManyAttempts = errs.ErrRateLimited.WithMessage("Too many sign-in attempts. Try again later.")
 )
 
 // Field codes of sign-up, staff accounts and partner clients (besides the platform's REQUIRED,

@@ -78,10 +78,11 @@ type TokenSigner interface {
 	Sign(ctx context.Context, claims AccessClaims) (string, error)
 }
 
-// AttemptLimiter throttles failed sign-ins per account against password guessing.
+// AttemptLimiter throttles sign-in attempts against password guessing, per account and client
+// address, per address, and per account. An attempt is spent before the password is checked, so
+// concurrent guesses past the limits cost no check, and refunded when the credentials were right.
 type AttemptLimiter interface {
-	// Check reports whether key may try now; when not, how long until it may. It consumes nothing.
-	Check(key string) (retryAfter time.Duration, ok bool)
-	// Failed records one failed attempt by key.
-	Failed(key string)
+	// Spend takes one attempt of account from client. When the limits allow none it takes nothing
+	// and says how long to wait.
+	Spend(account, client string) (refund func(), retryAfter time.Duration, ok bool)
 }

@@ -29,7 +29,7 @@ const (
 type Options struct {
 	// RefreshTTL is a refresh token's lifetime per audience (default: storefront 30 days, admin 12 h).
 	RefreshTTL map[kernel.Audience]time.Duration
-	// Attempts throttles failed sign-ins per account; nil: no per-account limit.
+	// Attempts throttles sign-in attempts; nil: no limit.
 	Attempts AttemptLimiter
 }
 
@@ -257,16 +257,18 @@ func (s *Service) PartnerCredentials(ctx context.Context, id string) (PartnerCre
 }
 
 // PasswordGrant signs a person in on the storefront (Customer) or the admin binary (staff roles).
-// An unknown e-mail address costs the same password check as a known one, and failed attempts are
-// throttled per account.
-func (s *Service) PasswordGrant(ctx context.Context, aud kernel.Audience, email, password string) (Tokens, error) {
+// An unknown e-mail address costs the same password check and the same throttling as a known one,
+// so the answers cannot tell them apart. Attempts are throttled per account and client address
+// (kernel.Request.ClientAddress); see AttemptLimiter.
+func (s *Service) PasswordGrant(ctx context.Context, aud kernel.Audience, email, password string) (_ Tokens, err error) {
 	if aud != kernel.AudienceStorefront && aud != kernel.AudienceAdmin {
 		return Tokens{}, ErrUnsupportedGrantType
 	}
-	key := "account:" + NormalizeEmail(email)
-	if err := s.checkAttempts(key); err != nil {
+	refund, err := s.spendAttempt(ctx, "account:"+NormalizeEmail(email))
+	if err != nil {
 		return Tokens{}, err
 	}
+	defer func() { refundUnlessRefused(refund, err) }()
 	var user User
 	found := false
 	if validateEmail(strings.TrimSpace(email)) == nil && len(password) <= 4*MaxPasswordLength {
@@ -291,8 +293,7 @@ func (s *Service) PasswordGrant(ctx context.Context, aud kernel.Audience, email,
 		return Tokens{}, errs.ErrInternal.Wrap(err)
 	}
 	if !found || !ok {
-		s.failed(key)
-		return Tokens{}, ErrInvalidGrant.WithMessage("The email address or password is incorrect.")
+		return Tokens{}, errWrongPassword
 	}
 	if user.Status != UserActive {
 		return Tokens{}, ErrInvalidGrant.WithMessage("This account is locked or disabled.")
@@ -388,14 +389,15 @@ func (s *Service) revokeForReuse(ctx context.Context, st Stores, old RefreshToke
 
 // ClientCredentialsGrant authenticates a partner client on the partner binary (role External).
 // No refresh token is issued (RFC 6749 §4.4.3): the client asks again with its secret.
-func (s *Service) ClientCredentialsGrant(ctx context.Context, aud kernel.Audience, clientID, secret string) (Tokens, error) {
+func (s *Service) ClientCredentialsGrant(ctx context.Context, aud kernel.Audience, clientID, secret string) (_ Tokens, err error) {
 	if aud != kernel.AudiencePartner {
 		return Tokens{}, ErrUnsupportedGrantType
 	}
-	key := "client:" + clientID
-	if err := s.checkAttempts(key); err != nil {
+	refund, err := s.spendAttempt(ctx, "client:"+clientID)
+	if err != nil {
 		return Tokens{}, err
 	}
+	defer func() { refundUnlessRefused(refund, err) }()
 	var client Client
 	found := false
 	if validateClientID(clientID) == nil && len(secret) <= 4*MaxPasswordLength {
@@ -420,8 +422,7 @@ func (s *Service) ClientCredentialsGrant(ctx context.Context, aud kernel.Audienc
 		return Tokens{}, errs.ErrInternal.Wrap(err)
 	}
 	if !found || !ok {
-		s.failed(key)
-		return Tokens{}, ErrInvalidClient
+		return Tokens{}, errWrongSecret
 	}
 	if client.Status != ClientActive {
 		return Tokens{}, ErrInvalidClient.WithMessage("This client is disabled.")
@@ -540,18 +541,28 @@ func (s *Service) issue(ctx context.Context, st Stores, aud kernel.Audience, use
 	return Tokens{AccessToken: token, ExpiresIn: AccessTokenTTL, RefreshToken: secret, Roles: claims.Roles}, nil
 }
 
-func (s *Service) checkAttempts(key string) error {
+// Wrong credentials: the only answers that keep the attempt they spent.
+var (
+	errWrongPassword = ErrInvalidGrant.WithMessage("The email address or password is incorrect.")
+	errWrongSecret   = ErrInvalidClient
+)
+
+// spendAttempt takes one sign-in attempt of account from the request's client address.
+func (s *Service) spendAttempt(ctx context.Context, account string) (refund func(), err error) {
 	if s.attempts == nil {
-		return nil
+		return func() {}, nil
 	}
-	if wait, ok := s.attempts.Check(key); !ok {
-		return ErrTooManyAttempts.WithRetryAfter(wait)
+	refund, wait, ok := s.attempts.Spend(account, kernel.RequestFrom(ctx).ClientAddress)
+	if !ok {
+		return nil, ErrTooManyAttempts.WithRetryAfter(wait)
 	}
-	return nil
+	return refund, nil
 }
 
-func (s *Service) failed(key string) {
-	if s.attempts != nil {
-		s.attempts.Failed(key)
+// refundUnlessRefused gives an attempt back unless it ended in wrong credentials: a right password
+// (even for a disabled account) and a failure on our side are no guesses.
+func refundUnlessRefused(refund func(), err error) {
+	if err != errWrongPassword && err != errWrongSecret { // these exact values: a copy with another message is another outcome
+		refund()
 	}
 }

@@ -45,6 +45,10 @@ type Request struct {
 	SessionID      SessionID      // empty when the client sent none
 	TraceID        string
 	TraceParent    string // W3C traceparent of the current span, carried into outbox events
+	// ClientAddress is the caller's network address as per-client limits count it: an IPv4
+	// address, or the /64 of an IPv6 one (one subscriber's). Behind trusted proxies it is the
+	// address they forwarded. Empty outside HTTP.
+	ClientAddress string
 }
 
 type requestKey struct{}

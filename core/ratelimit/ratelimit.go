@@ -3,11 +3,15 @@
 // arithmetic, no background goroutine). Time comes from a kernel.Clock so tests never sleep.
 //
 // Buckets live in the memory of one process: with N instances behind a balancer a caller may get up
-// to N times a limit. That is the documented trade-off until limits move to a shared store.
+// to N times a limit. That is the documented trade-off until limits move to a shared store. The
+// number of buckets is capped: past the cap the least recently used bucket is forgotten, which
+// gives its caller a full bucket again, so a caller who keeps trying keeps its own.
 package ratelimit
 
 import (
+	"container/list"
 	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -21,10 +25,17 @@ type Limit struct {
 	Burst    int
 }
 
-// Validate reports a limit that cannot work.
+// Validate reports a limit that cannot work: one that is not positive, whose tokens would come
+// back in less than a nanosecond (a division by zero), or whose full bucket overflows a duration.
 func (l Limit) Validate() error {
 	if l.Requests <= 0 || l.Per <= 0 || l.Burst <= 0 {
 		return fmt.Errorf("requests, per and burst must be positive (got %d per %s, burst %d)", l.Requests, l.Per, l.Burst)
+	}
+	if l.interval() == 0 {
+		return fmt.Errorf("%d requests per %s is more than one per nanosecond", l.Requests, l.Per)
+	}
+	if int64(l.Burst) > math.MaxInt64/int64(l.interval()) {
+		return fmt.Errorf("a burst of %d at one request per %s is longer than a duration can be", l.Burst, l.interval())
 	}
 	return nil
 }
@@ -32,24 +43,34 @@ func (l Limit) Validate() error {
 // interval is the time one token takes to come back.
 func (l Limit) interval() time.Duration { return l.Per / time.Duration(l.Requests) }
 
-// Limits are the limits of every route class, plus the per-account sign-in guard.
+// Limits are the limits of every route class, plus the sign-in guard.
 type Limits struct {
 	Auth        Limit // token endpoint and sign-up, per IP (or principal)
 	Read        Limit // GET/HEAD
 	Write       Limit // other methods
 	CouponClaim Limit // POST /v1/coupons/{code}/claim
-	// Account bounds failed sign-ins per account (e-mail or client id) against password guessing.
-	Account Limit
+	// Sign-in attempts (password and client-credentials grants) against password guessing: per
+	// account and client address, per client address, and per account from any address. The last
+	// is higher and refills more slowly, so a stranger runs into the first two long before it and
+	// cannot lock the owner out; only many addresses together can reach it.
+	SignInAccountClient Limit
+	SignInClient        Limit
+	Account             Limit
+	// MaxBuckets caps the buckets held, whatever the number of callers.
+	MaxBuckets int
 }
 
 // DefaultLimits are sane limits for a public API.
 func DefaultLimits() Limits {
 	return Limits{
-		Auth:        Limit{Requests: 10, Per: time.Minute, Burst: 10},
-		Read:        Limit{Requests: 600, Per: time.Minute, Burst: 100},
-		Write:       Limit{Requests: 120, Per: time.Minute, Burst: 30},
-		CouponClaim: Limit{Requests: 30, Per: time.Minute, Burst: 10},
-		Account:     Limit{Requests: 20, Per: time.Hour, Burst: 10},
+		Auth:                Limit{Requests: 10, Per: time.Minute, Burst: 10},
+		Read:                Limit{Requests: 600, Per: time.Minute, Burst: 100},
+		Write:               Limit{Requests: 120, Per: time.Minute, Burst: 30},
+		CouponClaim:         Limit{Requests: 30, Per: time.Minute, Burst: 10},
+		SignInAccountClient: Limit{Requests: 5, Per: 15 * time.Minute, Burst: 5},
+		SignInClient:        Limit{Requests: 30, Per: 15 * time.Minute, Burst: 30},
+		Account:             Limit{Requests: 50, Per: 24 * time.Hour, Burst: 50},
+		MaxBuckets:          100_000,
 	}
 }
 
@@ -58,10 +79,14 @@ func (ls Limits) Validate() error {
 	for _, l := range []struct {
 		name string
 		l    Limit
-	}{{"auth", ls.Auth}, {"read", ls.Read}, {"write", ls.Write}, {"coupon-claim", ls.CouponClaim}, {"account", ls.Account}} {
+	}{{"auth", ls.Auth}, {"read", ls.Read}, {"write", ls.Write}, {"coupon-claim", ls.CouponClaim},
+		{"sign-in-account-client", ls.SignInAccountClient}, {"sign-in-client", ls.SignInClient}, {"account", ls.Account}} {
 		if err := l.l.Validate(); err != nil {
 			return fmt.Errorf("ratelimit.%s: %w", l.name, err)
 		}
+	}
+	if ls.MaxBuckets <= 0 {
+		return fmt.Errorf("ratelimit.max_buckets: must be positive (got %d)", ls.MaxBuckets)
 	}
 	return nil
 }
@@ -75,90 +100,142 @@ type Decision struct {
 	RetryAfter time.Duration // when not allowed: until one request fits
 }
 
-// Limiter keeps one bucket per key.
-type Limiter struct {
-	clock kernel.Clock
-	mu    sync.Mutex
-	// tat is each bucket's theoretical arrival time: the bucket is full at or after it.
-	tat       map[string]time.Time
-	lastSweep time.Time
+// Spend names one bucket to take a request from.
+type Spend struct {
+	Key   string
+	Limit Limit
 }
 
-// sweepEvery is how often full buckets are forgotten, bounding memory to the active callers.
-const sweepEvery = time.Minute
+// Limiter keeps one bucket per key, at most maxKeys of them.
+type Limiter struct {
+	clock   kernel.Clock
+	maxKeys int
+	mu      sync.Mutex
+	buckets map[string]*list.Element // of *bucket
+	recent  list.List                // most recently used first
+}
 
-// New returns a limiter reading time from clock.
-func New(clock kernel.Clock) *Limiter {
-	return &Limiter{clock: clock, tat: map[string]time.Time{}, lastSweep: clock.Now()}
+// bucket is a key's theoretical arrival time: the bucket is full at or after tat.
+type bucket struct {
+	key string
+	tat time.Time
+}
+
+// New returns a limiter reading time from clock and holding at most maxKeys buckets (at least one).
+func New(clock kernel.Clock, maxKeys int) *Limiter {
+	return &Limiter{clock: clock, maxKeys: max(1, maxKeys), buckets: map[string]*list.Element{}}
 }
 
 // Take spends one request of key's bucket if it has one.
-func (l *Limiter) Take(key string, lim Limit) Decision { return l.decide(key, lim, true) }
+func (l *Limiter) Take(key string, lim Limit) Decision { return l.TakeAll(Spend{key, lim}) }
 
-// Peek says whether key's bucket has a request left, without spending it.
-func (l *Limiter) Peek(key string, lim Limit) Decision { return l.decide(key, lim, false) }
-
-func (l *Limiter) decide(key string, lim Limit, spend bool) Decision {
+// TakeAll spends one request of every bucket named, or of none when any is empty; the decision is
+// the empty bucket's (the longest wait), else the one with the fewest requests left.
+func (l *Limiter) TakeAll(spends ...Spend) Decision {
 	now := l.clock.Now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.sweep(now)
-	t := lim.interval()
-	window := t * time.Duration(lim.Burst) // a full bucket
-	tat := l.tat[key]
-	if tat.Before(now) {
-		tat = now
-	}
-	next := tat.Add(t)
-	allowAt := next.Add(-window)
-	if now.Before(allowAt) {
-		return Decision{Allowed: false, Limit: lim.Burst, Remaining: 0, Reset: tat.Sub(now), RetryAfter: allowAt.Sub(now)}
-	}
-	if spend {
-		l.tat[key] = next
-		tat = next
-	}
-	return Decision{Allowed: true, Limit: lim.Burst, Remaining: int((window - tat.Sub(now)) / t), Reset: tat.Sub(now)}
-}
-
-// sweep forgets buckets that are full again; a forgotten bucket is the same as a full one.
-func (l *Limiter) sweep(now time.Time) {
-	if now.Sub(l.lastSweep) < sweepEvery {
-		return
-	}
-	l.lastSweep = now
-	for k, tat := range l.tat {
-		if !tat.After(now) {
-			delete(l.tat, k)
+	var out Decision
+	next := make([]time.Time, len(spends))
+	for i, s := range spends {
+		d, tat := l.decide(s, now)
+		next[i] = tat
+		if i == 0 || !d.Allowed && (out.Allowed || d.RetryAfter > out.RetryAfter) || d.Allowed && out.Allowed && d.Remaining < out.Remaining {
+			out = d
 		}
 	}
+	for i, s := range spends {
+		switch e, known := l.buckets[s.Key]; {
+		case out.Allowed:
+			l.store(s.Key, next[i], now)
+		case known: // a refused caller that keeps trying stays remembered, and throttled
+			l.recent.MoveToFront(e)
+		}
+	}
+	return out
+}
+
+// Refund gives back one request to each bucket named, as if it had not been taken.
+func (l *Limiter) Refund(spends ...Spend) {
+	now := l.clock.Now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range spends {
+		if e, ok := l.buckets[s.Key]; ok {
+			b := e.Value.(*bucket)
+			b.tat = b.tat.Add(-s.Limit.interval())
+			if !b.tat.After(now) {
+				l.forget(e)
+			}
+		}
+	}
+}
+
+// decide says whether s's bucket has a request at now, and its arrival time once it is spent.
+func (l *Limiter) decide(s Spend, now time.Time) (Decision, time.Time) {
+	t := s.Limit.interval()
+	window := t * time.Duration(s.Limit.Burst) // a full bucket
+	tat := now
+	if e, ok := l.buckets[s.Key]; ok && e.Value.(*bucket).tat.After(now) {
+		tat = e.Value.(*bucket).tat
+	}
+	next := tat.Add(t)
+	if allowAt := next.Add(-window); now.Before(allowAt) {
+		return Decision{Allowed: false, Limit: s.Limit.Burst, Remaining: 0, Reset: tat.Sub(now), RetryAfter: allowAt.Sub(now)}, tat
+	}
+	return Decision{Allowed: true, Limit: s.Limit.Burst, Remaining: int((window - next.Sub(now)) / t), Reset: next.Sub(now)}, next
+}
+
+// store records key's arrival time as the most recent use, forgetting the least recently used
+// bucket when the cap is reached and full buckets at the old end as it goes.
+func (l *Limiter) store(key string, tat, now time.Time) {
+	if e, ok := l.buckets[key]; ok {
+		e.Value.(*bucket).tat = tat
+		l.recent.MoveToFront(e)
+		return
+	}
+	for oldest := l.recent.Back(); oldest != nil && (len(l.buckets) >= l.maxKeys || !oldest.Value.(*bucket).tat.After(now)); oldest = l.recent.Back() {
+		l.forget(oldest)
+	}
+	l.buckets[key] = l.recent.PushFront(&bucket{key: key, tat: tat})
+}
+
+// forget drops a bucket; a forgotten bucket is the same as a full one.
+func (l *Limiter) forget(e *list.Element) {
+	delete(l.buckets, l.recent.Remove(e).(*bucket).key)
 }
 
 // Buckets returns how many buckets are held (for tests and metrics).
 func (l *Limiter) Buckets() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.tat)
+	return len(l.buckets)
 }
 
-// Attempts counts failed attempts per key against one limit; it implements identity.AttemptLimiter.
-// Only failures spend: a user who signs in correctly is never locked out by their own successes.
-type Attempts struct {
-	limiter *Limiter
-	limit   Limit
-	prefix  string
+// SignInGuard throttles sign-in attempts; it implements identity.AttemptLimiter. Every attempt is
+// spent before the password is checked, so concurrent guesses beyond the limits are refused without
+// a check, and refunded when it succeeds, so the owner's own sign-ins never count against them.
+type SignInGuard struct {
+	limiter                        *Limiter
+	accountClient, client, account Limit
 }
 
-// NewAttempts returns an attempt counter on limiter with limit.
-func NewAttempts(limiter *Limiter, limit Limit) *Attempts {
-	return &Attempts{limiter: limiter, limit: limit, prefix: "attempts:"}
+// NewSignInGuard returns the guard of limits' sign-in limits on limiter.
+func NewSignInGuard(limiter *Limiter, limits Limits) *SignInGuard {
+	return &SignInGuard{limiter: limiter, accountClient: limits.SignInAccountClient, client: limits.SignInClient,
+		account: limits.Account}
 }
 
-// Check reports whether key may try now, and if not, for how long it must wait.
-func (a *Attempts) Check(key string) (time.Duration, bool) {
-	d := a.limiter.Peek(a.prefix+key, a.limit)
-	return d.RetryAfter, d.Allowed
+// Spend takes one attempt for account from client from all three buckets, or from none and says
+// how long to wait. refund gives the attempt back.
+func (g *SignInGuard) Spend(account, client string) (refund func(), retryAfter time.Duration, ok bool) {
+	spends := []Spend{
+		{"sign-in:account-client:" + client + "|" + account, g.accountClient}, // an address has no "|"
+		{"sign-in:client:" + client, g.client},
+		{"sign-in:account:" + account, g.account},
+	}
+	if d := g.limiter.TakeAll(spends...); !d.Allowed {
+		return nil, d.RetryAfter, false
+	}
+	return func() { g.limiter.Refund(spends...) }, 0, true
 }
-
-// Failed spends one attempt of key.
-func (a *Attempts) Failed(key string) { a.limiter.Take(a.prefix+key, a.limit) }

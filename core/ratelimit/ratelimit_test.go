@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,7 +16,7 @@ var start = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 
 func TestBurstThenSteadyRate(t *testing.T) {
 	clock := kernel.NewFakeClock(start)
-	l := ratelimit.New(clock)
+	l := ratelimit.New(clock, 1000)
 	lim := ratelimit.Limit{Requests: 10, Per: time.Minute, Burst: 5}
 	for i := 0; i < 5; i++ {
 		d := l.Take("k", lim)
@@ -42,7 +43,7 @@ func TestBurstThenSteadyRate(t *testing.T) {
 }
 
 func TestKeysAreIndependent(t *testing.T) {
-	l := ratelimit.New(kernel.NewFakeClock(start))
+	l := ratelimit.New(kernel.NewFakeClock(start), 1000)
 	lim := ratelimit.Limit{Requests: 1, Per: time.Minute, Burst: 1}
 	if !l.Take("a", lim).Allowed || l.Take("a", lim).Allowed {
 		t.Fatal("a: one request per minute")
@@ -52,23 +53,9 @@ func TestKeysAreIndependent(t *testing.T) {
 	}
 }
 
-func TestPeekSpendsNothing(t *testing.T) {
-	l := ratelimit.New(kernel.NewFakeClock(start))
-	lim := ratelimit.Limit{Requests: 1, Per: time.Minute, Burst: 1}
-	for i := 0; i < 3; i++ {
-		if d := l.Peek("k", lim); !d.Allowed || d.Remaining != 1 {
-			t.Fatalf("peek %d: %+v", i, d)
-		}
-	}
-	l.Take("k", lim)
-	if d := l.Peek("k", lim); d.Allowed || d.RetryAfter != time.Minute {
-		t.Fatalf("peek after take: %+v", d)
-	}
-}
-
 func TestFullBucketsAreForgotten(t *testing.T) {
 	clock := kernel.NewFakeClock(start)
-	l := ratelimit.New(clock)
+	l := ratelimit.New(clock, 1000)
 	lim := ratelimit.Limit{Requests: 60, Per: time.Minute, Burst: 10}
 	for i := 0; i < 100; i++ {
 		l.Take(fmt.Sprint("caller-", i), lim)
@@ -84,7 +71,7 @@ func TestFullBucketsAreForgotten(t *testing.T) {
 }
 
 func TestConcurrentTakesNeverExceedTheBurst(t *testing.T) {
-	l := ratelimit.New(kernel.NewFakeClock(start))
+	l := ratelimit.New(kernel.NewFakeClock(start), 1000)
 	lim := ratelimit.Limit{Requests: 50, Per: time.Hour, Burst: 50}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
@@ -103,27 +90,90 @@ func TestConcurrentTakesNeverExceedTheBurst(t *testing.T) {
 	}
 }
 
-func TestAttemptsCountOnlyFailures(t *testing.T) {
+// The sign-in guard spends from three buckets at once or from none, and a refund gives all back.
+func TestSignInGuardSpendsBeforeAndRefunds(t *testing.T) {
 	clock := kernel.NewFakeClock(start)
-	a := ratelimit.NewAttempts(ratelimit.New(clock), ratelimit.Limit{Requests: 3, Per: time.Hour, Burst: 3})
-	for i := 0; i < 10; i++ {
-		if _, ok := a.Check("alice"); !ok {
-			t.Fatal("checks alone never lock out")
+	limits := ratelimit.DefaultLimits()
+	limits.SignInAccountClient = ratelimit.Limit{Requests: 3, Per: time.Hour, Burst: 3}
+	limits.SignInClient = ratelimit.Limit{Requests: 5, Per: time.Hour, Burst: 5}
+	limits.Account = ratelimit.Limit{Requests: 8, Per: 24 * time.Hour, Burst: 8}
+	g := ratelimit.NewSignInGuard(ratelimit.New(clock, 1000), limits)
+	for i := 0; i < 3; i++ {
+		if _, _, ok := g.Spend("alice", "198.51.100.7"); !ok {
+			t.Fatalf("attempt %d refused", i)
 		}
 	}
+	if _, wait, ok := g.Spend("alice", "198.51.100.7"); ok || wait != 20*time.Minute {
+		t.Fatalf("4th attempt from one address: ok=%v wait=%s, want refused for 20m", ok, wait)
+	}
+	// The same address may still try two other accounts, then it is out (5 per address).
+	for _, acct := range []string{"bob", "carol"} {
+		if _, _, ok := g.Spend(acct, "198.51.100.7"); !ok {
+			t.Fatalf("%s refused", acct)
+		}
+	}
+	if _, _, ok := g.Spend("dave", "198.51.100.7"); ok {
+		t.Fatal("the address spent its 5 attempts")
+	}
+	// alice from elsewhere has her own pair bucket and the account's higher ceiling: 8 in all.
+	for i := 0; i < 5; i++ {
+		if _, _, ok := g.Spend("alice", fmt.Sprintf("203.0.113.%d", i)); !ok {
+			t.Fatalf("alice from address %d refused", i)
+		}
+	}
+	if _, _, ok := g.Spend("alice", "192.0.2.1"); ok {
+		t.Fatal("the account's ceiling of 8 is reached")
+	}
+	// A refused attempt spent nothing; a refunded one gives every bucket its request back.
+	refund, _, ok := g.Spend("erin", "192.0.2.200")
+	if !ok {
+		t.Fatal("erin refused")
+	}
+	refund()
 	for i := 0; i < 3; i++ {
-		a.Failed("alice")
+		if _, _, ok := g.Spend("erin", "192.0.2.200"); !ok {
+			t.Fatalf("after the refund erin still has 3 attempts; attempt %d refused", i)
+		}
 	}
-	wait, ok := a.Check("alice")
-	if ok || wait != 20*time.Minute {
-		t.Fatalf("after 3 failures: ok=%v wait=%s", ok, wait)
+}
+
+// Concurrent attempts beyond a burst are refused before anything runs.
+func TestSignInGuardUnderConcurrency(t *testing.T) {
+	limits := ratelimit.DefaultLimits()
+	limits.SignInAccountClient = ratelimit.Limit{Requests: 10, Per: time.Hour, Burst: 10}
+	g := ratelimit.NewSignInGuard(ratelimit.New(kernel.NewFakeClock(start), 1000), limits)
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for range 300 {
+		wg.Go(func() {
+			if _, _, ok := g.Spend("alice", "198.51.100.7"); ok {
+				allowed.Add(1)
+			}
+		})
 	}
-	if _, ok := a.Check("bob"); !ok {
-		t.Fatal("bob is not affected")
+	wg.Wait()
+	if allowed.Load() != 10 {
+		t.Fatalf("%d attempts allowed, want the burst of 10", allowed.Load())
 	}
-	clock.Advance(20 * time.Minute)
-	if _, ok := a.Check("alice"); !ok {
-		t.Fatal("one attempt is back after 20 min")
+}
+
+// A million distinct callers hold at most the cap of buckets; the least recently used go first, so
+// a throttled caller that keeps trying stays throttled through the churn.
+func TestBucketsAreCapped(t *testing.T) {
+	clock := kernel.NewFakeClock(start)
+	l := ratelimit.New(clock, 1000)
+	lim := ratelimit.Limit{Requests: 1, Per: time.Hour, Burst: 1}
+	if !l.Take("attacker", lim).Allowed {
+		t.Fatal("first request refused")
+	}
+	for i := 0; i < 1_000_000; i++ {
+		l.Take(fmt.Sprint("caller-", i), lim)
+		if i%100 == 0 && l.Take("attacker", lim).Allowed {
+			t.Fatalf("after %d other callers the throttled caller got a fresh bucket", i)
+		}
+	}
+	if n := l.Buckets(); n > 1000 {
+		t.Fatalf("%d buckets, cap 1000", n)
 	}
 }
 
@@ -135,5 +185,15 @@ func TestLimitsValidate(t *testing.T) {
 	bad.CouponClaim.Burst = 0
 	if err := bad.Validate(); err == nil || err.Error()[:22] != "ratelimit.coupon-claim" {
 		t.Fatalf("err = %v", err)
+	}
+	// Limits that would divide by zero or overflow are refused, and never reach the limiter.
+	for _, lim := range []ratelimit.Limit{
+		{Requests: 2, Per: time.Nanosecond, Burst: 1},
+		{Requests: 1001, Per: time.Microsecond, Burst: 1},
+		{Requests: 1, Per: time.Hour, Burst: math.MaxInt},
+	} {
+		if err := lim.Validate(); err == nil {
+			t.Errorf("%+v passes validation", lim)
+		}
 	}
 }

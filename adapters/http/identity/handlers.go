@@ -49,7 +49,7 @@ type handlers struct {
 func (h *handlers) common() []server.Route {
 	return []server.Route{
 		{Method: http.MethodPost, Path: "/v1/oauth/token", Policy: access.Public, RateClass: server.RateAuth,
-			Idempotency: server.IdempotencyOff, Handler: h.token},
+			Idempotency: server.IdempotencyOff, Handler: h.token, ClientAuthentication: true, RenderError: writeOAuthProblem},
 		{Method: http.MethodPost, Path: "/v1/oauth/revoke", Policy: access.Public, RateClass: server.RateAuth,
 			Idempotency: server.IdempotencyOff, Handler: h.revoke},
 		{Method: http.MethodGet, Path: "/.well-known/jwks.json", Policy: access.Public, RateClass: server.RateRead, Handler: h.jwks},
@@ -85,7 +85,7 @@ func (h *handlers) token(c *fiber.Ctx) error {
 		if oerr := oauthError(err); oerr != nil {
 			return writeOAuthError(c, oerr)
 		}
-		return err // rate limits and failures: problem+json like every other endpoint
+		return err // rate limits and failures, rendered by writeOAuthProblem
 	}
 	noStore(c)
 	return c.JSON(tokenResponse{AccessToken: tokens.AccessToken, TokenType: "Bearer",
@@ -138,6 +138,35 @@ func writeOAuthError(c *fiber.Ctx, e *OAuthError) error {
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 	return c.Status(e.Status).Send(body)
+}
+
+// oauthProblem is the RFC 6749 §5.2 body of an error the platform raised at the token endpoint (a
+// rate limit, an outage): the OAuth members clients act on, plus the platform's code and trace id.
+type oauthProblem struct {
+	Code        string `json:"error"`
+	Description string `json:"error_description"`
+	Platform    string `json:"code"`
+	TraceID     string `json:"traceId"`
+}
+
+// writeOAuthProblem renders the token endpoint's platform errors in RFC 6749's shape: OAuth clients
+// parse that form only. 429 and 503 are temporarily_unavailable (with Retry-After), other 5xx
+// server_error, 401 invalid_client, the rest invalid_request.
+func writeOAuthProblem(c *fiber.Ctx, p server.Problem) {
+	code := "invalid_request"
+	switch {
+	case p.Status == http.StatusUnauthorized:
+		code = "invalid_client"
+		c.Set(fiber.HeaderWWWAuthenticate, `Basic realm="jupang"`)
+	case p.Status == http.StatusTooManyRequests || p.Status == http.StatusServiceUnavailable:
+		code = "temporarily_unavailable"
+	case p.Status >= 500:
+		code = "server_error"
+	}
+	body, _ := json.Marshal(oauthProblem{Code: code, Description: p.Detail, Platform: p.Code, TraceID: p.TraceID}) // strings always marshal
+	noStore(c)
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
+	c.Response().SetBody(body)
 }
 
 func noStore(c *fiber.Ctx) {

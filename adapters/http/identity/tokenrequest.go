@@ -138,8 +138,15 @@ func readJSONParams(body []byte, out map[string]string) *OAuthError {
 	return nil
 }
 
+// errInvalidClient is every failure of client authentication (RFC 6749 §5.2): a malformed or
+// unsupported Authorization header, or no (complete) client credentials where the grant needs them.
+func errInvalidClient(desc string) *OAuthError {
+	return &OAuthError{Status: http.StatusUnauthorized, Code: "invalid_client", Description: desc}
+}
+
 // clientCredentials merges client authentication from the Authorization header (Basic) and the body;
-// using both is an error (RFC 6749 §2.3).
+// using both is an error (RFC 6749 §2.3). At the token endpoint the Authorization header is client
+// authentication only: anything but well-formed Basic credentials is a failed authentication.
 func clientCredentials(authorization string, p map[string]string, r *TokenRequest) *OAuthError {
 	r.ClientID, r.ClientSecret = p["client_id"], p["client_secret"]
 	if authorization == "" {
@@ -147,8 +154,7 @@ func clientCredentials(authorization string, p map[string]string, r *TokenReques
 	}
 	creds, err := authheader.Parse(authorization)
 	if err != nil || creds.Scheme != authheader.Basic {
-		// A Bearer header is the platform's business; anything else here is not client authentication.
-		return nil
+		return errInvalidClient("Authenticate the client with HTTP Basic (client id and secret) or in the body.")
 	}
 	if r.ClientSecret != "" || (r.ClientID != "" && r.ClientID != creds.Username) {
 		return invalidRequest("Use one client authentication method: the Authorization header or the body.")
@@ -183,8 +189,9 @@ func ParseTokenRequest(contentType string, body []byte, authorization string) (T
 	case GrantRefreshToken:
 		need("refresh_token", r.RefreshToken)
 	case GrantClientCredentials:
-		need("client_id", r.ClientID)
-		need("client_secret", r.ClientSecret)
+		if r.ClientID == "" || r.ClientSecret == "" {
+			return TokenRequest{}, errInvalidClient("Client authentication is required: a client id and secret.")
+		}
 	default:
 		return TokenRequest{}, &OAuthError{Status: http.StatusBadRequest, Code: "unsupported_grant_type",
 			Description: "Supported grant types: password, refresh_token, client_credentials."}

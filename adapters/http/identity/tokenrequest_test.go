@@ -27,7 +27,7 @@ func TestParseTokenRequest(t *testing.T) {
 			identityhttp.TokenRequest{GrantType: "client_credentials", ClientID: "partner-demo", ClientSecret: "s3cret"}, ""},
 		{"client basic + matching client_id", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=partner-demo", basic,
 			identityhttp.TokenRequest{GrantType: "client_credentials", ClientID: "partner-demo", ClientSecret: "s3cret"}, ""},
-		{"client body", "application/json", `{"grant_type":"client_credentials","client_id":"p","client_secret":"s"}`, "Bearer ignored",
+		{"client body", "application/json", `{"grant_type":"client_credentials","client_id":"p","client_secret":"s"}`, "",
 			identityhttp.TokenRequest{GrantType: "client_credentials", ClientID: "p", ClientSecret: "s"}, ""},
 		{"empty value is omitted", "application/x-www-form-urlencoded", "grant_type=password&username=&password=x", "", identityhttp.TokenRequest{}, "invalid_request"},
 		{"json null is omitted", "application/json", `{"grant_type":"refresh_token","refresh_token":null}`, "", identityhttp.TokenRequest{}, "invalid_request"},
@@ -43,7 +43,14 @@ func TestParseTokenRequest(t *testing.T) {
 		{"unknown grant", "application/x-www-form-urlencoded", "grant_type=authorization_code&code=x", "", identityhttp.TokenRequest{}, "unsupported_grant_type"},
 		{"two client auth methods", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_secret=x", basic, identityhttp.TokenRequest{}, "invalid_request"},
 		{"basic and another client_id", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=other", basic, identityhttp.TokenRequest{}, "invalid_request"},
-		{"missing secret", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=p", "", identityhttp.TokenRequest{}, "invalid_request"},
+		// Every failure of client authentication is invalid_client (RFC 6749 §5.2).
+		{"missing secret", "application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=p", "", identityhttp.TokenRequest{}, "invalid_client"},
+		{"no client authentication", "application/x-www-form-urlencoded", "grant_type=client_credentials", "", identityhttp.TokenRequest{}, "invalid_client"},
+		{"malformed Basic", "application/x-www-form-urlencoded", "grant_type=client_credentials", "Basic !!!", identityhttp.TokenRequest{}, "invalid_client"},
+		{"Basic without a colon", "application/x-www-form-urlencoded", "grant_type=client_credentials", "Basic " + base64.StdEncoding.EncodeToString([]byte("partner")), identityhttp.TokenRequest{}, "invalid_client"},
+		{"a bearer token is no client authentication", "application/json", `{"grant_type":"client_credentials","client_id":"p","client_secret":"s"}`, "Bearer t", identityhttp.TokenRequest{}, "invalid_client"},
+		{"an unsupported scheme", "application/x-www-form-urlencoded", "grant_type=client_credentials", "Digest username=p", identityhttp.TokenRequest{}, "invalid_client"},
+		{"a malformed Basic header on a password grant", "application/x-www-form-urlencoded", "grant_type=password&username=a&password=b", "Basic !!!", identityhttp.TokenRequest{}, "invalid_client"},
 		{"invalid UTF-8", "application/x-www-form-urlencoded", "grant_type=password&username=a&password=%ff", "", identityhttp.TokenRequest{}, "invalid_request"},
 		{"huge value", "application/x-www-form-urlencoded", "grant_type=password&username=a&password=" + strings.Repeat("x", 5000), "", identityhttp.TokenRequest{}, "invalid_request"},
 	}
@@ -52,10 +59,18 @@ func TestParseTokenRequest(t *testing.T) {
 		switch {
 		case tt.err == "" && (oerr != nil || got != tt.want):
 			t.Errorf("%s: got %+v, %v; want %+v", tt.name, got, oerr, tt.want)
-		case tt.err != "" && (oerr == nil || oerr.Code != tt.err || oerr.Status != 400 || oerr.Description == ""):
+		case tt.err != "" && (oerr == nil || oerr.Code != tt.err || oerr.Status != statusOf(tt.err) || oerr.Description == ""):
 			t.Errorf("%s: got %+v, %v; want %s", tt.name, got, oerr, tt.err)
 		}
 	}
+}
+
+// statusOf is the status of an RFC 6749 error: 401 for invalid_client, 400 for the others.
+func statusOf(code string) int {
+	if code == "invalid_client" {
+		return 401
+	}
+	return 400
 }
 
 // FuzzParseTokenRequest checks the parser never panics, that what it accepts has the parameters its
@@ -70,7 +85,7 @@ func FuzzParseTokenRequest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, contentType, body, authz string) {
 		r, oerr := identityhttp.ParseTokenRequest(contentType, []byte(body), authz)
 		if oerr != nil {
-			if oerr.Code == "" || oerr.Status != 400 || r != (identityhttp.TokenRequest{}) {
+			if oerr.Code == "" || oerr.Status != statusOf(oerr.Code) || r != (identityhttp.TokenRequest{}) {
 				t.Fatalf("bad error %+v with %+v", oerr, r)
 			}
 			return

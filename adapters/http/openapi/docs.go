@@ -2,6 +2,8 @@ package openapi
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"maps"
@@ -13,8 +15,31 @@ import (
 // The /docs page is rendered from the merged document when it is first asked for, with its styles
 // inline: it must work offline, so it loads no script, font or stylesheet from anywhere.
 
+// docsStyle is the page's only style sheet, inline; DocsContentSecurityPolicy allows it by hash.
+const docsStyle = `
+body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d232a;display:flex}
+nav{width:22rem;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f6f8;padding:1rem;box-sizing:border-box;font-size:13px}
+nav ul{list-style:none;padding:0;margin:0 0 1rem}nav a{color:inherit;text-decoration:none}nav a:hover{text-decoration:underline}
+main{padding:1rem 2rem;max-width:70rem;min-width:0}
+article{border-top:1px solid #dde2e6;padding:.5rem 0 1rem}
+.method{display:inline-block;min-width:4.2em;font:bold 12px monospace;text-transform:uppercase;color:#fff;background:#58636e;border-radius:3px;padding:1px 4px;text-align:center}
+.get{background:#1f7a4d}.post{background:#1d5fa8}.put,.patch{background:#a86a12}.delete{background:#b3261e}
+code{font:13px monospace;background:#eef1f4;padding:0 3px;border-radius:3px}
+table{border-collapse:collapse;margin:.3rem 0 .8rem;font-size:14px}th,td{border:1px solid #dde2e6;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#f4f6f8}td p{margin:0 0 .3em}td p:last-child{margin:0}.req{color:#b3261e;font-weight:bold}
+`
+
+// DocsContentSecurityPolicy is the Content-Security-Policy of the /docs page: nothing may load or
+// run but the page's own style sheet, the page may not be framed, and it submits no forms.
+func DocsContentSecurityPolicy() string {
+	sum := sha256.Sum256([]byte(docsStyle))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+}
+
 // docsPage is what the template shows.
 type docsPage struct {
+	Style          template.CSS
 	Title, Version string
 	Description    template.HTML
 	Groups         []docsGroup
@@ -76,18 +101,7 @@ type typeRef struct {
 var docsTemplate = template.Must(template.New("docs").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
-<style>
-body{font:15px/1.5 system-ui,sans-serif;margin:0;color:#1d232a;display:flex}
-nav{width:22rem;flex:none;height:100vh;overflow:auto;position:sticky;top:0;background:#f4f6f8;padding:1rem;box-sizing:border-box;font-size:13px}
-nav ul{list-style:none;padding:0;margin:0 0 1rem}nav a{color:inherit;text-decoration:none}nav a:hover{text-decoration:underline}
-main{padding:1rem 2rem;max-width:70rem;min-width:0}
-article{border-top:1px solid #dde2e6;padding:.5rem 0 1rem}
-.method{display:inline-block;min-width:4.2em;font:bold 12px monospace;text-transform:uppercase;color:#fff;background:#58636e;border-radius:3px;padding:1px 4px;text-align:center}
-.get{background:#1f7a4d}.post{background:#1d5fa8}.put,.patch{background:#a86a12}.delete{background:#b3261e}
-code{font:13px monospace;background:#eef1f4;padding:0 3px;border-radius:3px}
-table{border-collapse:collapse;margin:.3rem 0 .8rem;font-size:14px}th,td{border:1px solid #dde2e6;padding:3px 8px;text-align:left;vertical-align:top}
-th{background:#f4f6f8}td p{margin:0 0 .3em}td p:last-child{margin:0}.req{color:#b3261e;font-weight:bold}
-</style></head>
+<style>{{.Style}}</style></head>
 <body>
 <nav><strong>{{.Title}}</strong>
 {{range .Groups}}<h4>{{.Tag}}</h4><ul>{{range .Operations}}<li><a href="#{{.Anchor}}"><span class="method {{.Method}}">{{.Method}}</span> {{.Path}}</a></li>{{end}}</ul>{{end}}
@@ -123,6 +137,7 @@ func renderDocs(doc object) ([]byte, error) {
 	r := docsRenderer{doc: doc}
 	info, _ := doc["info"].(object)
 	page := docsPage{
+		Style:       docsStyle,
 		Title:       str(info, "title"),
 		Version:     str(info, "version"),
 		Description: markdown(str(info, "description")),

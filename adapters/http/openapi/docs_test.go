@@ -1,6 +1,9 @@
 package openapi
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,6 +57,29 @@ func TestDocsRenderParametersBodiesAndReferences(t *testing.T) {
 	} {
 		if !strings.Contains(html, want) {
 			t.Errorf("the page lacks %s", want)
+		}
+	}
+}
+
+// The policy's style hash is the hash of the one inline style sheet the page has, so a browser
+// applies it; the page has no script, and nothing else the policy would block.
+func TestDocsPolicyAllowsExactlyThePageStyle(t *testing.T) {
+	page, err := DocsHTML("storefront")
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	styles := regexp.MustCompile(`(?s)<style>(.*?)</style>`).FindAllStringSubmatch(html, -1)
+	if len(styles) != 1 {
+		t.Fatalf("%d inline style sheets, want 1", len(styles))
+	}
+	sum := sha256.Sum256([]byte(styles[0][1]))
+	if want := "style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(DocsContentSecurityPolicy(), want) {
+		t.Fatalf("policy %q does not allow the page's style (%s)", DocsContentSecurityPolicy(), want)
+	}
+	for _, banned := range []string{"<script", "<link", "<img", "<iframe", " style=", "<form"} {
+		if strings.Contains(html, banned) {
+			t.Errorf("the page has %s, which the policy blocks", banned)
 		}
 	}
 }

@@ -102,6 +102,62 @@ components:
 	}
 }
 
+// A binary's document keeps only the components its operations use, directly, through other
+// components, or by naming a security scheme.
+func TestMergeDropsComponentsTheBinaryDoesNotUse(t *testing.T) {
+	doc, err := mergeFragments(t, "partner", map[string]string{
+		"platform.yaml": platformStub,
+		"feed.yaml": `
+openapi: 3.1.0
+info: {title: feed, version: "1"}
+paths:
+  /v1/feed:
+    get:
+      x-binaries: [partner]
+      security: [{clientBasic: []}]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Page"}}}}}
+  /v1/carts:
+    get:
+      x-binaries: [storefront]
+      responses: {"200": {description: ok, content: {application/json: {schema: {$ref: "#/components/schemas/Cart"}}}}}
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+    clientBasic: {type: http, scheme: basic}
+    unusedScheme: {type: http, scheme: digest}
+  schemas:
+    Page: {type: object, properties: {items: {type: array, items: {$ref: "#/components/schemas/Event"}}}}
+    Event: {type: object}
+    Cart: {type: object, properties: {line: {$ref: "#/components/schemas/Line"}}}
+    Line: {type: object}
+  headers:
+    Unused: {schema: {type: string}}
+`,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	components := doc["components"].(object)
+	schemas := components["schemas"].(object)
+	for _, want := range []string{"Page", "Event"} {
+		if schemas[want] == nil {
+			t.Errorf("schema %s, used by the partner's operation, was dropped", want)
+		}
+	}
+	for _, gone := range []string{"Cart", "Line", "Problem"} {
+		if schemas[gone] != nil {
+			t.Errorf("schema %s, used by no partner operation, is kept", gone)
+		}
+	}
+	schemes := components["securitySchemes"].(object)
+	if schemes["clientBasic"] == nil || schemes["bearerAuth"] == nil || schemes["unusedScheme"] != nil {
+		t.Errorf("security schemes = %v, want those named by an operation or the document", schemes)
+	}
+	if _, ok := components["headers"]; ok {
+		t.Error("an empty section is kept")
+	}
+}
+
 func TestMergeRefusesWhatWouldChangeMeaning(t *testing.T) {
 	op := func(binaries string) string {
 		return `

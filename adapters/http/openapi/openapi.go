@@ -125,7 +125,66 @@ func merge(fsys fs.FS, binary string) (object, error) {
 			return nil, fmt.Errorf("openapi: %s: %w", name, err)
 		}
 	}
+	pruneComponents(m.doc)
 	return m.doc, nil
+}
+
+// pruneComponents drops the components no operation of the document uses, directly or through
+// other components: fragments declare what all binaries need, and a binary's document lists only
+// its own.
+func pruneComponents(doc object) {
+	components, _ := doc["components"].(object)
+	used := map[string]bool{} // "section/name"
+	var visit func(v any)
+	visit = func(v any) {
+		switch v := v.(type) {
+		case object:
+			for key, child := range v {
+				if ref, ok := child.(string); ok && key == "$ref" {
+					name := strings.TrimPrefix(ref, "#/components/")
+					if section, comp, ok := strings.Cut(name, "/"); ok && !used[name] {
+						used[name] = true
+						defs, _ := components[section].(object)
+						visit(defs[comp])
+					}
+					continue
+				}
+				if key == "security" {
+					markSchemes(child, used)
+				}
+				visit(child)
+			}
+		case []any:
+			for _, child := range v {
+				visit(child)
+			}
+		}
+	}
+	markSchemes(doc["security"], used)
+	visit(doc["paths"])
+	visit(doc["webhooks"])
+	for section, defs := range components {
+		defs, _ := defs.(object)
+		for name := range defs {
+			if !used[section+"/"+name] {
+				delete(defs, name)
+			}
+		}
+		if len(defs) == 0 {
+			delete(components, section)
+		}
+	}
+}
+
+// markSchemes marks the security schemes a list of security requirements names.
+func markSchemes(requirements any, used map[string]bool) {
+	list, _ := requirements.([]any)
+	for _, r := range list {
+		req, _ := r.(object)
+		for scheme := range req {
+			used["securitySchemes/"+scheme] = true
+		}
+	}
 }
 
 type merger struct {

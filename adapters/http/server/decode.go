@@ -8,7 +8,7 @@ import (
 	"mime"
 	"reflect"
 	"strings"
-	"unicode"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -16,8 +16,9 @@ import (
 	"github.com/jupang/jupang/core/errs"
 )
 
-// DecodeJSON reads the request body into dst strictly: JSON media type, valid UTF-8, no unknown
-// fields, no duplicate keys, exactly one non-null value. Any failure is 400 VALIDATION_FAILED (415
+// DecodeJSON reads the request body into dst strictly: JSON media type, valid UTF-8, field names
+// exactly as declared (no unknown fields, none in another letter case), no duplicate keys, exactly
+// one non-null value. Any failure is 400 VALIDATION_FAILED (415
 // for another media type) with field errors, and marks the request as rejected before execution,
 // so an idempotency key used with it stays free for the corrected request.
 func DecodeJSON(c *fiber.Ctx, dst any) error {
@@ -63,7 +64,7 @@ func decodeJSON(contentType string, body []byte, dst any) error {
 	if !json.Valid(body) || !utf8.Valid(body) {
 		return errMalformed
 	}
-	if err := checkDuplicateKeys(body); err != nil {
+	if err := checkKeys(body, dst); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -113,17 +114,19 @@ func jsonType(t reflect.Type) string {
 	return "an object"
 }
 
-// checkDuplicateKeys walks the token stream and rejects an object that names a key twice, which
-// encoding/json would silently resolve to the last value. Keys are compared the way encoding/json
-// matches struct fields, ignoring case under Unicode folding: "email", "EMAIL" (and "ſtatus" for
-// "status") would fill the same field.
-func checkDuplicateKeys(body []byte) error {
+// checkKeys walks the token stream and rejects an object that names a key twice (encoding/json
+// would silently keep the last value) and, where dst's type says which members an object has, a
+// key that is not exactly one of its field names: encoding/json would match "Email", "EMAIL" or
+// "ſtatus" to the fields email and status, ignoring case under Unicode folding, which the
+// contract's strict bodies do not allow.
+func checkKeys(body []byte, dst any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
-	return walkValue(dec, "", 0)
+	return walkValue(dec, "", 0, reflect.TypeOf(dst))
 }
 
-func walkValue(dec *json.Decoder, path string, depth int) error {
+// walkValue checks one value against t, the Go type it decodes into; nil means any member is accepted.
+func walkValue(dec *json.Decoder, path string, depth int, t reflect.Type) error {
 	if depth > maxJSONDepth {
 		return errTooDeep
 	}
@@ -135,6 +138,7 @@ func walkValue(dec *json.Decoder, path string, depth int) error {
 	if !ok {
 		return nil
 	}
+	t = decodedType(t)
 	switch delim {
 	case '{':
 		seen := map[string]bool{}
@@ -144,18 +148,25 @@ func walkValue(dec *json.Decoder, path string, depth int) error {
 				return errMalformed
 			}
 			key, _ := keyTok.(string)
-			folded := foldKey(key)
-			if seen[folded] {
+			if seen[key] {
 				return errs.ErrValidation.WithField(joinPath(path, key), codeDuplicate, "this key appears more than once")
 			}
-			seen[folded] = true
-			if err := walkValue(dec, joinPath(path, key), depth+1); err != nil {
+			seen[key] = true
+			member, known := memberType(t, key)
+			if !known {
+				return errs.ErrValidation.WithField(joinPath(path, key), codeUnknownField, "this field is not accepted")
+			}
+			if err := walkValue(dec, joinPath(path, key), depth+1, member); err != nil {
 				return err
 			}
 		}
 	case '[':
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			elem = t.Elem()
+		}
 		for i := 0; dec.More(); i++ {
-			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1); err != nil {
+			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i), depth+1, elem); err != nil {
 				return err
 			}
 		}
@@ -166,22 +177,63 @@ func walkValue(dec *json.Decoder, path string, depth int) error {
 	return nil
 }
 
-// foldKey maps every rune to the smallest rune of its Unicode case-folding orbit, as encoding/json
-// does, so two keys fold alike exactly when they would match the same struct field.
-func foldKey(key string) string {
-	var b strings.Builder
-	for _, r := range key {
-		for {
-			next := unicode.SimpleFold(r)
-			if next <= r {
-				r = next
-				break
-			}
-			r = next
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// decodedType is t without pointers, or nil when t decodes itself (json.Unmarshaler) or takes anything.
+func decodedType(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		if t.Implements(jsonUnmarshaler) {
+			return nil
 		}
-		b.WriteRune(r)
+		t = t.Elem()
 	}
-	return b.String()
+	if t == nil || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return nil
+	}
+	return t
+}
+
+// memberType is the type of object member key in t: a struct's field of exactly that JSON name, a
+// map's element (any key), or nil for a type that accepts anything.
+func memberType(t reflect.Type, key string) (reflect.Type, bool) {
+	switch {
+	case t == nil:
+		return nil, true
+	case t.Kind() == reflect.Map:
+		return t.Elem(), true
+	case t.Kind() == reflect.Struct:
+		f, ok := jsonFields(t)[key]
+		return f, ok
+	}
+	return nil, true // a type mismatch, which the decoder reports
+}
+
+var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// jsonFields maps the JSON names of a struct's fields, as encoding/json names them (the tag's name,
+// else the Go name; embedded structs' fields promoted), to their types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if cached, ok := fieldCache.Load(t); ok {
+		return cached.(map[string]reflect.Type)
+	}
+	fields := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || f.Anonymous && name == "" { // an embedded struct's fields are listed themselves
+			continue
+		}
+		switch name {
+		case "-":
+			continue
+		case "":
+			name = f.Name
+		}
+		if _, shadowed := fields[name]; !shadowed || len(f.Index) == 1 {
+			fields[name] = f.Type
+		}
+	}
+	fieldCache.Store(t, fields)
+	return fields
 }
 
 // joinPath names a member for field errors: "items[0].sku"; an empty key is shown as "".

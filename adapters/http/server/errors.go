@@ -32,6 +32,9 @@ var statusOf = map[errs.Kind]int{
 	errs.TooLarge:           http.StatusRequestEntityTooLarge,
 	errs.MethodNotAllowed:   http.StatusMethodNotAllowed,
 	errs.UnsupportedMedia:   http.StatusUnsupportedMediaType,
+	errs.URITooLong:         http.StatusRequestURITooLong,
+	errs.HeadersTooLarge:    http.StatusRequestHeaderFieldsTooLarge,
+	errs.NotImplemented:     http.StatusNotImplemented,
 }
 
 // StatusOf returns the HTTP status for a domain error (500 for anything unclassified).
@@ -120,8 +123,12 @@ func (s *Server) writeProblem(c *fiber.Ctx, err error) {
 		h.Set(fiber.HeaderWWWAuthenticate, "Bearer")
 	}
 	h.Set(fiber.HeaderContentLanguage, string(locale))
-	h.SetContentType(ProblemContentType)
 	c.Response().SetStatusCode(status)
+	if render, ok := c.Locals(localsRenderer).(ErrorRenderer); ok {
+		render(c, problem)
+		return
+	}
+	h.SetContentType(ProblemContentType)
 	c.Response().SetBody(marshalProblem(problem, e.Extra))
 }
 

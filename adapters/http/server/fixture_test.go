@@ -191,8 +191,9 @@ func newFixture(t *testing.T, b backend, options ...func(*server.Config)) *fixtu
 		Readiness: []server.ReadinessCheck{{Name: "database", Check: func(context.Context) error {
 			return f.ready.Load().(readiness).err
 		}}},
-		OpenAPI:  doc,
-		DocsHTML: docs,
+		OpenAPI:    doc,
+		DocsHTML:   docs,
+		DocsPolicy: openapi.DocsContentSecurityPolicy(),
 	}
 	for _, option := range options {
 		option(&cfg)
@@ -276,6 +277,9 @@ func (f *fixture) routes() []server.Route {
 		{Method: http.MethodPost, Path: "/v1/test/slow", Policy: access.Carts, Handler: waitForDeadline},
 		get("/v1/test/failure", access.Public, func(*fiber.Ctx) error {
 			return errs.ErrInternal.Wrap(errors.New("connection refused"))
+		}),
+		get("/v1/test/client", access.Public, func(c *fiber.Ctx) error {
+			return c.JSON(fiber.Map{"clientAddress": server.Request(c).ClientAddress, "ip": c.IP()})
 		}),
 		get("/v1/test/mine", access.CustomerOwnData, func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"ok": true}) }),
 		{Method: http.MethodPost, Path: "/v1/test/coupons/claim", Policy: access.CustomerOwnData, RateClass: server.RateCouponClaim,
@@ -424,13 +428,8 @@ func fieldErrors(p map[string]any) []string {
 // show a response fasthttp wrote for a request it refused while reading it (413).
 func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, answer, []byte) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = f.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = f.srv.Shutdown(context.Background()) })
-	conn, err := net.Dial("tcp", ln.Addr().String())
+	addr := f.listen(t)
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +440,7 @@ func (f *fixture) doOverTCP(t testing.TB, c call) (*http.Request, answer, []byte
 	}
 	req.Header.Set("Content-Type", "application/json")
 	var head strings.Builder
-	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.method, c.path, ln.Addr(), c.declaredLength)
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n", c.method, c.path, addr, c.declaredLength)
 	_ = req.Header.Write(&head)
 	head.WriteString("\r\n")
 	if _, err := io.WriteString(conn, head.String()); err != nil {

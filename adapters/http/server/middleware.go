@@ -101,7 +101,8 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		return errCompressedBody
 	}
 	req := kernel.Request{Principal: kernel.Guest, Market: market, Locale: locale,
-		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent))}
+		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent)),
+		ClientAddress: clientGroup(c.Context().RemoteIP())}
 	if raw := c.Get(HeaderIdempotencyKey); raw != "" {
 		if req.IdempotencyKey, err = kernel.ParseIdempotencyKey(raw); err != nil {
 			return err
@@ -112,7 +113,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	if authz := c.Get(fiber.HeaderAuthorization); authz != "" {
+	if authz := c.Get(fiber.HeaderAuthorization); authz != "" && !s.clientAuthPaths[strings.TrimSuffix(c.Path(), "/")] {
 		if req.Principal, err = s.authenticate(c.UserContext(), authz); err != nil {
 			h.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return err
@@ -127,6 +128,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 func (s *Server) authorize(r Route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Locals(localsRoute, r.Path)
+		if r.RenderError != nil {
+			c.Locals(localsRenderer, r.RenderError)
+		}
 		p := Request(c).Principal
 		if r.Policy.Allows(p) {
 			return c.Next()
@@ -145,9 +149,10 @@ func (s *Server) rateLimit(class RateClass) fiber.Handler {
 		if s.cfg.Limiter == nil || class == RateNone {
 			return c.Next()
 		}
-		caller := "ip:" + c.IP()
-		if p := Request(c).Principal; !p.IsGuest() {
-			caller = "principal:" + p.ID
+		req := Request(c)
+		caller := "ip:" + req.ClientAddress
+		if !req.Principal.IsGuest() {
+			caller = "principal:" + req.Principal.ID
 		}
 		d := s.cfg.Limiter.Take(c.UserContext(), class, caller)
 		h := &c.Response().Header

@@ -20,6 +20,7 @@ const (
 	localsRoute    = "jupang.route"
 	localsFailure  = "jupang.failure"  // the cause of a 5xx, for the request's log line
 	localsRejected = "jupang.rejected" // the body was refused before the use case ran
+	localsRenderer = "jupang.renderer" // the matched route's ErrorRenderer
 )
 
 // Tracing headers of SPEC §1.
@@ -61,7 +62,7 @@ func (s *Server) handleServerError(c *fiber.Ctx, err error) error {
 	if _, observed := c.Locals(localsTraceID).(string); !observed {
 		defer s.startObservation(c)()
 	}
-	s.writeProblem(c, err)
+	s.writeProblem(c, readFailure(c, err))
 	return nil
 }
 
@@ -75,6 +76,8 @@ func (s *Server) startObservation(c *fiber.Ctx) (finish func()) {
 	traceID := span.SpanContext().TraceID().String()
 	c.Locals(localsTraceID, traceID)
 	c.Response().Header.Set(HeaderTraceID, traceID)
+	// Browsers must not guess a type other than the one declared (a JSON body rendered as HTML).
+	c.Response().Header.Set(fiber.HeaderXContentTypeOptions, "nosniff")
 	propagator.Inject(ctx, responseCarrier{c})
 	c.SetUserContext(ctx)
 	return func() { s.finishObservation(c, span, time.Since(start)) }
@@ -82,7 +85,7 @@ func (s *Server) startObservation(c *fiber.Ctx) (finish func()) {
 
 func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.Duration) {
 	defer span.End()
-	method, status := c.Method(), c.Response().StatusCode()
+	method, status := methodLabel(c.Method()), c.Response().StatusCode()
 	route, routed := c.Locals(localsRoute).(string)
 	if !routed {
 		route = s.templateFor(method, c.Path())

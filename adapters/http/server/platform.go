@@ -22,6 +22,10 @@ const readinessTimeout = 2 * time.Second
 // readinessRetryAfter is what a failing /readyz asks probes and clients to wait.
 const readinessRetryAfter = 5 * time.Second
 
+// errShuttingDown is /readyz's answer once the server drains for a shutdown.
+var errShuttingDown = errs.ErrUnavailable.WithRetryAfter(readinessRetryAfter).
+	WithField("server", errs.FieldShuttingDown.Code, "this instance is shutting down; use another")
+
 // platformRoutes are served by every binary: liveness, readiness, metrics and API docs.
 func (s *Server) platformRoutes() []Route {
 	metrics := adaptor.HTTPHandler(promhttp.HandlerFor(s.cfg.Metrics.Registry, promhttp.HandlerOpts{}))
@@ -33,7 +37,7 @@ func (s *Server) platformRoutes() []Route {
 		public("/readyz", s.ready),
 		public("/metrics", metrics),
 		public("/openapi.json", static(s.cfg.OpenAPI, fiber.MIMEApplicationJSON)),
-		public("/docs", static(s.cfg.DocsHTML, fiber.MIMETextHTMLCharsetUTF8)),
+		public("/docs", s.docs),
 	}
 }
 
@@ -48,9 +52,21 @@ func static(body []byte, contentType string) fiber.Handler {
 	}
 }
 
+// docs serves the API docs page, which may load nothing, be framed nowhere and leak no referrer.
+func (s *Server) docs(c *fiber.Ctx) error {
+	h := &c.Response().Header
+	h.Set(fiber.HeaderContentSecurityPolicy, s.cfg.DocsPolicy)
+	h.Set(fiber.HeaderXFrameOptions, "DENY")
+	h.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	return static(s.cfg.DocsHTML, fiber.MIMETextHTMLCharsetUTF8)(c)
+}
+
 // ready runs every dependency check at once; any failure is 503 with Retry-After, naming what
 // failed in the field errors. The causes go to the log line only: they may hold addresses.
 func (s *Server) ready(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return errShuttingDown
+	}
 	failures := make([]error, len(s.cfg.Readiness))
 	var wg sync.WaitGroup
 	for i, check := range s.cfg.Readiness {

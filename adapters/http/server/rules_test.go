@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/openapi/openapitest"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -161,8 +162,14 @@ func TestRequestRulesTable(t *testing.T) {
 			status: 400, code: "VALIDATION_FAILED", fields: []string{"roles:UNKNOWN_FIELD"}, lang: "ko"},
 		{name: "duplicate key", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","name":"cup","quantity":1}`},
 			status: 400, code: "VALIDATION_FAILED", fields: []string{"name:DUPLICATE_FIELD"}, lang: "ko"},
-		{name: "duplicate key in another case", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","NAME":"cup","quantity":1}`},
-			status: 400, code: "VALIDATION_FAILED", fields: []string{"NAME:DUPLICATE_FIELD"}, lang: "ko"},
+		{name: "a field name in another case is unknown", req: call{method: "POST", path: "/v1/test/widgets", body: `{"Name":"mug","quantity":1}`},
+			status: 400, code: "VALIDATION_FAILED", fields: []string{"Name:UNKNOWN_FIELD"}, lang: "ko"},
+		{name: "a field named twice in two cases", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","NAME":"cup","quantity":1}`},
+			status: 400, code: "VALIDATION_FAILED", fields: []string{"NAME:UNKNOWN_FIELD"}, lang: "ko"},
+		{name: "a nested field name in another case is unknown", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","quantity":1,"options":{"COLOR":"red"}}`},
+			status: 400, code: "VALIDATION_FAILED", fields: []string{"options.COLOR:UNKNOWN_FIELD"}, lang: "ko"},
+		{name: "a field folded to another by Unicode is unknown", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","quantity":1,"optionſ":{"color":"red"}}`},
+			status: 400, code: "VALIDATION_FAILED", fields: []string{"optionſ:UNKNOWN_FIELD"}, lang: "ko"},
 		{name: "nested duplicate key", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","quantity":1,"options":{"color":"red","color":"blue"}}`},
 			status: 400, code: "VALIDATION_FAILED", fields: []string{"options.color:DUPLICATE_FIELD"}, lang: "ko"},
 		{name: "wrong type", req: call{method: "POST", path: "/v1/test/widgets", body: `{"name":"mug","quantity":"many"}`},
@@ -220,7 +227,8 @@ func TestRequestRulesTable(t *testing.T) {
 		{name: "openapi.json", req: call{method: "GET", path: "/openapi.json"}, status: 200, lang: "ko",
 			header: map[string]string{"Content-Type": "application/json"}},
 		{name: "docs", req: call{method: "GET", path: "/docs"}, status: 200, lang: "ko",
-			header: map[string]string{"Content-Type": "text/html; charset=utf-8"}},
+			header: map[string]string{"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": openapi.DocsContentSecurityPolicy(),
+				"X-Frame-Options": "DENY", "Referrer-Policy": "no-referrer"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,6 +242,9 @@ func TestRequestRulesTable(t *testing.T) {
 			}
 			if m := traceParentPattern.FindStringSubmatch(h.Get("traceparent")); m == nil || m[1] != h.Get("X-Trace-Id") {
 				t.Errorf("traceparent = %q does not carry X-Trace-Id %q", h.Get("traceparent"), h.Get("X-Trace-Id"))
+			}
+			if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+				t.Errorf("X-Content-Type-Options = %q, want nosniff on every answer", got)
 			}
 			if got := h.Get("Content-Language"); got != string(tt.lang) {
 				t.Errorf("Content-Language = %q, want %q", got, tt.lang)

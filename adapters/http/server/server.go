@@ -9,7 +9,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,7 +64,18 @@ type Route struct {
 	// at all (partner request signatures), so a refused one neither claims nor replays a key.
 	Guard   fiber.Handler
 	Handler fiber.Handler
+	// ClientAuthentication marks an OAuth token endpoint: its Authorization header authenticates
+	// the client and is read by the handler, so the platform does not take it for a bearer token.
+	// The path must be literal.
+	ClientAuthentication bool
+	// RenderError writes the errors the platform raises on this route (rate limits, outages) in
+	// the route's own format; nil: problem+json.
+	RenderError ErrorRenderer
 }
+
+// ErrorRenderer writes an error answer whose status, Retry-After, Content-Language and trace
+// headers are already set, from the problem the platform would have sent.
+type ErrorRenderer func(c *fiber.Ctx, p Problem)
 
 // Authenticator turns a bearer token into a principal of this binary's audience.
 type Authenticator interface {
@@ -104,10 +118,14 @@ type Config struct {
 	Readiness   []ReadinessCheck
 	OpenAPI     []byte // served at /openapi.json (openapi.Document)
 	DocsHTML    []byte // served at /docs (openapi.DocsHTML)
+	DocsPolicy  string // the Content-Security-Policy of /docs (openapi.DocsContentSecurityPolicy)
 	BodyLimit   int    // bytes; default 1 MiB
 	// RequestTimeout bounds every request's context (default 40 s: the longest long poll, 30 s, plus
 	// room). It must be shorter than the idempotency lease, so a request never outlives its claim.
 	RequestTimeout time.Duration
+	// TrustedProxies are the load balancers whose X-Forwarded-For names the client; from any
+	// other peer the header is ignored. Empty: every caller is its peer.
+	TrustedProxies []netip.Prefix
 	// ReadTimeout and friends bound slow clients; defaults are conservative.
 	ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
@@ -117,6 +135,9 @@ type Server struct {
 	cfg    Config
 	app    *fiber.App
 	routes []Route
+	// clientAuthPaths are the paths of ClientAuthentication routes, known before routing.
+	clientAuthPaths map[string]bool
+	draining        atomic.Bool // BeginDrain was called
 }
 
 const defaultBodyLimit = 1 << 20
@@ -140,7 +161,7 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		cfg.BodyLimit = defaultBodyLimit
 	}
 	cfg.RequestTimeout = orDefault(cfg.RequestTimeout, defaultRequestTimeout)
-	s := &Server{cfg: cfg}
+	s := &Server{cfg: cfg, clientAuthPaths: map[string]bool{}}
 	s.app = fiber.New(fiber.Config{
 		AppName:   cfg.Name,
 		BodyLimit: cfg.BodyLimit,
@@ -155,7 +176,13 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		ReadTimeout:   orDefault(cfg.ReadTimeout, 15*time.Second),
 		WriteTimeout:  orDefault(cfg.WriteTimeout, 35*time.Second), // long polls wait up to 30 s
 		IdleTimeout:   orDefault(cfg.IdleTimeout, 60*time.Second),
+		// The request line and headers must fit this buffer (431 otherwise): room for large
+		// cookies and tokens, at a bounded cost per connection.
+		ReadBufferSize: MaxRequestHead,
 	})
+	s.app.Server().Handler = s.edge(s.app.Server().Handler)
+	// Requests still in flight when Shutdown begins are answered with Connection: close.
+	s.app.Server().CloseOnShutdown = true
 	s.app.Use(s.observe, s.recoverPanics, s.deadline, s.requestContext)
 
 	all := s.platformRoutes()
@@ -192,6 +219,8 @@ func (s *Server) validateRoute(r Route) error {
 		return fmt.Errorf("route %s: HEAD is served by every GET route", id)
 	case !validPattern(r.Path):
 		return fmt.Errorf("route %q: a path is made of literal segments and :name parameters", id)
+	case r.ClientAuthentication && strings.Contains(r.Path, ":"):
+		return fmt.Errorf("route %s: a client-authenticating route needs a literal path", id)
 	case r.Idempotency == IdempotencyRequired && !unsafeMethod(r.Method):
 		return fmt.Errorf("route %s cannot require an Idempotency-Key on a read", id)
 	}
@@ -216,6 +245,9 @@ func (s *Server) register(r Route) {
 		}
 	}
 	s.routes = append(s.routes, r)
+	if r.ClientAuthentication {
+		s.clientAuthPaths[strings.TrimSuffix(r.Path, "/")] = true
+	}
 	handler := r.Handler
 	if unsafeMethod(r.Method) && r.Idempotency != IdempotencyOff {
 		handler = s.idempotent(r.Idempotency, handler)
@@ -239,9 +271,15 @@ func (s *Server) Routes() []Route { return slices.Clone(s.routes) }
 func (s *Server) App() *fiber.App { return s.app }
 
 // Serve accepts connections on ln until Shutdown.
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(lineListener{ln}) }
 
-// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+// BeginDrain prepares a shutdown: /readyz answers 503 from now on, so load balancers take this
+// instance out, while every other request is still served, its answer closing the connection so
+// the client reconnects (through the balancer, to another instance).
+func (s *Server) BeginDrain() { s.draining.Store(true) }
+
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends; they are
+// answered with Connection: close.
 func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
 
 // Ctx returns the context a handler passes to use cases: it carries the request facts

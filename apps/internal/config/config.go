@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -63,10 +64,13 @@ type Database struct {
 	LockTimeout             time.Duration `mapstructure:"lock_timeout"`
 }
 
-// HTTP configures what every HTTP binary applies to each request.
+// HTTP configures what every HTTP server shares and applies to each request.
 type HTTP struct {
 	// RequestTimeout bounds each request; it must end before the request's idempotency claim does.
 	RequestTimeout time.Duration `mapstructure:"request_timeout"`
+	// TrustedProxies are the addresses or networks (CIDR) of the load balancers in front of the
+	// servers: only from them is X-Forwarded-For believed.
+	TrustedProxies []string `mapstructure:"trusted_proxies"`
 }
 
 // LongestLongPoll is the longest a request may wait on purpose (the partner feed's waitSeconds,
@@ -99,9 +103,42 @@ type Kafka struct {
 	Brokers []string `mapstructure:"brokers"`
 }
 
-// RateLimit switches rate limits (off for load tests).
+// RateLimit switches rate limits (off for load tests) and caps the buckets each process holds.
 type RateLimit struct {
-	Enabled bool `mapstructure:"enabled"`
+	Enabled    bool `mapstructure:"enabled"`
+	MaxBuckets int  `mapstructure:"max_buckets"`
+}
+
+// Proxies returns TrustedProxies as networks (a bare address is a /32 or /128); Validate has
+// checked that they parse.
+func (h HTTP) Proxies() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(h.TrustedProxies))
+	for _, p := range h.TrustedProxies {
+		if prefix, err := parseProxy(p); err == nil {
+			out = append(out, prefix)
+		}
+	}
+	return out
+}
+
+// parseProxy reads an address or a network given by its first address (10.0.0.0/8, not 10.0.0.1/8).
+func parseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, err
+		}
+		return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	if p != p.Masked() {
+		return netip.Prefix{}, fmt.Errorf("%s has host bits set; the network is %s", s, p.Masked())
+	}
+	return p, nil
 }
 
 // Tracing configures OpenTelemetry export.
@@ -131,9 +168,11 @@ type Catalog struct {
 	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
 }
 
-// Shutdown bounds graceful shutdown.
+// Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
+// DrainDelay (so load balancers stop sending), then the servers drain; all within Timeout.
 type Shutdown struct {
-	Timeout time.Duration `mapstructure:"timeout"`
+	Timeout    time.Duration `mapstructure:"timeout"`
+	DrainDelay time.Duration `mapstructure:"drain_delay"`
 }
 
 // Error names the key that is wrong; its message is the one line printed at start-up.
@@ -246,6 +285,14 @@ func (c Config) Validate() error {
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
+		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
+			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},
+		{"ratelimit.max_buckets", c.RateLimit.MaxBuckets > 0, "must be a positive number"},
+	}
+	for _, p := range c.HTTP.TrustedProxies {
+		if _, err := parseProxy(p); err != nil {
+			return &Error{Key: "http.trusted_proxies", Reason: fmt.Sprintf("%q: %v", p, err)}
+		}
 	}
 	for _, k := range c.Kafka.Brokers {
 		if !validAddr(k) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,6 +62,11 @@ func TestInvalidValuesNameTheirKey(t *testing.T) {
 		{"JUPANG_LOG_FORMAT", "pretty", "log.format"},
 		{"JUPANG_KAFKA_BROKERS", "nohost", "kafka.brokers"},
 		{"JUPANG_TRACING_SAMPLE_RATIO", "2", "tracing.sample_ratio"},
+		{"JUPANG_HTTP_TRUSTED_PROXIES", "10.0.0.0/8,not-an-address", "http.trusted_proxies"},
+		{"JUPANG_HTTP_TRUSTED_PROXIES", "10.0.0.1/8", "http.trusted_proxies"},
+		{"JUPANG_RATELIMIT_MAX_BUCKETS", "0", "ratelimit.max_buckets"},
+		{"JUPANG_SHUTDOWN_DRAIN_DELAY", "-1s", "shutdown.drain_delay"},
+		{"JUPANG_SHUTDOWN_DRAIN_DELAY", "20s", "shutdown.drain_delay"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.env, func(t *testing.T) {
@@ -71,6 +77,23 @@ func TestInvalidValuesNameTheirKey(t *testing.T) {
 				t.Fatalf("err = %v, want one naming %s", err, tc.key)
 			}
 		})
+	}
+}
+
+// Trusted proxies are addresses or networks; a bare address is its own /32 or /128.
+func TestTrustedProxies(t *testing.T) {
+	t.Setenv("JUPANG_HTTP_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7,2001:db8::/32")
+	cfg, err := load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprint(cfg.HTTP.Proxies())
+	if want := "[10.0.0.0/8 192.0.2.7/32 2001:db8::/32]"; got != want {
+		t.Fatalf("proxies = %s, want %s", got, want)
+	}
+	def, err := load("")
+	if err != nil || def.Shutdown.DrainDelay != 5*time.Second || def.RateLimit.MaxBuckets != 100000 {
+		t.Fatalf("defaults: %+v %v", def, err)
 	}
 }
 

@@ -106,7 +106,8 @@ func (s *safeBuffer) String() string {
 	return s.b.String()
 }
 
-// Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment.
+// Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment in which the
+// shutdown drain delay is 0 (env may set another).
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
 	p := newProcess(bin, withDevCertsDir(t, env), args...)
@@ -168,7 +169,7 @@ func newProcess(bin string, env []string, args ...string) *Process {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, env...)
+	cmd.Env = append(append(cmd.Env, "JUPANG_SHUTDOWN_DRAIN_DELAY=0"), env...) // the last value of a key wins
 	return &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
 }
 

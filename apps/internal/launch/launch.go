@@ -126,7 +126,10 @@ func OpenDatabase(ctx context.Context, cfg config.Database, tracer trace.Tracer,
 // Component is something that runs until stopped: an HTTP server or the job runner.
 type Component struct {
 	Name  string
-	Start func() error                // blocks while serving; returns when stopped
+	Start func() error // blocks while serving; returns when stopped
+	// Drain, when set, is called at once on a shutdown signal, before the drain delay: a server
+	// starts failing /readyz so load balancers stop sending it requests.
+	Drain func()
 	Stop  func(context.Context) error // drains within the context's deadline
 }
 
@@ -162,10 +165,13 @@ func Listener(key, addr string) (net.Listener, error) {
 	return ln, nil
 }
 
-// Run starts every component, waits for SIGINT/SIGTERM (or ctx, or one component failing), then
-// stops them all together within timeout: servers stop accepting and finish in-flight requests, the
-// runner lets running jobs finish.
-func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components ...Component) error {
+// Run starts every component and waits for SIGINT/SIGTERM (or ctx, or one component failing).
+// On a signal it drains first: every component is told (servers fail /readyz) and goes on serving
+// for cfg.DrainDelay, so load balancers take the instance out before it stops accepting. Then all
+// components stop together: servers stop accepting and finish in-flight requests (answered with
+// Connection: close), the runner lets running jobs finish. The whole shutdown, delay included,
+// takes at most cfg.Timeout.
+func Run(ctx context.Context, log *zap.Logger, cfg config.Shutdown, components ...Component) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	failed := make(chan error, len(components))
@@ -179,19 +185,35 @@ func Run(ctx context.Context, log *zap.Logger, timeout time.Duration, components
 	var runErr error
 	select {
 	case <-ctx.Done():
-		log.Info("shutting down", zap.Duration("deadline", timeout))
+		log.Info("shutting down", zap.Duration("drainDelay", cfg.DrainDelay), zap.Duration("deadline", cfg.Timeout))
 	case runErr = <-failed:
 		log.Error("component failed, shutting down", zap.Error(runErr))
+	}
+	deadline := time.Now().Add(cfg.Timeout)
+	if runErr == nil && cfg.DrainDelay > 0 {
+		for _, c := range components {
+			if c.Drain != nil {
+				c.Drain()
+			}
+		}
+		select {
+		case <-time.After(cfg.DrainDelay):
+		case runErr = <-failed:
+			log.Error("component failed while draining", zap.Error(runErr))
+		}
 	}
 	// All components stop at once: stopped one after another, every server would keep accepting
 	// new requests while an earlier one drained, and the last ones would get what was left of the
 	// shared deadline.
-	drainCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	drainCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	stopErrs := make([]error, len(components))
 	var wg sync.WaitGroup
 	for i, c := range components {
 		wg.Go(func() {
+			if c.Drain != nil {
+				c.Drain() // also without a delay: what is still in flight closes its connection
+			}
 			if err := c.Stop(drainCtx); err != nil {
 				stopErrs[i] = fmt.Errorf("%s: %w", c.Name, err)
 			}
@@ -243,7 +265,7 @@ func Serve[A Runnable](ctx context.Context, cfg config.Config, initialize Initia
 		app.Logger().Error("prepare", zap.Error(err))
 		return 1
 	}
-	if err := Run(ctx, app.Logger(), cfg.Shutdown.Timeout, app.Parts()...); err != nil {
+	if err := Run(ctx, app.Logger(), cfg.Shutdown, app.Parts()...); err != nil {
 		app.Logger().Error("exit", zap.Error(err))
 		return 1
 	}

@@ -98,7 +98,9 @@ func RateLimiter(cfg config.Config, clock kernel.Clock) (*auth.RateLimiter, erro
 	if !cfg.RateLimit.Enabled {
 		return nil, nil
 	}
-	return auth.NewRateLimiter(ratelimit.DefaultLimits(), clock)
+	limits := ratelimit.DefaultLimits()
+	limits.MaxBuckets = cfg.RateLimit.MaxBuckets
+	return auth.NewRateLimiter(limits, clock)
 }
 
 func idempotencyService(claims, effects uow.UnitOfWork[idempotency.Stores], clock kernel.Clock, cfg config.Config) *idempotency.Service {
@@ -154,6 +156,7 @@ func serverConfig(name string, aud kernel.Audience, log *zap.Logger, tracer trac
 	return server.Config{
 		Name: name, Audience: aud, Logger: log.With(zap.String("binary", name)), Tracer: tracer, Metrics: metrics,
 		Messages: messages, Idempotency: idem, Readiness: ready, OpenAPI: doc, DocsHTML: page,
+		DocsPolicy: openapi.DocsContentSecurityPolicy(),
 	}, nil
 }
 
@@ -177,7 +180,8 @@ func serveComponent(name, key, addr string, tlsConfig *tls.Config, srv *server.S
 			}
 			return srv.Serve(ln)
 		},
-		Stop: srv.Shutdown,
+		Drain: srv.BeginDrain,
+		Stop:  srv.Shutdown,
 	}
 }
 

@@ -39,6 +39,7 @@ func (s Servers) config(name string, aud kernel.Audience) (server.Config, error)
 	}
 	cfg.Auth = auth.NewAuthenticator(s.Keys, s.Config.Auth.Issuer, aud, s.Clock)
 	cfg.RequestTimeout = s.Config.HTTP.RequestTimeout
+	cfg.TrustedProxies = s.Config.HTTP.Proxies()
 	if s.Limiter != nil { // a nil *RateLimiter in the interface would not read as "no limiter"
 		cfg.Limiter = s.Limiter
 	}
