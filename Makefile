@@ -39,7 +39,7 @@ lint: $(GOLANGCI) generate-check lint-openapi ## golangci-lint (depguard keeps c
 
 lint-openapi: $(REDOCLY_DIR)/.installed ## Redocly's recommended rules, all as errors, on every binary's OpenAPI document
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && $(GO) run ./apps/jupang openapi "$$dir" && \
-	$(REDOCLY) lint --config .redocly.yaml --format=summary "$$dir"/*.json
+	$(REDOCLY) lint --config .redocly.yaml --format=stylish "$$dir"/*.json
 
 $(REDOCLY_DIR)/.installed:
 	@echo "installing @redocly/cli $(REDOCLY_VERSION) with Node.js $(REDOCLY_NODE_VERSION) into $(REDOCLY_DIR) (about 10 s, once)"
