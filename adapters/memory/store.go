@@ -56,6 +56,7 @@ type State struct {
 	Outbox   *Table[string, outboxRow]
 	Identity identityTables
 	Catalog  catalogTables
+	Cart     cartTables
 	Partner  partnerTables
 }
 
@@ -64,6 +65,7 @@ func newState() *State {
 		Outbox:   newOutboxTable(),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
+		Cart:     newCartTables(),
 		Partner:  newPartnerTables(),
 	}
 }
