@@ -176,5 +176,3 @@ func (e *env) setStock(t *testing.T, name string, i, onHand int) {
 		t.Fatal(err)
 	}
 }
-
-
