@@ -57,6 +57,7 @@ type State struct {
 	Identity identityTables
 	Catalog  catalogTables
 	Partner  partnerTables
+	Inbox    *Table[inboxKey, inboxRow]
 }
 
 func newState() *State {
@@ -65,6 +66,7 @@ func newState() *State {
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
 		Partner:  newPartnerTables(),
+		Inbox:    newInboxTable(),
 	}
 }
 
@@ -82,6 +84,8 @@ type Store struct {
 	// feed wakes waiting partner pulls once a unit of work that created or re-opened their
 	// deliveries has committed.
 	feed *partner.Hub
+	// relay holds the outbox partitions of open relay batches (relay.go); its zero value is ready.
+	relay relayPartitions
 }
 
 // NewStore returns an empty store.
