@@ -5,6 +5,7 @@ import (
 
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/kernel"
 )
 
 func platformHarness(*testing.T) contracttest.PlatformHarness {
@@ -39,4 +40,17 @@ func TestUnitOfWorkRecoveryContract(t *testing.T) {
 
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}
+
+func TestRelayContract(t *testing.T) {
+	contracttest.RunRelay(t, func(*testing.T) contracttest.RelayHarness {
+		store := memory.NewStore()
+		return contracttest.RelayHarness{
+			Stores: memory.NewUnitOfWork(store, func(tx *memory.Tx) contracttest.RelayStores {
+				return contracttest.RelayStores{Outbox: memory.NewOutbox(tx), Inbox: memory.NewInbox(tx)}
+			}),
+			Relay:  memory.NewRelayStore(store, kernel.SystemClock{}),
+			Reader: memory.NewOutboxReader(store),
+		}
+	})
 }

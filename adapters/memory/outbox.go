@@ -4,13 +4,16 @@ import (
 	"cmp"
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jupang/jupang/core/integration"
 )
 
 type outboxRow struct {
 	integration.OutboxEntry
-	Seq int64 // insertion order, for stable listing
+	Seq           int64 // insertion order, for stable listing and the relay's claim order
+	NextAttemptAt time.Time // zero: due at once
+	LastError     string
 }
 
 // outboxByStatus lists the outbox by status in insertion order (Postgres: outbox_events_status_type_id_idx

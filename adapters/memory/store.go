@@ -58,6 +58,7 @@ type State struct {
 	Catalog  catalogTables
 	Cart     cartTables
 	Partner  partnerTables
+	Inbox    *Table[inboxKey, inboxRow]
 }
 
 func newState() *State {
@@ -67,6 +68,7 @@ func newState() *State {
 		Catalog:  newCatalogTables(),
 		Cart:     newCartTables(),
 		Partner:  newPartnerTables(),
+		Inbox:    newInboxTable(),
 	}
 }
 
@@ -84,6 +86,8 @@ type Store struct {
 	// feed wakes waiting partner pulls once a unit of work that created or re-opened their
 	// deliveries has committed.
 	feed *partner.Hub
+	// relay holds the outbox partitions of open relay batches (relay.go); its zero value is ready.
+	relay relayPartitions
 }
 
 // NewStore returns an empty store.

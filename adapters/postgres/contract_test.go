@@ -55,3 +55,16 @@ func TestUnitOfWorkRecoveryContract(t *testing.T) {
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
 }
+
+func relayHarness(t *testing.T) contracttest.RelayHarness {
+	db, _ := pgtest.Another(t) // the relay claims every pending row: an outbox of its own
+	return contracttest.RelayHarness{
+		Stores: postgres.NewUnitOfWork(db, func(q postgres.Querier) contracttest.RelayStores {
+			return contracttest.RelayStores{Outbox: postgres.NewOutbox(q), Inbox: postgres.NewInbox(q)}
+		}),
+		Relay:  postgres.NewRelayStore(db),
+		Reader: postgres.NewOutboxReader(db),
+	}
+}
+
+func TestRelayContract(t *testing.T) { contracttest.RunRelay(t, relayHarness) }

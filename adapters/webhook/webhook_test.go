@@ -244,7 +244,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 // after failing DisableAfter times in a row.
 func TestASlowFailingEndpointBlocksNobodyAndIsDisabled(t *testing.T) {
 	w := newWorld(t, partner.URLPolicy{AllowPrivate: true}, partner.PushOptions{Timeout: 300 * time.Millisecond, DisableAfter: 3,
-		Backoff: partner.Backoff{Base: 20 * time.Millisecond, Max: 40 * time.Millisecond}})
+		Backoff: integration.Backoff{Base: 20 * time.Millisecond, Max: 40 * time.Millisecond}})
 	slow := newEndpoint(t, http.StatusInternalServerError)
 	slow.delay = time.Second
 	fast := newEndpoint(t, http.StatusOK)

@@ -7,6 +7,7 @@
 //	jupang sign [-key K] METHOD TARGET [BODY|@FILE]
 //	                           print curl -H flags signing a partner request (SPEC §9)
 //	jupang openapi DIR         write each binary's OpenAPI document to DIR/<binary>.json
+//	jupang kafka PORT          run a development Kafka-protocol broker (kfake) on 127.0.0.1:PORT
 package main
 
 import (
@@ -25,7 +26,7 @@ import (
 	"github.com/jupang/jupang/apps/internal/launch"
 )
 
-const usage = `usage: jupang [serve | migrate up|down|status | seed | openapi DIR | sign [-key K] METHOD TARGET [BODY|@FILE]]`
+const usage = `usage: jupang [serve | migrate up|down|status | seed | openapi DIR | sign [-key K] METHOD TARGET [BODY|@FILE] | kafka PORT]`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -56,6 +57,8 @@ func run(args []string) int {
 		return exitCode(sign(args[1:], os.Stdout))
 	case cmd == "openapi" && len(args) == 2:
 		return exitCode(writeDocuments(args[1]))
+	case cmd == "kafka" && len(args) == 2:
+		return exitCode(serveBroker(args[1]))
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return 2

@@ -576,7 +576,7 @@ func RunPartner(t *testing.T, newHarness func(t *testing.T) PartnerHarness) {
 		c, ctx := e.client(t)
 		sender := &scriptedSender{}
 		p := partner.NewPusher(e.h.Partner, e.ids, nil, sender, clock, partner.PushOptions{DisableAfter: 2,
-			Backoff: partner.Backoff{Base: time.Minute, Max: time.Hour}, Policy: partner.URLPolicy{AllowPrivate: true},
+			Backoff: integration.Backoff{Base: time.Minute, Max: time.Hour}, Policy: partner.URLPolicy{AllowPrivate: true},
 			Jitter: func() float64 { return 0 }})
 		hook, err := p.Register(context.Background(), c.ClientID, "http://127.0.0.1:1/hook")
 		if err != nil {

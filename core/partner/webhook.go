@@ -6,7 +6,6 @@ import (
 	crand "crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -83,30 +82,6 @@ func SignWebhook(secret []byte, id string, ts time.Time, body []byte) string {
 	m.Write([]byte(id + "." + strconv.FormatInt(ts.Unix(), 10) + "."))
 	m.Write(body)
 	return "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
-}
-
-// cloudEvent is the CloudEvents 1.0 JSON form of an event (structured mode).
-type cloudEvent struct {
-	SpecVersion     string          `json:"specversion"`
-	ID              string          `json:"id"`
-	Type            string          `json:"type"`
-	Source          string          `json:"source"`
-	Subject         string          `json:"subject,omitempty"`
-	Time            time.Time       `json:"time"`
-	DataContentType string          `json:"datacontenttype"`
-	Data            json.RawMessage `json:"data"`
-	TraceParent     string          `json:"traceparent,omitempty"`
-}
-
-// CloudEvent returns the event as a CloudEvents 1.0 JSON document: what the pull feed lists and a
-// webhook receives.
-func CloudEvent(e integration.Event) ([]byte, error) {
-	data := e.Data
-	if len(data) == 0 {
-		data = json.RawMessage("null")
-	}
-	return json.Marshal(cloudEvent{SpecVersion: "1.0", ID: e.ID, Type: e.Type, Source: e.Source, Subject: e.Subject,
-		Time: e.Time.UTC(), DataContentType: "application/json", Data: data, TraceParent: e.TraceParent})
 }
 
 // URLPolicy decides where webhooks may point. Outside dev and test (AllowPrivate false) only https
@@ -197,29 +172,13 @@ func (p URLPolicy) Check(ctx context.Context, r Resolver, raw string) (string, e
 	return u.String(), nil
 }
 
-// Backoff is exponential backoff with jitter: the n-th retry waits between half and all of
-// Base·2^(n-1), capped at Max.
-type Backoff struct {
-	Base, Max time.Duration
-}
-
-// Delay is the wait before retry n (n ≥ 1); jitter is a number in [0, 1).
-func (b Backoff) Delay(n int, jitter float64) time.Duration {
-	d := b.Base
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	d = min(d, b.Max)
-	return d/2 + time.Duration(jitter*float64(d/2))
-}
-
 // PushOptions tune webhook delivery; zero values take the defaults.
 type PushOptions struct {
-	Timeout      time.Duration // one request (10 s)
-	PerPass      int           // messages one pass sends at most (100)
-	DisableAfter int           // failures in a row that disable a webhook (20)
-	MaxAttempts  int           // deliveries before a delivery is dead (DefaultAttempts), shared with pulls
-	Backoff      Backoff       // between attempts of a delivery and passes of a failing endpoint (5 s … 1 h)
+	Timeout      time.Duration       // one request (10 s)
+	PerPass      int                 // messages one pass sends at most (100)
+	DisableAfter int                 // failures in a row that disable a webhook (20)
+	MaxAttempts  int                 // deliveries before a delivery is dead (DefaultAttempts), shared with pulls
+	Backoff      integration.Backoff // between attempts of a delivery and passes of a failing endpoint (5 s … 1 h)
 	Policy       URLPolicy
 	Jitter       func() float64 // [0, 1); math/rand when nil
 }
@@ -381,7 +340,7 @@ func (p *Pusher) claimOne(ctx context.Context, clientID string) (Claimed, bool, 
 
 // send posts one message and returns why it failed ("" for a 2xx).
 func (p *Pusher) send(ctx context.Context, hook Webhook, e integration.Event) string {
-	body, err := CloudEvent(e)
+	body, err := integration.CloudEvent(e)
 	if err != nil {
 		return "the event does not encode: " + err.Error()
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jupang/jupang/core/access"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/partner"
 )
 
@@ -152,7 +153,7 @@ func (h *adminHandlers) dead(c *fiber.Ctx) error {
 	}
 	out := deadPage{Items: make([]deadItem, len(page))}
 	for i, d := range page {
-		ev, err := partner.CloudEvent(d.Event)
+		ev, err := integration.CloudEvent(d.Event)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/core/access"
+	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/partner"
 )
 
@@ -84,7 +85,7 @@ func (h *feedHandlers) pull(c *fiber.Ctx) error {
 	}
 	out := pullResponse{Items: make([]pulledItem, len(items)), LeaseSeconds: int(h.feed.LeaseDuration() / time.Second)}
 	for i, it := range items {
-		ev, err := partner.CloudEvent(it.Event)
+		ev, err := integration.CloudEvent(it.Event)
 		if err != nil {
 			return err
 		}
