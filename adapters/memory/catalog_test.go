@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -14,6 +15,7 @@ func catalogHarness(*testing.T) contracttest.CatalogHarness {
 		Tx:       memory.NewUnitOfWork(store, memory.CatalogStores),
 		Reader:   memory.NewCatalogReader(store),
 		NewBuyer: func(*testing.T) string { return kernel.NewID() },
+		NewFeed:  func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(store) },
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -21,6 +22,7 @@ func catalogHarnessOn(primary *postgres.DB, router *postgres.ReadRouter) contrac
 		Tx:       postgres.NewUnitOfWork(primary, postgres.CatalogStores),
 		Reader:   postgres.NewCatalogReader(router),
 		NewBuyer: func(t *testing.T) string { return insertBuyer(t, primary) },
+		NewFeed:  func() catalog.ChangeFeed { return postgres.NewCatalogChangeFeed(router) },
 	}
 }
 

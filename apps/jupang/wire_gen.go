@@ -95,7 +95,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	reader := wiring.CatalogReader(catalogReadPorts)
 	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
-	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
@@ -278,7 +279,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	reader := wiring.CatalogReader(catalogReadPorts)
 	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
-	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,

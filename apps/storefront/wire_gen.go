@@ -99,7 +99,8 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	reader := wiring.CatalogReader(catalogReadPorts)
 	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
-	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
+	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
+	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,

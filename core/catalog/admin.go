@@ -21,7 +21,7 @@ type NewCategoryInput struct {
 // CreateCategory adds a category to the tree.
 func (s *Service) CreateCategory(ctx context.Context, in NewCategoryInput) (Category, error) {
 	var out Category
-	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.write(ctx, func(ctx context.Context, st Stores) error {
 		cats, err := st.Catalog.Categories(ctx)
 		if err != nil {
 			return err
@@ -43,7 +43,10 @@ func (s *Service) CreateCategory(ctx context.Context, in NewCategoryInput) (Cate
 			return err
 		}
 		out = c
-		return st.Catalog.SaveCategory(ctx, c)
+		if err := st.Catalog.SaveCategory(ctx, c); err != nil {
+			return err
+		}
+		return st.Changes.CatalogChanged(ctx)
 	})
 	return out, err
 }
@@ -56,7 +59,12 @@ func (s *Service) CreateBrand(ctx context.Context, b Brand) (Brand, error) {
 	if err := b.Validate(); err != nil {
 		return Brand{}, err
 	}
-	return b, s.tx.Do(ctx, func(ctx context.Context, st Stores) error { return st.Catalog.SaveBrand(ctx, b) })
+	return b, s.write(ctx, func(ctx context.Context, st Stores) error {
+		if err := st.Catalog.SaveBrand(ctx, b); err != nil {
+			return err
+		}
+		return st.Changes.CatalogChanged(ctx)
+	})
 }
 
 // SaveProduct creates or updates a product and its listing rows. Empty ids (product, SKUs) are
@@ -80,7 +88,7 @@ func (s *Service) SaveProduct(ctx context.Context, p Product) (Product, error) {
 	if err := p.Validate(); err != nil {
 		return Product{}, err
 	}
-	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.write(ctx, func(ctx context.Context, st Stores) error {
 		if err := s.checkReferences(ctx, st, p); err != nil {
 			return err
 		}
@@ -107,7 +115,10 @@ func (s *Service) SaveProduct(ctx context.Context, p Product) (Product, error) {
 		if err := st.Catalog.SaveProduct(ctx, p); err != nil {
 			return err
 		}
-		return st.Catalog.SaveListings(ctx, p.ID, listings)
+		if err := st.Catalog.SaveListings(ctx, p.ID, listings); err != nil {
+			return err
+		}
+		return st.Changes.ProductsChanged(ctx, []string{p.ID})
 	})
 	return p, err
 }
@@ -159,8 +170,12 @@ func (s *Service) SetRate(ctx context.Context, quote kernel.Currency, rate strin
 	if err := r.Validate(); err != nil {
 		return RateEntry{}, err
 	}
-	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.write(ctx, func(ctx context.Context, st Stores) error {
 		if err := st.Catalog.SaveRate(ctx, r); err != nil {
+			return err
+		}
+		// A future rate too: it moves the market's next price change (NextPriceChange).
+		if err := st.Changes.CatalogChanged(ctx); err != nil {
 			return err
 		}
 		if r.EffectiveFrom.After(s.now()) {
@@ -213,7 +228,7 @@ func (s *Service) SavePromotion(ctx context.Context, p Promotion) (Promotion, er
 	if err := p.Validate(); err != nil {
 		return Promotion{}, err
 	}
-	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.write(ctx, func(ctx context.Context, st Stores) error {
 		cats, err := st.Catalog.Categories(ctx)
 		if err != nil {
 			return err
@@ -231,7 +246,10 @@ func (s *Service) SavePromotion(ctx context.Context, p Promotion) (Promotion, er
 		if len(found) != len(p.ProductIDs) {
 			return ErrProductNotFound.WithField("targets", "UNKNOWN_PRODUCT", "a target product does not exist")
 		}
-		return st.Catalog.SavePromotion(ctx, p)
+		if err := st.Catalog.SavePromotion(ctx, p); err != nil {
+			return err
+		}
+		return st.Changes.CatalogChanged(ctx)
 	})
 	return p, err
 }

@@ -11,6 +11,8 @@ import (
 const (
 	RankingJobName = "catalog.rankings"
 	RepriceJobName = "catalog.reprice"
+	// PruneChangeLogJobName deletes change-log entries older than ChangeLogRetention.
+	PruneChangeLogJobName = "catalog.change-log-prune"
 )
 
 // RefreshRankings is the ranking job: it rolls the lines of orders paid in the ranking window into

@@ -25,6 +25,10 @@ type Reader interface {
 	CurrentRates(ctx context.Context, at time.Time) ([]RateEntry, error)
 	// Rankings returns the stored top lists of market m (one per measure that has been computed).
 	Rankings(ctx context.Context, m kernel.Market) ([]Ranking, error)
+	// NextPriceChange returns the earliest instant after at when a promotion of market m starts
+	// or ends, or a rate into m's currency takes effect: until then prices of m can only change
+	// by a write. Zero when none is scheduled.
+	NextPriceChange(ctx context.Context, m kernel.Market, at time.Time) (time.Time, error)
 }
 
 // Catalog is the write side of the catalog, used inside a unit of work.
@@ -87,7 +91,9 @@ type RankingStore interface {
 
 // Stores is what the catalog's write use cases and jobs get inside a unit of work.
 type Stores struct {
-	Catalog  Catalog
+	Catalog Catalog
+	// Changes records what the unit of work changed, for every instance's read model.
+	Changes  ChangeLog
 	Sales    SalesSource
 	Rankings RankingStore
 	// Stock and History are the dev seed's stand-ins for the inventory and orders areas (see

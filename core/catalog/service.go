@@ -16,13 +16,32 @@ type Service struct {
 	stock StockLevels
 	tx    uow.UnitOfWork[Stores]
 	clock kernel.Clock
+	cards *ReadModel // nil: every read loads what it shows
 }
 
 // NewService builds the catalog service. read and stock may be backed by a read replica; tx always
-// works on the primary.
+// works on the primary. Without WithReadModel every read loads everything it shows.
 func NewService(read Reader, stock StockLevels, tx uow.UnitOfWork[Stores], clock kernel.Clock) *Service {
 	return &Service{read: read, stock: stock, tx: tx, clock: clock}
 }
+
+// WithReadModel makes the shopper reads serve from rm (see ReadModel) and returns s.
+func (s *Service) WithReadModel(rm *ReadModel) *Service {
+	s.cards = rm
+	return s
+}
+
+// write runs fn in a unit of work and then brings this instance's read model up to date, so the
+// caller reads its own write at once.
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, st Stores) error) error {
+	if err := s.tx.Do(ctx, fn); err != nil {
+		return err
+	}
+	s.cards.Refresh(ctx)
+	return nil
+}
+
+func (s *Service) loads() loads { return loads{read: s.read, stock: s.stock} }
 
 // View is who is looking: the market prices and availability are for, and the language of texts.
 type View struct {
@@ -92,7 +111,8 @@ type TopList struct {
 // ListProducts returns one page of the market's visible products.
 func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kernel.Page[ProductSummary], error) {
 	var page kernel.Page[ProductSummary]
-	tree, err := s.tree(ctx)
+	c := s.cards.cardsFor(ctx)
+	tree, err := c.categoryTree(ctx, s.loads())
 	if err != nil {
 		return page, err
 	}
@@ -122,7 +142,7 @@ func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kern
 	for i, l := range listings {
 		ids[i] = l.ProductID
 	}
-	page.Items, err = s.summaries(ctx, v, tree, ids)
+	page.Items, err = c.summaries(ctx, s.loads(), v, s.clock.Now(), ids)
 	return page, err
 }
 
@@ -132,41 +152,25 @@ func (s *Service) ProductDetail(ctx context.Context, v View, id string) (Product
 	if !kernel.IsID(id) {
 		return ProductDetail{}, ErrProductNotFound
 	}
-	products, err := s.read.Products(ctx, []string{id})
+	d, ok, err := s.cards.cardsFor(ctx).detail(ctx, s.loads(), v, s.clock.Now(), id)
 	if err != nil {
 		return ProductDetail{}, err
 	}
-	if len(products) != 1 || !products[0].Visible(v.Market) {
+	if !ok {
 		return ProductDetail{}, ErrProductNotFound
 	}
-	p := products[0]
-	tree, err := s.tree(ctx)
-	if err != nil {
-		return ProductDetail{}, err
-	}
-	pricer, err := s.pricer(ctx, v.Market, tree)
-	if err != nil {
-		return ProductDetail{}, err
-	}
-	stock, err := s.stock.StockLevels(ctx, skuIDs(products))
-	if err != nil {
-		return ProductDetail{}, err
-	}
+	return d, nil
+}
+
+// productDetail renders the product page of p; brand is nil when it has none.
+func productDetail(p Product, l kernel.Locale, tree CategoryTree, pricer Pricer, stock map[string]StockLevel, brand *Brand) ProductDetail {
 	d := ProductDetail{
-		ProductSummary: summarize(p, v.Locale, tree, pricer, stock),
-		Description:    p.Descriptions.In(v.Locale),
+		ProductSummary: summarize(p, l, tree, pricer, stock),
+		Description:    p.Descriptions.In(l),
 		Images:         slices.Clone(p.Images),
-		CategoryPath:   tree.PathRefs(p.CategoryID, v.Locale),
+		CategoryPath:   tree.PathRefs(p.CategoryID, l),
 		PurchaseLimit:  p.Limits,
-	}
-	if p.BrandID != "" {
-		brands, err := s.read.Brands(ctx, []string{p.BrandID})
-		if err != nil {
-			return ProductDetail{}, err
-		}
-		if len(brands) == 1 {
-			d.Brand = &brands[0]
-		}
+		Brand:          brand,
 	}
 	for _, sku := range p.ActiveSKUs() {
 		price := pricer.SKUPrice(p, sku)
@@ -174,9 +178,9 @@ func (s *Service) ProductDetail(ctx context.Context, v View, id string) (Product
 			Price: price.Sale, ListPrice: price.List, Availability: stock[sku.ID].Availability()})
 	}
 	for _, promo := range pricer.Promotions(p) {
-		d.Promotions = append(d.Promotions, PromotionRef{ID: promo.ID, Name: promo.Names.In(v.Locale), EndsAt: promo.EndsAt})
+		d.Promotions = append(d.Promotions, PromotionRef{ID: promo.ID, Name: promo.Names.In(l), EndsAt: promo.EndsAt})
 	}
-	return d, nil
+	return d
 }
 
 // TopProducts returns the market's top products by a measure, from the list the ranking job stored
@@ -197,11 +201,7 @@ func (s *Service) TopProducts(ctx context.Context, v View, by RankBy) (TopList, 
 	for i, e := range ranking.Entries {
 		ids[i] = e.ProductID
 	}
-	tree, err := s.tree(ctx)
-	if err != nil {
-		return out, err
-	}
-	summaries, err := s.summaries(ctx, v, tree, ids)
+	summaries, err := s.cards.cardsFor(ctx).summaries(ctx, s.loads(), v, s.clock.Now(), ids)
 	if err != nil {
 		return out, err
 	}
@@ -224,36 +224,6 @@ func (s *Service) TopProducts(ctx context.Context, v View, by RankBy) (TopList, 
 	return out, nil
 }
 
-// summaries builds the summaries of the visible products among ids, in the order of ids.
-func (s *Service) summaries(ctx context.Context, v View, tree CategoryTree, ids []string) ([]ProductSummary, error) {
-	out := make([]ProductSummary, 0, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	products, err := s.read.Products(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	pricer, err := s.pricer(ctx, v.Market, tree)
-	if err != nil {
-		return nil, err
-	}
-	stock, err := s.stock.StockLevels(ctx, skuIDs(products))
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[string]Product, len(products))
-	for _, p := range products {
-		byID[p.ID] = p
-	}
-	for _, id := range ids {
-		if p, ok := byID[id]; ok && p.Visible(v.Market) {
-			out = append(out, summarize(p, v.Locale, tree, pricer, stock))
-		}
-	}
-	return out, nil
-}
-
 func summarize(p Product, l kernel.Locale, tree CategoryTree, pricer Pricer, stock map[string]StockLevel) ProductSummary {
 	price := pricer.FromPrice(p)
 	return ProductSummary{
@@ -261,40 +231,4 @@ func summarize(p Product, l kernel.Locale, tree CategoryTree, pricer Pricer, sto
 		Price: price.Sale, ListPrice: price.List,
 		Availability: ProductAvailability(p, stock), ThumbnailURL: p.Thumbnail(),
 	}
-}
-
-func (s *Service) tree(ctx context.Context) (CategoryTree, error) {
-	cats, err := s.read.Categories(ctx)
-	if err != nil {
-		return CategoryTree{}, err
-	}
-	return NewCategoryTree(cats), nil
-}
-
-// pricer prices for market m now, with the active promotions.
-func (s *Service) pricer(ctx context.Context, m kernel.Market, tree CategoryTree) (Pricer, error) {
-	now := s.clock.Now()
-	entries, err := s.read.CurrentRates(ctx, now)
-	if err != nil {
-		return Pricer{}, err
-	}
-	rates, err := CurrentRates(entries, now)
-	if err != nil {
-		return Pricer{}, err
-	}
-	promos, err := s.read.Promotions(ctx, m, now)
-	if err != nil {
-		return Pricer{}, err
-	}
-	return NewPricer(m, rates, promos, tree, now)
-}
-
-func skuIDs(products []Product) []string {
-	var ids []string
-	for _, p := range products {
-		for _, s := range p.SKUs {
-			ids = append(ids, s.ID)
-		}
-	}
-	return ids
 }

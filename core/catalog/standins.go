@@ -33,7 +33,7 @@ func (s *Service) SetStock(ctx context.Context, productID, skuID string, onHand 
 	if onHand < 0 {
 		return errs.ErrValidation.WithField("onHand", "NEGATIVE", "must not be negative")
 	}
-	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	return s.write(ctx, func(ctx context.Context, st Stores) error {
 		products, err := st.Catalog.Products(ctx, []string{productID})
 		if err != nil {
 			return err
@@ -44,7 +44,10 @@ func (s *Service) SetStock(ctx context.Context, productID, skuID string, onHand 
 		if _, ok := products[0].SKU(skuID); !ok {
 			return ErrProductNotFound.WithField("skuId", "UNKNOWN_SKU", "the product has no such option")
 		}
-		return st.Stock.SetStock(ctx, skuID, onHand)
+		if err := st.Stock.SetStock(ctx, skuID, onHand); err != nil {
+			return err
+		}
+		return st.Changes.AvailabilityChanged(ctx, []string{skuID})
 	})
 }
 

@@ -27,6 +27,9 @@ type CatalogHarness struct {
 	Reader CatalogReads
 	// NewBuyer returns the id of a customer who may own orders (on PostgreSQL: an existing user).
 	NewBuyer func(t *testing.T) string
+	// NewFeed returns a new change feed over the storage, one per read model ("instance"). The
+	// world's service reads through a read model following one, syncing at every read.
+	NewFeed func() catalog.ChangeFeed
 }
 
 // CatalogReads are the reads the catalog service makes outside a unit of work.
@@ -54,7 +57,7 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &CatalogWorld{H: h, Clock: kernel.NewFakeClock(CatalogEpoch)}
-	w.Svc = catalog.NewService(h.Reader, h.Reader, h.Tx, w.Clock)
+	w.Svc = w.NewService(catalog.ReadModelConfig{MaxStale: time.Second})
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -76,6 +79,16 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	w.Brand, err = w.Svc.CreateBrand(ctx, catalog.Brand{Slug: "jupang-basics", Name: "Jupang Basics"})
 	must(err)
 	return w
+}
+
+// NewService returns another instance of the catalog service on the world's storage and clock,
+// with a read model of its own tuned by cfg (none when the harness has no NewFeed).
+func (w *CatalogWorld) NewService(cfg catalog.ReadModelConfig) *catalog.Service {
+	svc := catalog.NewService(w.H.Reader, w.H.Reader, w.H.Tx, w.Clock)
+	if w.H.NewFeed == nil {
+		return svc
+	}
+	return svc.WithReadModel(catalog.NewReadModel(w.H.NewFeed(), cfg))
 }
 
 func names(ko, en, ja string) catalog.Localized {
@@ -136,6 +149,7 @@ func (w *CatalogWorld) AddProduct(t testing.TB, spec ProductSpec) catalog.Produc
 func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 	ctx := context.Background()
 	world := func(t *testing.T) *CatalogWorld { return NewCatalogWorld(t, newHarness(t)) }
+	t.Run("read model", func(t *testing.T) { runCatalogReadModel(t, world) })
 
 	t.Run("a product round-trips with texts, images, SKUs, explicit prices and markets", func(t *testing.T) {
 		w := world(t)

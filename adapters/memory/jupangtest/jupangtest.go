@@ -118,7 +118,8 @@ func Build(opts ...Option) (*System, error) {
 	// Until the inventory area owns stock, the catalog's reader also serves its stock levels.
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
-	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock).
+		WithReadModel(catalog.NewReadModel(memory.NewCatalogChangeFeed(sys.Store), catalog.ReadModelConfig{MaxStale: time.Second}))
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)

@@ -20,7 +20,7 @@ import (
 var CatalogSet = wire.NewSet(CatalogStorageSet, CatalogRoutesSet, CatalogService, NewCatalogJobs)
 
 // CatalogStorageSet keeps the catalog on the injector's storage; its reads go to the replica.
-var CatalogStorageSet = wire.NewSet(CatalogUnitOfWork, CatalogReads, CatalogReader, CatalogStockLevels)
+var CatalogStorageSet = wire.NewSet(CatalogUnitOfWork, CatalogReads, CatalogReader, CatalogStockLevels, CatalogReadModel)
 
 // CatalogRoutesSet are the catalog reads, served by the storefront and the admin binary alike.
 var CatalogRoutesSet = wire.NewSet(NewCatalogRoutes)
@@ -76,9 +76,20 @@ func CatalogReader(r CatalogReadPorts) catalog.Reader { return r }
 // CatalogStockLevels is where the catalog reads stock levels.
 func CatalogStockLevels(r CatalogReadPorts) catalog.StockLevels { return r }
 
-// CatalogService is the catalog use cases.
-func CatalogService(read catalog.Reader, stock catalog.StockLevels, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock) *catalog.Service {
-	return catalog.NewService(read, stock, tx, clock)
+// CatalogReadModel is the per-instance cache of what shopper reads show, following the change log:
+// on memory at every read (an atomic load), on PostgreSQL at most every 250 ms through the same
+// route as the reads, never more than 1 s behind (docs/catalog-read-path.md).
+func CatalogReadModel(st Storage, r CatalogReadPorts) *catalog.ReadModel {
+	if st.memory != nil {
+		return catalog.NewReadModel(memory.NewCatalogChangeFeed(st.memory), catalog.ReadModelConfig{MaxStale: catalog.DefaultReadModelConfig.MaxStale})
+	}
+	return catalog.NewReadModel(r.(*postgres.CatalogReader).ChangeFeed(), catalog.DefaultReadModelConfig)
+}
+
+// CatalogService is the catalog use cases, its shopper reads served from the read model.
+func CatalogService(read catalog.Reader, stock catalog.StockLevels, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock,
+	cards *catalog.ReadModel) *catalog.Service {
+	return catalog.NewService(read, stock, tx, clock).WithReadModel(cards)
 }
 
 // CatalogRoutes are the catalog reads, the same group on the storefront and the admin binary.
@@ -93,10 +104,12 @@ func NewCatalogRoutes(svc *catalog.Service, clock kernel.Clock, cfg config.Confi
 // CatalogJobs are the catalog's background jobs.
 type CatalogJobs []jobs.Job
 
-// NewCatalogJobs computes the top-products rankings and moves future-dated FX rates into listings.
+// NewCatalogJobs computes the top-products rankings, moves future-dated FX rates into listings and
+// prunes the change log.
 func NewCatalogJobs(svc *catalog.Service, cfg config.Config) CatalogJobs {
 	return CatalogJobs{
 		{Name: catalog.RankingJobName, Interval: cfg.Catalog.RankingInterval, Run: svc.RefreshRankings},
 		{Name: catalog.RepriceJobName, Interval: cfg.Catalog.RepriceInterval, Run: svc.RepriceListings},
+		{Name: catalog.PruneChangeLogJobName, Interval: catalog.ChangeLogRetention / 10, Run: svc.PruneChangeLog},
 	}
 }

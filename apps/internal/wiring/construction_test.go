@@ -22,7 +22,7 @@ import (
 var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "PasswordHasher"}
 
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
-var catalogCore = []string{"CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
+var catalogCore = []string{"CatalogReadModel", "CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
@@ -110,7 +110,7 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 	for _, j := range r.Jobs() {
 		names = append(names, j.Name)
 	}
-	want := []string{"idempotency-sweep", "refresh-token-purge", "catalog.rankings", "catalog.reprice", "partner.nonce-purge",
+	want := []string{"idempotency-sweep", "refresh-token-purge", "catalog.rankings", "catalog.reprice", "catalog.change-log-prune", "partner.nonce-purge",
 		"partner.acked-purge"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("worker jobs %v, want %v", names, want)
