@@ -76,10 +76,14 @@ SELECT $1, $2, $4, $3, w.balance, w.currency, $5::uuid, $6::uuid, $7::uuid, $8, 
 RETURNING balance_after, currency`
 
 // Debit implements wallet.Ledger.
-func (l *Ledger) Debit(ctx context.Context, e wallet.Entry) (wallet.Entry, error) { return l.move(ctx, e) }
+func (l *Ledger) Debit(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
+	return l.move(ctx, e)
+}
 
 // Credit implements wallet.Ledger.
-func (l *Ledger) Credit(ctx context.Context, e wallet.Entry) (wallet.Entry, error) { return l.move(ctx, e) }
+func (l *Ledger) Credit(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
+	return l.move(ctx, e)
+}
 
 func (l *Ledger) move(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
 	var rows []struct {

@@ -48,9 +48,9 @@ const DefaultLowStockThreshold = 5
 type Level struct {
 	SKUID     string
 	ProductID string // the SKU's product (read from the catalog's SKU table)
-	OnHand   int
-	Reserved int
-	Version  int // starts at 1, +1 on every change
+	OnHand    int
+	Reserved  int
+	Version   int // starts at 1, +1 on every change
 	// LowStockThreshold overrides DefaultLowStockThreshold for this SKU when set.
 	LowStockThreshold *int
 	UpdatedAt         time.Time
