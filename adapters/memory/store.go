@@ -53,18 +53,22 @@ import (
 // (identityTables in identity.go, ...); copying State copies those structs, so copy-on-write works
 // for their fields too: Mutable(tx, &tx.State.Identity.Users).
 type State struct {
-	Outbox   *Table[string, outboxRow]
-	Identity identityTables
-	Catalog  catalogTables
-	Partner  partnerTables
+	Outbox    *Table[string, outboxRow]
+	Identity  identityTables
+	Catalog   catalogTables
+	Inventory inventoryTables
+	Partner   partnerTables
+	Wallet    walletTables
 }
 
 func newState() *State {
 	return &State{
-		Outbox:   newOutboxTable(),
-		Identity: newIdentityTables(),
-		Catalog:  newCatalogTables(),
-		Partner:  newPartnerTables(),
+		Outbox:    newOutboxTable(),
+		Identity:  newIdentityTables(),
+		Catalog:   newCatalogTables(),
+		Inventory: newInventoryTables(),
+		Partner:   newPartnerTables(),
+		Wallet:    newWalletTables(),
 	}
 }
 
