@@ -57,6 +57,7 @@ type State struct {
 	Identity  identityTables
 	Catalog   catalogTables
 	Inventory inventoryTables
+	Order     orderTables
 	Partner   partnerTables
 	Wallet    walletTables
 }
@@ -67,6 +68,7 @@ func newState() *State {
 		Identity:  newIdentityTables(),
 		Catalog:   newCatalogTables(),
 		Inventory: newInventoryTables(),
+		Order:     newOrderTables(),
 		Partner:   newPartnerTables(),
 		Wallet:    newWalletTables(),
 	}

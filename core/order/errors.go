@@ -70,7 +70,14 @@ var (
 // Codes lists every code the orders area declares.
 func Codes() errs.Codes {
 	return errs.Codes{Area: "order",
-		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken},
+		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken, ErrCouponNotApplicable},
 		Fields: []errs.FieldCode{FieldInvalidPostalCode, FieldInvalidRegion, FieldCountryNotServed, FieldNoShippingAddress,
 			FieldWalletAboveTotal, FieldInvalidPaymentMethod, FieldNotFulfilmentState, FieldInvalidOrderStatus}}
 }
+
+// ErrCouponNotApplicable: the user coupon cannot be used on this order; carries "reasons".
+var ErrCouponNotApplicable = errs.New(errs.FailedPrecondition, "COUPON_NOT_APPLICABLE", errs.Text{
+	KO: "이 쿠폰은 이 주문에 사용할 수 없습니다.",
+	EN: "This coupon cannot be used on this order.",
+	JA: "このクーポンはこの注文には使用できません。",
+})
