@@ -53,22 +53,28 @@ import (
 // (identityTables in identity.go, ...); copying State copies those structs, so copy-on-write works
 // for their fields too: Mutable(tx, &tx.State.Identity.Users).
 type State struct {
-	Outbox   *Table[string, outboxRow]
-	Identity identityTables
-	Catalog  catalogTables
-	Cart     cartTables
-	Partner  partnerTables
-	Inbox    *Table[inboxKey, inboxRow]
+	Outbox    *Table[string, outboxRow]
+	Identity  identityTables
+	Catalog   catalogTables
+	Cart      cartTables
+	Partner   partnerTables
+	Inbox     *Table[inboxKey, inboxRow]
+	Inventory inventoryTables
+	Order     orderTables
+	Wallet    walletTables
 }
 
 func newState() *State {
 	return &State{
-		Outbox:   newOutboxTable(),
-		Identity: newIdentityTables(),
-		Catalog:  newCatalogTables(),
-		Cart:     newCartTables(),
-		Partner:  newPartnerTables(),
-		Inbox:    newInboxTable(),
+		Outbox:    newOutboxTable(),
+		Identity:  newIdentityTables(),
+		Catalog:   newCatalogTables(),
+		Cart:      newCartTables(),
+		Partner:   newPartnerTables(),
+		Inbox:     newInboxTable(),
+		Inventory: newInventoryTables(),
+		Order:     newOrderTables(),
+		Wallet:    newWalletTables(),
 	}
 }
 

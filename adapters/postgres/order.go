@@ -1,0 +1,485 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
+)
+
+// OrderStores builds order.Stores on q (the primary, inside a unit of work). Coupons and Carts stay
+// nil until those areas' adapters are connected.
+func OrderStores(q Querier) order.Stores {
+	return order.Stores{Orders: &Orders{q: q}, Purchases: &Purchases{q: q}, Inventory: InventoryStores(q),
+		Wallet: WalletStores(q), Outbox: NewOutbox(q)}
+}
+
+// Orders is order.Repository on orders, order_items, order_status_history and payments.
+type Orders struct{ q Querier }
+
+type orderRow struct {
+	ID              string         `db:"id"`
+	Number          string         `db:"number"`
+	UserID          string         `db:"user_id"`
+	Market          string         `db:"market"`
+	Currency        string         `db:"currency"`
+	Status          string         `db:"status"`
+	Subtotal        int64          `db:"subtotal"`
+	ItemDiscount    int64          `db:"item_discount"`
+	CouponDiscount  int64          `db:"coupon_discount"`
+	ShippingFee     int64          `db:"shipping_fee"`
+	Tax             int64          `db:"tax"`
+	TaxIncluded     bool           `db:"tax_included"`
+	Total           int64          `db:"total"`
+	WalletPaid      int64          `db:"wallet_paid"`
+	CardPaid        int64          `db:"card_paid"`
+	WalletDebitKRW  int64          `db:"wallet_debit_krw"`
+	RefundedAmount  int64          `db:"refunded_amount"`
+	UserCouponID    sql.NullString `db:"user_coupon_id"`
+	ShippingAddress []byte         `db:"shipping_address"`
+	PaymentDeadline sql.NullTime   `db:"payment_deadline"`
+	CancelReason    sql.NullString `db:"cancel_reason"`
+	PaidAt          sql.NullTime   `db:"paid_at"`
+	ShippedAt       sql.NullTime   `db:"shipped_at"`
+	DeliveredAt     sql.NullTime   `db:"delivered_at"`
+	CancelledAt     sql.NullTime   `db:"cancelled_at"`
+	Version         int            `db:"version"`
+	IdempotencyKey  sql.NullString `db:"idempotency_key"`
+	CreatedAt       time.Time      `db:"created_at"`
+	UpdatedAt       time.Time      `db:"updated_at"`
+}
+
+const orderColumns = `id, number, user_id, market, currency, status, subtotal, item_discount, coupon_discount, shipping_fee,
+	tax, tax_included, total, wallet_paid, card_paid, wallet_debit_krw, refunded_amount, user_coupon_id, shipping_address,
+	payment_deadline, cancel_reason, paid_at, shipped_at, delivered_at, cancelled_at, version, idempotency_key, created_at, updated_at`
+
+type itemRow struct {
+	ID               string         `db:"id"`
+	OrderID          string         `db:"order_id"`
+	SKUID            string         `db:"sku_id"`
+	ProductID        string         `db:"product_id"`
+	Name             string         `db:"name"`
+	SKUCode          string         `db:"sku_code"`
+	Attributes       []byte         `db:"attributes"`
+	UnitPrice        int64          `db:"unit_price"`
+	Quantity         int            `db:"quantity"`
+	Discount         int64          `db:"discount"`
+	CouponShare      int64          `db:"coupon_share"`
+	LineTotal        int64          `db:"line_total"`
+	PromotionID      sql.NullString `db:"promotion_id"`
+	RefundedQuantity int            `db:"refunded_quantity"`
+}
+
+type historyRow struct {
+	ID        string         `db:"id"`
+	OrderID   string         `db:"order_id"`
+	From      sql.NullString `db:"from_status"`
+	To        string         `db:"to_status"`
+	Reason    string         `db:"reason"`
+	ActorType string         `db:"actor_type"`
+	ActorID   sql.NullString `db:"actor_id"`
+	CreatedAt time.Time      `db:"created_at"`
+}
+
+type paymentRow struct {
+	ID            string         `db:"id"`
+	OrderID       string         `db:"order_id"`
+	Method        string         `db:"method"`
+	Status        string         `db:"status"`
+	Amount        int64          `db:"amount"`
+	CardBrand     sql.NullString `db:"card_brand"`
+	CardLast4     sql.NullString `db:"card_last4"`
+	GatewayRef    sql.NullString `db:"gateway_ref"`
+	FailureCode   sql.NullString `db:"failure_code"`
+	CardToken     sql.NullString `db:"card_token"`
+	Attempts      int            `db:"attempts"`
+	NextAttemptAt sql.NullTime   `db:"next_attempt_at"`
+	ApprovedAt    sql.NullTime   `db:"approved_at"`
+}
+
+// Create implements order.Repository: the order, its lines, its timeline and its payments.
+func (s *Orders) Create(ctx context.Context, o order.Order) error {
+	a := o.ShippingAddress
+	address, err := json.Marshal(addressJSON{Recipient: a.Recipient, Phone: a.Phone, Line1: a.Line1, Line2: a.Line2, City: a.City,
+		Region: a.Region, PostalCode: a.PostalCode, Country: a.Country})
+	if err != nil {
+		return err
+	}
+	m := o.Amounts
+	_, err = s.q.ExecContext(ctx, `
+		INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, item_discount, coupon_discount, shipping_fee,
+		                    tax, tax_included, total, wallet_paid, card_paid, wallet_debit_krw, user_coupon_id, shipping_address,
+		                    payment_deadline, paid_at, version, idempotency_key, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)`,
+		o.ID, o.Number, o.UserID, string(o.Market), o.Currency.Code, string(o.Status), m.Subtotal, m.ItemDiscount, m.CouponDiscount,
+		m.ShippingFee, m.Tax, m.TaxIncluded, m.Total, m.WalletPaid, m.CardPaid, m.WalletDebitKRW, nullString(o.UserCouponID), address,
+		orderNullTime(o.PaymentDeadline), orderNullTime(o.PaidAt), o.Version, nullString(o.IdempotencyKey), o.CreatedAt)
+	if IsUniqueViolation(err, "orders_user_idempotency_key") {
+		return order.ErrOrderKeyTaken
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.insertLines(ctx, o); err != nil {
+		return err
+	}
+	if err := s.insertTimeline(ctx, o.ID, o.Timeline); err != nil {
+		return err
+	}
+	return s.insertPayments(ctx, o)
+}
+
+func (s *Orders) insertLines(ctx context.Context, o order.Order) error {
+	var b strings.Builder
+	args := make([]any, 0, len(o.Lines)*13)
+	b.WriteString(`INSERT INTO order_items (id, order_id, sku_id, product_id, name, sku_code, attributes, unit_price, quantity,
+		discount, coupon_share, line_total, promotion_id) VALUES `)
+	for i, l := range o.Lines {
+		attrs, err := json.Marshal(orEmpty(l.Attributes))
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13)
+		args = append(args, l.ID, o.ID, l.SKUID, l.ProductID, l.Name, l.SKUCode, attrs, l.UnitPrice, l.Quantity, l.Discount,
+			l.CouponShare, l.LineTotal, nullString(l.PromotionID))
+	}
+	_, err := s.q.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+// insertTimeline stores timeline entries; entries already stored are skipped.
+func (s *Orders) insertTimeline(ctx context.Context, orderID string, entries []order.TimelineEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, len(entries)*8)
+	b.WriteString(`INSERT INTO order_status_history (id, order_id, from_status, to_status, reason, actor_type, actor_id, created_at) VALUES `)
+	for i, e := range entries {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		args = append(args, e.ID, orderID, nullString(string(e.From)), string(e.To), e.Reason, string(e.Actor.Type), nullString(e.Actor.ID), e.At)
+	}
+	b.WriteString(" ON CONFLICT (id) DO NOTHING")
+	_, err := s.q.ExecContext(ctx, b.String(), args...)
+	return err
+}
+
+func (s *Orders) insertPayments(ctx context.Context, o order.Order) error {
+	if o.Amounts.WalletPaid > 0 {
+		if _, err := s.q.ExecContext(ctx, `
+			INSERT INTO payments (id, order_id, method, status, amount, currency, approved_at, created_at, updated_at)
+			VALUES ($1, $2, 'WALLET', 'APPROVED', $3, $4, $5, $5, $5)`,
+			kernel.NewID(), o.ID, o.Amounts.WalletPaid, o.Currency.Code, o.CreatedAt); err != nil {
+			return err
+		}
+	}
+	if c := o.Payment.Card; c != nil {
+		_, err := s.q.ExecContext(ctx, `
+			INSERT INTO payments (id, order_id, method, status, amount, currency, card_token, attempts, next_attempt_at, created_at, updated_at)
+			VALUES ($1, $2, 'CARD', $3, $4, $5, $6, $7, $8, $9, $9)`,
+			c.ID, o.ID, string(c.Status), c.Amount, o.Currency.Code, nullString(c.Token), c.Attempts, orderNullTime(c.NextAttemptAt), o.CreatedAt)
+		return err
+	}
+	return nil
+}
+
+// ByID implements order.Repository.
+func (s *Orders) ByID(ctx context.Context, id string) (order.Order, error) {
+	return s.one(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id)
+}
+
+// Lock implements order.Repository.
+func (s *Orders) Lock(ctx context.Context, id string) (order.Order, error) {
+	return s.one(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 FOR UPDATE`, id)
+}
+
+// ByIdempotencyKey implements order.Repository.
+func (s *Orders) ByIdempotencyKey(ctx context.Context, userID, key string) (order.Order, error) {
+	return s.one(ctx, `SELECT `+orderColumns+` FROM orders WHERE user_id = $1 AND idempotency_key = $2`, userID, key)
+}
+
+func (s *Orders) one(ctx context.Context, query string, args ...any) (order.Order, error) {
+	os, err := s.many(ctx, query, args...)
+	if err != nil {
+		return order.Order{}, err
+	}
+	if len(os) == 0 {
+		return order.Order{}, order.ErrOrderNotFound
+	}
+	return os[0], nil
+}
+
+// many loads the orders query selects, with their lines, timelines and payments, in its order.
+func (s *Orders) many(ctx context.Context, query string, args ...any) ([]order.Order, error) {
+	var rows []orderRow
+	if err := s.q.SelectContext(ctx, &rows, query, args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var items []itemRow
+	if err := s.q.SelectContext(ctx, &items, `SELECT id, order_id, sku_id, product_id, name, sku_code, attributes, unit_price,
+		quantity, discount, coupon_share, line_total, promotion_id, refunded_quantity FROM order_items WHERE order_id = ANY($1)
+		ORDER BY order_id, unit_price * quantity DESC, id`, ids); err != nil {
+		return nil, err
+	}
+	var history []historyRow
+	if err := s.q.SelectContext(ctx, &history, `SELECT id, order_id, from_status, to_status, reason, actor_type, actor_id, created_at
+		FROM order_status_history WHERE order_id = ANY($1) ORDER BY order_id, created_at, id`, ids); err != nil {
+		return nil, err
+	}
+	var payments []paymentRow
+	if err := s.q.SelectContext(ctx, &payments, `SELECT id, order_id, method, status, amount, card_brand, card_last4, gateway_ref,
+		failure_code, card_token, attempts, next_attempt_at, approved_at FROM payments WHERE order_id = ANY($1)`, ids); err != nil {
+		return nil, err
+	}
+	out := make([]order.Order, len(rows))
+	index := make(map[string]int, len(rows))
+	for i, r := range rows {
+		o, err := r.order()
+		if err != nil {
+			return nil, err
+		}
+		out[i], index[r.ID] = o, i
+	}
+	for _, it := range items {
+		var attrs map[string]string
+		if err := json.Unmarshal(it.Attributes, &attrs); err != nil {
+			return nil, err
+		}
+		o := &out[index[it.OrderID]]
+		o.Lines = append(o.Lines, order.Line{ID: it.ID, SKUID: it.SKUID, ProductID: it.ProductID, Name: it.Name, SKUCode: it.SKUCode,
+			Attributes: attrs, UnitPrice: it.UnitPrice, Quantity: it.Quantity, Discount: it.Discount, CouponShare: it.CouponShare,
+			LineTotal: it.LineTotal, PromotionID: it.PromotionID.String, RefundedQuantity: it.RefundedQuantity})
+	}
+	for _, h := range history {
+		o := &out[index[h.OrderID]]
+		o.Timeline = append(o.Timeline, order.TimelineEntry{ID: h.ID, From: order.Status(h.From.String), To: order.Status(h.To),
+			Reason: h.Reason, Actor: order.Actor{Type: order.ActorType(h.ActorType), ID: h.ActorID.String}, At: h.CreatedAt.UTC()})
+	}
+	for _, p := range payments {
+		if p.Method != string(order.MethodCard) {
+			continue
+		}
+		out[index[p.OrderID]].Payment.Card = &order.CardPayment{ID: p.ID, Amount: p.Amount, Token: p.CardToken.String,
+			Status: order.CardStatus(p.Status), Brand: p.CardBrand.String, Last4: p.CardLast4.String, GatewayRef: p.GatewayRef.String,
+			FailureCode: p.FailureCode.String, Attempts: p.Attempts, NextAttemptAt: orderTime(p.NextAttemptAt), ApprovedAt: orderTime(p.ApprovedAt)}
+	}
+	return out, nil
+}
+
+func (r orderRow) order() (order.Order, error) {
+	c, err := kernel.CurrencyOf(r.Currency)
+	if err != nil {
+		return order.Order{}, err
+	}
+	var a addressJSON
+	if err := json.Unmarshal(r.ShippingAddress, &a); err != nil {
+		return order.Order{}, err
+	}
+	o := order.Order{ID: r.ID, Number: r.Number, UserID: r.UserID, Market: kernel.Market(r.Market), Currency: c,
+		Status: order.Status(r.Status), UserCouponID: r.UserCouponID.String, IdempotencyKey: r.IdempotencyKey.String,
+		ShippingAddress: order.Address{Recipient: a.Recipient, Phone: a.Phone, Line1: a.Line1, Line2: a.Line2, City: a.City,
+			Region: a.Region, PostalCode: a.PostalCode, Country: a.Country},
+		PaymentDeadline: orderTime(r.PaymentDeadline), CancelReason: r.CancelReason.String, PaidAt: orderTime(r.PaidAt),
+		ShippedAt: orderTime(r.ShippedAt), DeliveredAt: orderTime(r.DeliveredAt), CancelledAt: orderTime(r.CancelledAt),
+		RefundedAmount: r.RefundedAmount, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	o.Amounts = order.Amounts{Subtotal: r.Subtotal, ItemDiscount: r.ItemDiscount, CouponDiscount: r.CouponDiscount,
+		ShippingFee: r.ShippingFee, Tax: r.Tax, TaxIncluded: r.TaxIncluded, Total: r.Total, WalletPaid: r.WalletPaid,
+		CardPaid: r.CardPaid, WalletDebitKRW: r.WalletDebitKRW}
+	o.Payment = order.Payment{Method: order.MethodWallet, WalletAmount: r.WalletPaid}
+	if r.CardPaid > 0 {
+		o.Payment.Method = order.MethodCard
+	}
+	return o, nil
+}
+
+// Update implements order.Repository.
+func (s *Orders) Update(ctx context.Context, o order.Order, version int) error {
+	res, err := s.q.ExecContext(ctx, `
+		UPDATE orders SET status = $3, payment_deadline = $4, cancel_reason = $5, paid_at = $6, shipped_at = $7, delivered_at = $8,
+		       cancelled_at = $9, refunded_amount = $10, version = $11, updated_at = $12
+		 WHERE id = $1 AND version = $2`,
+		o.ID, version, string(o.Status), orderNullTime(o.PaymentDeadline), nullString(o.CancelReason), orderNullTime(o.PaidAt),
+		orderNullTime(o.ShippedAt), orderNullTime(o.DeliveredAt), orderNullTime(o.CancelledAt), o.RefundedAmount, o.Version, o.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errs.ErrVersionConflict
+	}
+	if err := s.insertTimeline(ctx, o.ID, o.Timeline); err != nil {
+		return err
+	}
+	if o.Status == order.Cancelled && o.Amounts.WalletPaid > 0 {
+		if _, err := s.q.ExecContext(ctx, `UPDATE payments SET status = 'REFUNDED', refunded_amount = amount, updated_at = $2
+			WHERE order_id = $1 AND method = 'WALLET' AND status <> 'REFUNDED'`, o.ID, o.UpdatedAt); err != nil {
+			return err
+		}
+	}
+	if c := o.Payment.Card; c != nil {
+		_, err := s.q.ExecContext(ctx, `
+			UPDATE payments SET status = $2, card_brand = $3, card_last4 = $4, gateway_ref = $5, failure_code = $6, card_token = $7,
+			       attempts = $8, next_attempt_at = $9, approved_at = $10, updated_at = now(),
+			       refunded_amount = CASE WHEN $2 = 'REFUNDED' THEN amount ELSE refunded_amount END
+			 WHERE order_id = $1 AND method = 'CARD'`,
+			o.ID, string(c.Status), nullString(c.Brand), nullString(c.Last4), nullString(c.GatewayRef), nullString(c.FailureCode),
+			nullString(c.Token), c.Attempts, orderNullTime(c.NextAttemptAt), orderNullTime(c.ApprovedAt))
+		return err
+	}
+	return nil
+}
+
+// List implements order.Repository on orders_user_created_idx / orders_user_status_created_idx.
+func (s *Orders) List(ctx context.Context, q order.ListQuery) ([]order.Order, error) {
+	where := []string{"user_id = $1"}
+	args := []any{q.UserID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if q.Status != "" {
+		add("status = $%d", string(q.Status))
+	}
+	if q.From != nil {
+		add("created_at >= $%d", *q.From)
+	}
+	if q.To != nil {
+		add("created_at < $%d", *q.To)
+	}
+	if q.AfterCreated != nil {
+		args = append(args, *q.AfterCreated, q.AfterID)
+		where = append(where, fmt.Sprintf("(created_at, id) < ($%d, $%d)", len(args)-1, len(args)))
+	}
+	args = append(args, q.Limit)
+	return s.many(ctx, `SELECT `+orderColumns+` FROM orders WHERE `+strings.Join(where, " AND ")+
+		fmt.Sprintf(` ORDER BY created_at DESC, id DESC LIMIT $%d`, len(args)), args...)
+}
+
+// ExpiredPending implements order.Repository on orders_pending_deadline_idx.
+func (s *Orders) ExpiredPending(ctx context.Context, now time.Time, limit int) ([]order.Order, error) {
+	return s.many(ctx, `SELECT `+orderColumns+` FROM orders WHERE status = 'PENDING' AND payment_deadline < $1
+		ORDER BY payment_deadline, id LIMIT $2 FOR UPDATE SKIP LOCKED`, now, limit)
+}
+
+// DueCardPayments implements order.Repository on payments_due_idx.
+func (s *Orders) DueCardPayments(ctx context.Context, now time.Time, limit int) ([]order.Order, error) {
+	var ids []string
+	if err := s.q.SelectContext(ctx, &ids, `
+		SELECT o.id FROM payments p JOIN orders o ON o.id = p.order_id
+		 WHERE p.next_attempt_at IS NOT NULL AND p.next_attempt_at <= $1
+		 ORDER BY p.next_attempt_at, p.order_id LIMIT $2 FOR UPDATE OF o, p SKIP LOCKED`, now, limit); err != nil {
+		return nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.many(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1) ORDER BY created_at, id`, ids)
+}
+
+// Purchases is order.PurchaseHistory on customer_product_purchases.
+type Purchases struct{ q Querier }
+
+// Add implements order.PurchaseHistory in one conditional upsert: concurrent orders of one
+// customer queue on the row, and each sees the count the one before it left.
+func (s *Purchases) Add(ctx context.Context, userID, productID string, quantity, limit int) (bool, error) {
+	if limit > 0 && quantity > limit {
+		return false, nil
+	}
+	var n int
+	err := s.q.GetContext(ctx, &n, `
+		INSERT INTO customer_product_purchases (user_id, product_id, quantity) VALUES ($1, $2, $3)
+		ON CONFLICT (user_id, product_id) DO UPDATE
+		   SET quantity = customer_product_purchases.quantity + EXCLUDED.quantity, updated_at = now()
+		 WHERE $4 = 0 OR customer_product_purchases.quantity + EXCLUDED.quantity <= $4
+		RETURNING quantity`, userID, productID, quantity, limit)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Subtract implements order.PurchaseHistory.
+func (s *Purchases) Subtract(ctx context.Context, userID, productID string, quantity int) error {
+	_, err := s.q.ExecContext(ctx, `UPDATE customer_product_purchases SET quantity = GREATEST(0, quantity - $3), updated_at = now()
+		WHERE user_id = $1 AND product_id = $2`, userID, productID, quantity)
+	return err
+}
+
+// Bought implements order.PurchaseHistory.
+func (s *Purchases) Bought(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
+	var rows []struct {
+		ProductID string `db:"product_id"`
+		Quantity  int    `db:"quantity"`
+	}
+	if err := s.q.SelectContext(ctx, &rows, `SELECT product_id, quantity FROM customer_product_purchases
+		WHERE user_id = $1 AND product_id = ANY($2) AND quantity > 0`, userID, productIDs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]int, len(rows))
+	for _, r := range rows {
+		out[r.ProductID] = r.Quantity
+	}
+	return out, nil
+}
+
+// OrderNumbers is order.Numbers on order_number_days. Each call is its own statement on the pool,
+// outside any open unit of work, so the day's row is locked only for that statement.
+type OrderNumbers struct{ db *sqlx.DB }
+
+// NewOrderNumbers returns the counters on db.
+func NewOrderNumbers(db *DB) *OrderNumbers { return &OrderNumbers{db: db.DB} }
+
+// Next implements order.Numbers.
+func (n *OrderNumbers) Next(ctx context.Context, day time.Time) (int64, error) {
+	var seq int64
+	err := n.db.GetContext(ctx, &seq, `
+		INSERT INTO order_number_days (day, last_seq) VALUES ($1, 1)
+		ON CONFLICT (day) DO UPDATE SET last_seq = order_number_days.last_seq + 1 RETURNING last_seq`, day.Format("2006-01-02"))
+	return seq, err
+}
+
+// Customers reads default addresses from users (order.Customers).
+type Customers struct{ db *DB }
+
+// NewCustomers returns the reader on db.
+func NewCustomers(db *DB) *Customers { return &Customers{db: db} }
+
+// DefaultAddress implements order.Customers.
+func (c *Customers) DefaultAddress(ctx context.Context, userID string) (*order.Address, error) {
+	users := &Users{q: c.db.Q(ctx)}
+	u, err := users.ByID(ctx, userID)
+	if err != nil || u.DefaultAddress == nil {
+		return nil, nil //nolint:nilerr // an unknown customer has no default address
+	}
+	a := *u.DefaultAddress
+	return &a, nil
+}
