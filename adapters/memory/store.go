@@ -56,6 +56,7 @@ type State struct {
 	Outbox   *Table[string, outboxRow]
 	Identity identityTables
 	Catalog  catalogTables
+	Coupons  couponTables
 	Partner  partnerTables
 }
 
@@ -64,6 +65,7 @@ func newState() *State {
 		Outbox:   newOutboxTable(),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
+		Coupons:  newCouponTables(),
 		Partner:  newPartnerTables(),
 	}
 }
