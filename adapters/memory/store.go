@@ -62,6 +62,11 @@ type State struct {
 	Inventory inventoryTables
 	Order     orderTables
 	Wallet    walletTables
+	Outbox    *Table[string, outboxRow]
+	Identity  identityTables
+	Catalog   catalogTables
+	Coupons   couponTables
+	Partner   partnerTables
 }
 
 func newState() *State {
@@ -75,6 +80,11 @@ func newState() *State {
 		Inventory: newInventoryTables(),
 		Order:     newOrderTables(),
 		Wallet:    newWalletTables(),
+		Outbox:    newOutboxTable(),
+		Identity:  newIdentityTables(),
+		Catalog:   newCatalogTables(),
+		Coupons:   newCouponTables(),
+		Partner:   newPartnerTables(),
 	}
 }
 

@@ -1,0 +1,711 @@
+package coupon
+
+import (
+	"context"
+	"errors"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
+)
+
+// Topic is the outbox topic of coupon events.
+const Topic = "jupang.coupons.v1"
+
+// Event types of the coupon area.
+const (
+	EventCreated   = "coupon.created"
+	EventUpdated   = "coupon.updated"
+	EventClaimed   = "coupon.claimed"
+	EventUsed      = "coupon.used"
+	EventReleased  = "coupon.released"
+	EventExpired   = "coupon.expired"
+	EventCancelled = "coupon.cancelled"
+)
+
+// ExpiryJobName is the lease name of the expiry job.
+const ExpiryJobName = "coupon.expiry"
+
+// Service is the coupon area's use cases.
+type Service struct {
+	tx      uow.UnitOfWork[Stores]
+	catalog Catalog
+	clock   kernel.Clock
+	soldOut *SoldOutLatch
+	metrics Metrics
+}
+
+// Options tune a Service; the zero value is the defaults.
+type Options struct {
+	LatchTTL time.Duration // how long a sold-out answer is served from memory (DefaultLatchTTL)
+	Metrics  Metrics       // nil counts nothing
+}
+
+// NewService builds the coupon service. cat may be nil when nothing validates against items.
+func NewService(tx uow.UnitOfWork[Stores], cat Catalog, clock kernel.Clock, opts Options) *Service {
+	m := opts.Metrics
+	if m == nil {
+		m = noMetrics{}
+	}
+	return &Service{tx: tx, catalog: cat, clock: clock, soldOut: NewSoldOutLatch(opts.LatchTTL), metrics: m}
+}
+
+type noMetrics struct{}
+
+func (noMetrics) Claim(string)          {}
+func (noMetrics) Transition(UserStatus) {}
+
+// SoldOut is this instance's sold-out latch (a listener clears it on signals from other instances).
+func (s *Service) SoldOut() *SoldOutLatch { return s.soldOut }
+
+func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
+
+func event(ctx context.Context, clock kernel.Clock, typ, id string, data any) (integration.Event, error) {
+	return integration.NewEvent(ctx, clock, Topic, typ, id, "coupons/"+id, data)
+}
+
+// claimedEvent is the data of coupon.claimed.
+type claimedEvent struct {
+	UserCouponID string    `json:"userCouponId"`
+	CouponID     string    `json:"couponId"`
+	Code         string    `json:"code"`
+	UserID       string    `json:"userId"`
+	ClaimNo      int       `json:"claimNo"`
+	ExpiresAt    time.Time `json:"expiresAt"`
+}
+
+// Claim gives user one coupon of code (POST /v1/coupons/{code}/claim): first come, first served.
+// Errors: ErrNotFound, ErrSoldOut, ErrAlreadyClaimed, ErrExpired, ErrNotActive.
+func (s *Service) Claim(ctx context.Context, userID, code string) (UserCoupon, error) {
+	now := s.now()
+	if !ValidCode(code) {
+		s.metrics.Claim("not_found")
+		return UserCoupon{}, ErrNotFound
+	}
+	if s.soldOut.Latched(code, s.clock.Now()) {
+		s.metrics.Claim("sold_out_latched")
+		return UserCoupon{}, ErrSoldOut
+	}
+	epoch := s.soldOut.Epoch()
+	var out UserCoupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Coupons.ForClaim(ctx, code)
+		if err != nil {
+			return err
+		}
+		if err := c.ClaimableAt(now); err != nil {
+			return err
+		}
+		uc, err := st.UserCoupons.Claim(ctx, UserCoupon{ID: kernel.NewID(), CouponID: c.ID, UserID: userID, Code: c.Code,
+			Status: UserAvailable, ClaimedAt: now, ExpiresAt: c.ExpiryOf(now), UpdatedAt: now}, c.PerUserLimit)
+		if err != nil {
+			return err
+		}
+		if err := st.UserCoupons.AppendHistory(ctx, HistoryEntry{ID: kernel.NewID(), UserCouponID: uc.ID, To: UserAvailable,
+			Reason: ReasonClaimed, ActorID: userID, At: now}); err != nil {
+			return err
+		}
+		ev, err := event(ctx, s.clock, EventClaimed, c.ID, claimedEvent{UserCouponID: uc.ID, CouponID: c.ID, Code: c.Code,
+			UserID: userID, ClaimNo: uc.ClaimNo, ExpiresAt: uc.ExpiresAt})
+		if err != nil {
+			return err
+		}
+		if err := st.Outbox.Append(ctx, ev); err != nil {
+			return err
+		}
+		// Last: the counter's lock is the contended one, held from here to the commit.
+		switch res, err := st.Coupons.Take(ctx, c.ID); {
+		case err != nil:
+			return err
+		case res == SoldOut:
+			return ErrSoldOut
+		case res == Closed:
+			return ErrNotActive
+		}
+		out = uc
+		return nil
+	})
+	s.metrics.Claim(claimResult(err))
+	if errors.Is(err, ErrSoldOut) {
+		s.soldOut.Set(code, epoch, s.clock.Now())
+	}
+	if err != nil {
+		return UserCoupon{}, err
+	}
+	s.metrics.Transition(UserAvailable)
+	return out, nil
+}
+
+func claimResult(err error) string {
+	for _, r := range []struct {
+		err  error
+		name string
+	}{{ErrSoldOut, "sold_out"}, {ErrAlreadyClaimed, "already_claimed"}, {ErrNotActive, "not_active"},
+		{ErrExpired, "expired"}, {ErrNotFound, "not_found"}} {
+		if errors.Is(err, r.err) {
+			return r.name
+		}
+	}
+	if err != nil {
+		return "error"
+	}
+	return "issued"
+}
+
+// Create adds a coupon (POST /v1/admin/coupons). Status defaults to ACTIVE; a new coupon may be a
+// DRAFT or ACTIVE only.
+func (s *Service) Create(ctx context.Context, actorID string, c Coupon) (Coupon, error) {
+	now := s.now()
+	c = c.Clone()
+	c.ID, c.Issued, c.Version, c.CreatedBy, c.CreatedAt, c.UpdatedAt = kernel.NewID(), 0, 1, actorID, now, now
+	c.Code = strings.TrimSpace(c.Code)
+	c.ValidFrom, c.ValidUntil = c.ValidFrom.UTC().Truncate(time.Microsecond), c.ValidUntil.UTC().Truncate(time.Microsecond)
+	if c.Status == "" {
+		c.Status = StatusActive
+	}
+	if err := c.Validate(); err != nil {
+		return Coupon{}, err
+	}
+	if c.Status != StatusActive && c.Status != StatusDraft {
+		return Coupon{}, errs.ErrValidation.WithField("status", FieldInvalidStatus.Code, "a new coupon is DRAFT or ACTIVE")
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		if err := st.Coupons.Create(ctx, c); err != nil {
+			return err
+		}
+		ev, err := event(ctx, s.clock, EventCreated, c.ID, changedEvent(c))
+		if err != nil {
+			return err
+		}
+		return st.Outbox.Append(ctx, ev)
+	})
+	return c, err
+}
+
+type couponEvent struct {
+	CouponID      string `json:"couponId"`
+	Code          string `json:"code"`
+	Status        Status `json:"status"`
+	Version       int    `json:"version"`
+	TotalQuantity *int   `json:"totalQuantity"`
+	PerUserLimit  int    `json:"perUserLimit"`
+}
+
+func changedEvent(c Coupon) couponEvent {
+	return couponEvent{CouponID: c.ID, Code: c.Code, Status: c.Status, Version: c.Version, TotalQuantity: c.TotalQuantity, PerUserLimit: c.PerUserLimit}
+}
+
+// Update changes a coupon (PATCH /v1/admin/coupons/{id}) when its version is still expectedVersion
+// (else VERSION_CONFLICT). The coupon and its counters are locked meanwhile, so the total is never
+// set below what is issued, and a pause holds from the commit on, on every instance.
+func (s *Service) Update(ctx context.Context, actorID, id string, expectedVersion int, p Patch) (Coupon, error) {
+	if !kernel.IsID(id) {
+		return Coupon{}, ErrNotFound
+	}
+	var before, after Coupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Coupons.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.Version != expectedVersion {
+			return errs.ErrVersionConflict.WithExtra("version", c.Version)
+		}
+		next, err := p.Apply(c)
+		if err != nil {
+			return err
+		}
+		if err := next.Validate(); err != nil {
+			return err
+		}
+		next.Version, next.UpdatedAt = c.Version+1, s.now()
+		if err := st.Coupons.Update(ctx, next); err != nil {
+			return err
+		}
+		ev, err := event(ctx, s.clock, EventUpdated, c.ID, changedEvent(next))
+		if err != nil {
+			return err
+		}
+		if err := st.Outbox.Append(ctx, ev); err != nil {
+			return err
+		}
+		if Reopens(c, next) {
+			if err := st.Signals.Reopened(ctx, c.Code); err != nil {
+				return err
+			}
+		}
+		before, after = c, next
+		return nil
+	})
+	if err != nil {
+		return Coupon{}, err
+	}
+	_ = actorID // recorded by the request log; the coupon keeps its creator
+	if Reopens(before, after) {
+		s.soldOut.Clear(after.Code)
+	}
+	return after, nil
+}
+
+// Get reads a coupon for the admin API.
+func (s *Service) Get(ctx context.Context, id string) (Coupon, error) {
+	if !kernel.IsID(id) {
+		return Coupon{}, ErrNotFound
+	}
+	var c Coupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) (err error) {
+		c, err = st.Coupons.ByID(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// List is one page of coupons in status ("" any), newest first (GET /v1/admin/coupons).
+func (s *Service) List(ctx context.Context, status Status, cursor string, limit int) (kernel.Page[Coupon], error) {
+	var page kernel.Page[Coupon]
+	var after *Position
+	if cursor != "" {
+		after = &Position{}
+		if err := kernel.DecodeCursor(cursor, after); err != nil {
+			return page, err
+		}
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		items, err := st.Coupons.List(ctx, status, after, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(items) > limit {
+			items = items[:limit]
+			last := items[limit-1]
+			page.NextCursor = kernel.EncodeCursor(Position{CreatedAt: last.CreatedAt, ID: last.ID})
+		}
+		page.Items = items
+		return nil
+	})
+	return page, err
+}
+
+// Stats are the figures of GET /v1/admin/coupons/{id}/stats.
+type Stats struct {
+	Coupon         Coupon
+	Issued         int
+	Remaining      *int
+	Available      int
+	Used           int
+	Expired        int
+	Cancelled      int
+	RedemptionRate float64 // used / issued (0 when none issued)
+	DiscountGiven  []kernel.Money
+	ClaimsPerHour  []HourCount // the last 48 hours, oldest first, every hour listed
+}
+
+// StatsWindow is how far back claims per hour go.
+const StatsWindow = 48 * time.Hour
+
+// Stats reads a coupon's figures.
+func (s *Service) Stats(ctx context.Context, id string) (Stats, error) {
+	if !kernel.IsID(id) {
+		return Stats{}, ErrNotFound
+	}
+	now := s.now()
+	first := now.Truncate(time.Hour).Add(-StatsWindow + time.Hour)
+	var out Stats
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Coupons.ByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		u, err := st.UserCoupons.Stats(ctx, id, first)
+		if err != nil {
+			return err
+		}
+		out = Stats{Coupon: c, Issued: c.Issued, Remaining: c.Remaining(), Available: u.ByStatus[UserAvailable],
+			Used: u.ByStatus[UserUsed], Expired: u.ByStatus[UserExpired], Cancelled: u.ByStatus[UserCancelled],
+			DiscountGiven: u.Discounts}
+		if c.Issued > 0 {
+			out.RedemptionRate = float64(out.Used) / float64(c.Issued)
+		}
+		counts := map[time.Time]int{}
+		for _, h := range u.Hourly {
+			counts[h.Hour.UTC()] += h.Count
+		}
+		for h := first; !h.After(now); h = h.Add(time.Hour) {
+			out.ClaimsPerHour = append(out.ClaimsPerHour, HourCount{Hour: h, Count: counts[h]})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MyCoupons is one page of user's coupons in status ("" any), newest claim first.
+func (s *Service) MyCoupons(ctx context.Context, userID string, status UserStatus, cursor string, limit int) (kernel.Page[UserCoupon], error) {
+	var page kernel.Page[UserCoupon]
+	var after *UserPosition
+	if cursor != "" {
+		after = &UserPosition{}
+		if err := kernel.DecodeCursor(cursor, after); err != nil {
+			return page, err
+		}
+	}
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		items, err := st.UserCoupons.ListByUser(ctx, userID, status, after, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(items) > limit {
+			items = items[:limit]
+			last := items[limit-1]
+			page.NextCursor = kernel.EncodeCursor(UserPosition{ClaimedAt: last.ClaimedAt, ID: last.ID})
+		}
+		page.Items = items
+		return nil
+	})
+	return page, err
+}
+
+// History is the transitions of one of user's coupons; another user's is ErrUserCouponNotFound.
+func (s *Service) History(ctx context.Context, userID, userCouponID string) ([]HistoryEntry, error) {
+	if !kernel.IsID(userCouponID) {
+		return nil, ErrUserCouponNotFound
+	}
+	var out []HistoryEntry
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		uc, err := st.UserCoupons.ByID(ctx, userCouponID)
+		if err != nil {
+			return err
+		}
+		if uc.UserID != userID {
+			return ErrUserCouponNotFound
+		}
+		out, err = st.UserCoupons.History(ctx, userCouponID)
+		return err
+	})
+	return out, err
+}
+
+// ExpiryBatch is how many user coupons one expiry unit of work moves.
+const ExpiryBatch = 500
+
+// ExpireDue moves every AVAILABLE user coupon past its expiry to EXPIRED, recording each (the
+// coupon.expiry job). Batches lock their rows skipping those another worker holds.
+func (s *Service) ExpireDue(ctx context.Context) error {
+	for {
+		n, err := s.expireBatch(ctx)
+		if err != nil || n < ExpiryBatch {
+			return err
+		}
+	}
+}
+
+func (s *Service) expireBatch(ctx context.Context) (int, error) {
+	now := s.now()
+	n := 0
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		due, err := st.UserCoupons.Due(ctx, now, ExpiryBatch)
+		if err != nil {
+			return err
+		}
+		n = len(due)
+		for _, uc := range due {
+			if err := s.transition(ctx, st, uc, Transition{From: UserAvailable, To: UserExpired, Reason: ReasonExpiredJob, At: now}, EventExpired); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for range n {
+			s.metrics.Transition(UserExpired)
+		}
+	}
+	return n, err
+}
+
+type transitionEvent struct {
+	UserCouponID string     `json:"userCouponId"`
+	CouponID     string     `json:"couponId"`
+	UserID       string     `json:"userId"`
+	From         UserStatus `json:"from"`
+	To           UserStatus `json:"to"`
+	OrderID      string     `json:"orderId,omitempty"`
+	Reason       string     `json:"reason"`
+}
+
+func (s *Service) transition(ctx context.Context, st Stores, uc UserCoupon, t Transition, typ string) error {
+	next, err := t.Apply(uc)
+	if err != nil {
+		return err
+	}
+	if err := st.UserCoupons.Save(ctx, next); err != nil {
+		return err
+	}
+	if err := st.UserCoupons.AppendHistory(ctx, t.Entry(uc)); err != nil {
+		return err
+	}
+	ev, err := event(ctx, s.clock, typ, uc.CouponID, transitionEvent{UserCouponID: uc.ID, CouponID: uc.CouponID, UserID: uc.UserID,
+		From: t.From, To: t.To, OrderID: t.OrderID, Reason: t.Reason})
+	if err != nil {
+		return err
+	}
+	return st.Outbox.Append(ctx, ev)
+}
+
+// Use marks user's coupon USED by an order that saved discount (for the orders area, inside its
+// unit of work on the same storage). A coupon that is not the user's is ErrUserCouponNotFound; one
+// that cannot be used now (used, expired, cancelled, archived) is ErrNotUsable.
+func (s *Service) Use(ctx context.Context, userID, userCouponID, orderID string, discount kernel.Money) error {
+	now := s.now()
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		uc, err := s.ownLocked(ctx, st, userID, userCouponID)
+		if err != nil {
+			return err
+		}
+		if uc.Status != UserAvailable || !now.Before(uc.ExpiresAt) {
+			return ErrNotUsable
+		}
+		return s.transition(ctx, st, uc, Transition{From: UserAvailable, To: UserUsed, Reason: ReasonOrderPlaced,
+			OrderID: orderID, ActorID: userID, Discount: discount, At: now}, EventUsed)
+	})
+	if err == nil {
+		s.metrics.Transition(UserUsed)
+	}
+	return err
+}
+
+// Release gives back the coupons an order used when the order is cancelled: AVAILABLE again before
+// their expiry, EXPIRED after it.
+func (s *Service) Release(ctx context.Context, orderID, actorID string) error {
+	now := s.now()
+	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		used, err := st.UserCoupons.ByOrder(ctx, orderID)
+		if err != nil {
+			return err
+		}
+		for _, u := range used {
+			uc, err := st.UserCoupons.Lock(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			if uc.Status != UserUsed || uc.UsedOrderID != orderID {
+				continue
+			}
+			to := UserAvailable
+			if !now.Before(uc.ExpiresAt) {
+				to = UserExpired
+			}
+			if err := s.transition(ctx, st, uc, Transition{From: UserUsed, To: to, Reason: ReasonOrderRelease,
+				OrderID: orderID, ActorID: actorID, At: now}, EventReleased); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Service) ownLocked(ctx context.Context, st Stores, userID, id string) (UserCoupon, error) {
+	if !kernel.IsID(id) {
+		return UserCoupon{}, ErrUserCouponNotFound
+	}
+	uc, err := st.UserCoupons.Lock(ctx, id)
+	if err != nil {
+		return UserCoupon{}, err
+	}
+	if uc.UserID != userID {
+		return UserCoupon{}, ErrUserCouponNotFound
+	}
+	return uc, nil
+}
+
+// Reason is why a coupon does not apply, with its texts.
+type Reason = errs.FieldCode
+
+// Verdict is the answer of POST /v1/coupons/validate.
+type Verdict struct {
+	Valid        bool
+	Discount     kernel.Money
+	Reasons      []Reason
+	Coupon       Coupon
+	UserCouponID string // the user coupon validated ("" when the user holds none of the code)
+}
+
+// ValidateInput names the coupon (exactly one of Code and UserCouponID) and the order lines.
+type ValidateInput struct {
+	Code         string
+	UserCouponID string
+	Items        []Item // priced through the Catalog port
+	Lines        []Line // already priced lines (the current cart); used when Items is nil
+}
+
+// Validate says whether user's coupon applies to lines in market m, and what it takes off.
+func (s *Service) Validate(ctx context.Context, userID string, m kernel.Market, in ValidateInput) (Verdict, error) {
+	var v errs.Validation
+	v.Check((in.Code == "") != (in.UserCouponID == ""), "code", FieldOneOf, "give exactly one of code and userCouponId")
+	if in.UserCouponID != "" {
+		v.Check(kernel.IsID(in.UserCouponID), "userCouponId", errs.FieldInvalidID, "must be a UUID")
+	}
+	for i, it := range in.Items {
+		f := "items[" + strconv.Itoa(i) + "]"
+		v.Check(kernel.IsID(it.ProductID), f+".productId", errs.FieldInvalidID, "must be a UUID")
+		v.Check(kernel.IsID(it.SKUID), f+".skuId", errs.FieldInvalidID, "must be a UUID")
+		v.Check(it.Quantity >= 1 && it.Quantity <= 999, f+".quantity", errs.FieldOutOfRange, "1 to 999")
+	}
+	v.Check(len(in.Items) <= 100, "items", errs.FieldOutOfRange, "at most 100 items")
+	if err := v.Err(); err != nil {
+		return Verdict{}, err
+	}
+	now := s.now()
+	lines := in.Lines
+	if in.Items != nil {
+		if s.catalog == nil {
+			return Verdict{}, errs.ErrUnavailable
+		}
+		var err error
+		if lines, err = s.catalog.Lines(ctx, m, in.Items, now); err != nil {
+			return Verdict{}, err
+		}
+	}
+	var c Coupon
+	var uc *UserCoupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		if in.UserCouponID != "" {
+			got, err := st.UserCoupons.ByID(ctx, in.UserCouponID)
+			if err != nil {
+				return err
+			}
+			if got.UserID != userID {
+				return ErrUserCouponNotFound
+			}
+			uc = &got
+			c, err = st.Coupons.ByID(ctx, got.CouponID)
+			return err
+		}
+		var err error
+		if !ValidCode(in.Code) {
+			return ErrNotFound
+		}
+		if c, err = st.Coupons.ByCode(ctx, in.Code); err != nil {
+			return err
+		}
+		uc, err = s.bestHeld(ctx, st, userID, c.ID, now)
+		return err
+	})
+	if err != nil {
+		return Verdict{}, err
+	}
+	rate, err := s.rate(ctx, m, now)
+	if err != nil {
+		return Verdict{}, err
+	}
+	terms := TermsOf(c, m, rate)
+	reasons := UsableAt(c, uc, now)
+	discount, why := terms.Discount(lines)
+	reasons = append(reasons, why...)
+	out := Verdict{Valid: len(reasons) == 0, Discount: discount, Reasons: reasons, Coupon: c}
+	if uc != nil {
+		out.UserCouponID = uc.ID
+	}
+	if !out.Valid {
+		out.Discount = kernel.Zero(m.Currency())
+	}
+	return out, nil
+}
+
+// bestHeld is the user's coupon of couponID that validation by code looks at: an AVAILABLE one
+// unexpired if any, else the newest (nil when the user holds none).
+func (s *Service) bestHeld(ctx context.Context, st Stores, userID, couponID string, now time.Time) (*UserCoupon, error) {
+	var newest *UserCoupon
+	var after *UserPosition
+	for {
+		items, err := st.UserCoupons.ListByUser(ctx, userID, "", after, 100)
+		if err != nil {
+			return nil, err
+		}
+		for i := range items {
+			uc := items[i]
+			if uc.CouponID != couponID {
+				continue
+			}
+			if uc.Status == UserAvailable && now.Before(uc.ExpiresAt) {
+				return &uc, nil
+			}
+			if newest == nil {
+				newest = &uc
+			}
+		}
+		if len(items) < 100 {
+			return newest, nil
+		}
+		last := items[len(items)-1]
+		after = &UserPosition{ClaimedAt: last.ClaimedAt, ID: last.ID}
+	}
+}
+
+func (s *Service) rate(ctx context.Context, m kernel.Market, at time.Time) (kernel.FXRate, error) {
+	if m.Currency() == kernel.KRW || s.catalog == nil {
+		return kernel.FXRate{From: kernel.KRW, To: m.Currency(), Rate: big.NewRat(1, 1)}, nil
+	}
+	return s.catalog.Rate(ctx, m, at)
+}
+
+// TermsFor are the terms of user's coupon userCouponID in market m at instant at, and why it cannot
+// be used now (nil: it can): what the cart shows and re-validates on every read.
+func (s *Service) TermsFor(ctx context.Context, userID, userCouponID string, m kernel.Market, at time.Time) (Terms, []Reason, error) {
+	if !kernel.IsID(userCouponID) {
+		return Terms{}, nil, ErrUserCouponNotFound
+	}
+	var c Coupon
+	var uc UserCoupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		var err error
+		if uc, err = st.UserCoupons.ByID(ctx, userCouponID); err != nil {
+			return err
+		}
+		if uc.UserID != userID {
+			return ErrUserCouponNotFound
+		}
+		c, err = st.Coupons.ByID(ctx, uc.CouponID)
+		return err
+	})
+	if err != nil {
+		return Terms{}, nil, err
+	}
+	rate, err := s.rate(ctx, m, at)
+	if err != nil {
+		return Terms{}, nil, err
+	}
+	t := TermsOf(c, m, rate)
+	t.UserCouponID, t.ExpiresAt = uc.ID, uc.ExpiresAt
+	return t, UsableAt(c, &uc, at), nil
+}
+
+// CheckInvariant reports a coupon whose issued count exceeds its total or disagrees with its user
+// coupons (the invariant checker; run in tests and by operators).
+func (s *Service) CheckInvariant(ctx context.Context, id string) error {
+	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		c, err := st.Coupons.Lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		u, err := st.UserCoupons.Stats(ctx, id, time.Time{})
+		if err != nil {
+			return err
+		}
+		held := 0
+		for _, n := range u.ByStatus {
+			held += n
+		}
+		switch {
+		case c.TotalQuantity != nil && c.Issued > *c.TotalQuantity:
+			return errs.ErrInternal.WithMessage("coupon %s: %d issued of %d", id, c.Issued, *c.TotalQuantity)
+		case held != c.Issued:
+			return errs.ErrInternal.WithMessage("coupon %s: counters say %d issued, %d user coupons exist", id, c.Issued, held)
+		}
+		return nil
+	})
+}
