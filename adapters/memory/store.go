@@ -57,16 +57,12 @@ type State struct {
 	Identity  identityTables
 	Catalog   catalogTables
 	Cart      cartTables
+	Coupons   couponTables
 	Partner   partnerTables
 	Inbox     *Table[inboxKey, inboxRow]
 	Inventory inventoryTables
 	Order     orderTables
 	Wallet    walletTables
-	Outbox    *Table[string, outboxRow]
-	Identity  identityTables
-	Catalog   catalogTables
-	Coupons   couponTables
-	Partner   partnerTables
 }
 
 func newState() *State {
@@ -75,16 +71,12 @@ func newState() *State {
 		Identity:  newIdentityTables(),
 		Catalog:   newCatalogTables(),
 		Cart:      newCartTables(),
+		Coupons:   newCouponTables(),
 		Partner:   newPartnerTables(),
 		Inbox:     newInboxTable(),
 		Inventory: newInventoryTables(),
 		Order:     newOrderTables(),
 		Wallet:    newWalletTables(),
-		Outbox:    newOutboxTable(),
-		Identity:  newIdentityTables(),
-		Catalog:   newCatalogTables(),
-		Coupons:   newCouponTables(),
-		Partner:   newPartnerTables(),
 	}
 }
 

@@ -121,7 +121,7 @@ func (w *couponWorld) claimAll(t *testing.T, code string, users []string) map[st
 	return counts
 }
 
-func wantCode(t *testing.T, err error, want *errs.Error) {
+func wantErrorIs(t *testing.T, err error, want *errs.Error) {
 	t.Helper()
 	if !errors.Is(err, want) {
 		t.Fatalf("got %v, want %s", err, want.Code)
@@ -155,7 +155,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		dup := draft(nil, 1)
 		dup.Code = "  " + lowerASCII(c.Code)
 		_, err = w.svc.Create(ctx, w.admin, dup)
-		wantCode(t, err, coupon.ErrCodeTaken)
+		wantErrorIs(t, err, coupon.ErrCodeTaken)
 
 		bad := draft(nil, 1)
 		bad.Value, bad.ValidUntil = 101, bad.ValidFrom.Add(-time.Minute)
@@ -202,22 +202,22 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		w := newCouponWorld(t, newHarness)
 		u := w.h.NewUsers(t, 1)[0]
 		_, err := w.svc.Claim(ctx, u, "NO-SUCH-CODE")
-		wantCode(t, err, coupon.ErrNotFound)
+		wantErrorIs(t, err, coupon.ErrNotFound)
 
 		later := draft(nil, 1)
 		later.ValidFrom = CouponEpoch.Add(time.Hour)
 		_, err = w.svc.Claim(ctx, u, w.create(t, later).Code)
-		wantCode(t, err, coupon.ErrNotActive)
+		wantErrorIs(t, err, coupon.ErrNotActive)
 
 		over := draft(nil, 1)
 		over.ValidFrom, over.ValidUntil = CouponEpoch.Add(-48*time.Hour), CouponEpoch.Add(-time.Hour)
 		_, err = w.svc.Claim(ctx, u, w.create(t, over).Code)
-		wantCode(t, err, coupon.ErrExpired)
+		wantErrorIs(t, err, coupon.ErrExpired)
 
 		d := draft(nil, 1)
 		d.Status = coupon.StatusDraft
 		_, err = w.svc.Claim(ctx, u, w.create(t, d).Code)
-		wantCode(t, err, coupon.ErrNotActive)
+		wantErrorIs(t, err, coupon.ErrNotActive)
 
 		c := draft(ptr(1), 1)
 		c.ValidDays = ptr(2)
@@ -230,9 +230,9 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatalf("claimed %+v", uc)
 		}
 		_, err = w.svc.Claim(ctx, u, made.Code)
-		wantCode(t, err, coupon.ErrAlreadyClaimed)
+		wantErrorIs(t, err, coupon.ErrAlreadyClaimed)
 		_, err = w.svc.Claim(ctx, w.h.NewUsers(t, 1)[0], made.Code)
-		wantCode(t, err, coupon.ErrSoldOut)
+		wantErrorIs(t, err, coupon.ErrSoldOut)
 
 		events, err := w.h.Outbox.List(ctx, integration.OutboxPending, 10000)
 		if err != nil {
@@ -424,13 +424,13 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatal(err)
 		}
 		_, err := w.svc.Update(ctx, w.admin, made.ID, 1, coupon.Patch{PerUserLimit: ptr(3)})
-		wantCode(t, err, errs.ErrVersionConflict)
+		wantErrorIs(t, err, errs.ErrVersionConflict)
 		got, _ := w.svc.Get(ctx, made.ID)
 		if got.PerUserLimit != 2 || got.Version != 2 {
 			t.Fatalf("after a stale PATCH: %+v", got)
 		}
 		_, err = w.svc.Update(ctx, w.admin, made.ID, 2, coupon.Patch{Status: ptr(coupon.StatusDraft)})
-		wantCode(t, err, errs.ErrInvalidTransition)
+		wantErrorIs(t, err, errs.ErrInvalidTransition)
 	})
 
 	t.Run("SoldOutLatchAnswersWithoutStorageUntilReopened", func(t *testing.T) {
@@ -441,11 +441,11 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatal(err)
 		}
 		_, err := w.svc.Claim(ctx, users[1], made.Code)
-		wantCode(t, err, coupon.ErrSoldOut)
+		wantErrorIs(t, err, coupon.ErrSoldOut)
 		before := w.calls.Load()
 		for range 100 {
 			_, err = w.svc.Claim(ctx, users[2], lowerASCII(made.Code))
-			wantCode(t, err, coupon.ErrSoldOut)
+			wantErrorIs(t, err, coupon.ErrSoldOut)
 		}
 		if n := w.calls.Load() - before; n != 0 {
 			t.Fatalf("%d units of work for latched sold-out answers", n)
@@ -495,7 +495,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatalf("history %+v", h)
 		}
 		_, err = w.svc.History(ctx, other, first.ID)
-		wantCode(t, err, coupon.ErrUserCouponNotFound)
+		wantErrorIs(t, err, coupon.ErrUserCouponNotFound)
 		if err := w.svc.ExpireDue(ctx); err != nil { // nothing more is due
 			t.Fatal(err)
 		}
@@ -533,7 +533,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		if err := w.svc.Use(ctx, u, uc.ID, order, kernel.NewMoney(1200, kernel.KRW)); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, w.svc.Use(ctx, u, uc.ID, kernel.NewID(), kernel.NewMoney(1, kernel.KRW)), coupon.ErrNotUsable)
+		wantErrorIs(t, w.svc.Use(ctx, u, uc.ID, kernel.NewID(), kernel.NewMoney(1, kernel.KRW)), coupon.ErrNotUsable)
 		st, err := w.svc.Stats(ctx, made.ID)
 		if err != nil {
 			t.Fatal(err)
