@@ -98,9 +98,22 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -110,10 +123,10 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
@@ -128,7 +141,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -159,11 +172,13 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -282,9 +297,23 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -295,10 +324,10 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
@@ -314,7 +343,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -348,11 +377,13 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)

@@ -102,9 +102,23 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {

@@ -111,15 +111,26 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -130,7 +141,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)

@@ -315,31 +315,9 @@ func (s *Service) setCoupon(ctx context.Context, r kernel.Request, userCouponID 
 	return s.price(ctx, r, c)
 }
 
-// SweepExpired deletes the carts whose expiry has passed (guest carts, and merged or expired
-// ones), batch at a time, until none is left; it returns how many it deleted. Safe on many
-// workers at once: each batch claims rows another worker has not locked.
+// SweepExpired deletes the expired carts, batch per unit of work (see Sweeper).
 func (s *Service) SweepExpired(ctx context.Context, batch int) (int, error) {
-	if batch <= 0 {
-		batch = 500
-	}
-	now := s.now()
-	total := 0
-	for {
-		var n int
-		err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
-			var err error
-			n, err = st.Carts.DeleteExpired(ctx, now, batch)
-			return err
-		})
-		if err != nil {
-			return total, err
-		}
-		total += n
-		s.rec.Swept(n)
-		if n < batch {
-			return total, nil
-		}
-	}
+	return NewSweeper(s.tx, s.clock, s.rec).Sweep(ctx, batch)
 }
 
 // lockActive locks the owner's ACTIVE cart, creating it when there is none. A guest cart found

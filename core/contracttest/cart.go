@@ -307,6 +307,35 @@ func RunCart(t *testing.T, newHarness func(t *testing.T) CartHarness) {
 		})
 	})
 
+	t.Run("an expired guest cart reads as none and is replaced by its next change", func(t *testing.T) {
+		w := world(t)
+		p := w.AddProduct(t, ProductSpec{Name: "Tea", Category: w.Kitchen, Base: 5000})
+		guest := GuestRequest(NewSessionID(), kernel.MarketKR)
+		first, err := w.Svc.SetItem(ctx, guest, p.SKUs[0].ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !first.ExpiresAt.Equal(w.Clock.Now().Add(cart.DefaultSessionTTL)) {
+			t.Fatalf("expires at %v", first.ExpiresAt)
+		}
+		w.Clock.Advance(cart.DefaultSessionTTL)
+		if v, err := w.Svc.Current(ctx, guest); err != nil || v.ID != "" || len(v.Items) != 0 {
+			t.Fatalf("an expired cart is read: %+v %v", v, err)
+		}
+		next, err := w.Svc.SetItem(ctx, guest, p.SKUs[0].ID, 1)
+		if err != nil || next.ID == first.ID || len(next.Items) != 1 || next.Items[0].Quantity != 1 {
+			t.Fatalf("after expiry: %+v %v", next, err)
+		}
+		var latest cart.Cart
+		do(t, w, func(ctx context.Context, st cart.Stores) (err error) {
+			latest, _, err = st.Carts.LockLatestOfSession(ctx, guest.SessionID)
+			return err
+		})
+		if latest.ID != next.ID {
+			t.Fatalf("latest of the session %s, want %s", latest.ID, next.ID)
+		}
+	})
+
 	t.Run("200 concurrent PUTs of one SKU leave one cart with one line", func(t *testing.T) {
 		w := world(t)
 		p := w.AddProduct(t, ProductSpec{Name: "Hot SKU", Category: w.Kitchen, Base: 1000, Stock: []int{500}})

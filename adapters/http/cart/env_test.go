@@ -176,3 +176,7 @@ func (e *env) setStock(t *testing.T, name string, i, onHand int) {
 		t.Fatal(err)
 	}
 }
+
+func customerRequest(userID string) kernel.Request {
+	return contracttest.CustomerRequest(userID, kernel.MarketKR)
+}

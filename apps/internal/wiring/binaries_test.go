@@ -36,7 +36,8 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: sys.Clock,
 		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
 	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
-	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes})
+	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
+		Cart: NewCartRoutes(sys.Cart)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
 var catalogCore = []string{"CatalogReadModel", "CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
+// The carts' stores and metrics (the routes add their reads, coupons port and service).
+var cartCore = []string{"CartMetrics", "CartUnitOfWork"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -42,6 +45,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go": with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":  with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"cart.go":     with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes", "NewCartJobs"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
@@ -52,6 +56,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"cart.go":     with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityAdminRoutes"),
@@ -65,6 +70,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityJobs"),
 			"catalog.go":  with(catalogCore, "NewCatalogJobs"),
+			"cart.go":     with(cartCore, "NewCartJobs"),
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},
