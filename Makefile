@@ -64,6 +64,10 @@ bench: ## Go benchmarks and the load scenarios, each against a baseline measured
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	@for s in loadtest/*/; do [ -f $$s/main.go ] && { echo "== $$s"; $(GO) run ./$$s || exit 1; }; done; true
 
+.PHONY: kafka-check
+kafka-check: ## jupang relays to its own kfake broker; a sign-up's event reads back with kcat (id, key, traceparent)
+	./.ci/kafka-check
+
 migrate: ## apply (DIR=up), roll back one (DIR=down) or list (DIR=status) migrations on JUPANG_DATABASE_URL
 	$(GO) run ./apps/jupang migrate $(DIR)
 

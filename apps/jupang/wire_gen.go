@@ -190,6 +190,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
+	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -197,7 +198,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
+	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
 		cleanup3()
 		cleanup2()
@@ -396,6 +397,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
+	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)
 	deps := seed.Deps{
 		Identity:      identityService,
 		Catalog:       catalogService,
@@ -403,7 +405,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
-	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
+	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
 		cleanup4()
 		cleanup3()

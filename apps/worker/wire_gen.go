@@ -144,7 +144,8 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
-	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)
+	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)
+	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent)
 	return app, func() {
 		cleanup4()
 		cleanup3()

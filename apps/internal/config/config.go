@@ -30,6 +30,7 @@ type Config struct {
 	Worker      Listen      `mapstructure:"worker"`
 	HTTP        HTTP        `mapstructure:"http"`
 	Kafka       Kafka       `mapstructure:"kafka"`
+	Outbox      Outbox      `mapstructure:"outbox"`
 	RateLimit   RateLimit   `mapstructure:"ratelimit"`
 	Tracing     Tracing     `mapstructure:"tracing"`
 	Auth        Auth        `mapstructure:"auth"`
@@ -99,9 +100,20 @@ type Partner struct {
 	WebhookDisableAfter int           `mapstructure:"webhook_disable_after"`
 }
 
-// Kafka lists the brokers of the outbox relay.
+// Kafka lists the brokers of the outbox relay. Without brokers the all-in-one binary in dev starts
+// a development broker on 127.0.0.1:DevPort; every other binary relays nothing.
 type Kafka struct {
 	Brokers []string `mapstructure:"brokers"`
+	DevPort int      `mapstructure:"dev_port"`
+}
+
+// Outbox tunes the relay from the outbox to Kafka.
+type Outbox struct {
+	MaxAttempts int           `mapstructure:"max_attempts"`
+	BatchSize   int           `mapstructure:"batch_size"`
+	Workers     int           `mapstructure:"workers"`
+	BackoffBase time.Duration `mapstructure:"backoff_base"`
+	BackoffMax  time.Duration `mapstructure:"backoff_max"`
 }
 
 // RateLimit switches rate limits (off for load tests) and caps the buckets each process holds.
@@ -298,6 +310,12 @@ func (c Config) Validate() error {
 		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},
 		{"ratelimit.max_buckets", c.RateLimit.MaxBuckets > 0, "must be a positive number"},
+		{"kafka.dev_port", c.Kafka.DevPort >= 0 && c.Kafka.DevPort <= 65535, "must be a port (0: any free one)"},
+		{"outbox.max_attempts", c.Outbox.MaxAttempts >= 1 && c.Outbox.MaxAttempts <= 1000, "must be between 1 and 1000"},
+		{"outbox.batch_size", c.Outbox.BatchSize >= 1 && c.Outbox.BatchSize <= 10000, "must be between 1 and 10000"},
+		{"outbox.workers", c.Outbox.Workers >= 1 && c.Outbox.Workers <= 64, "must be between 1 and 64 (the ordering partitions)"},
+		{"outbox.backoff_base", c.Outbox.BackoffBase > 0 && c.Outbox.BackoffBase <= c.Outbox.BackoffMax,
+			"must be positive and at most outbox.backoff_max"},
 	}
 	for _, p := range c.HTTP.TrustedProxies {
 		if _, err := parseProxy(p); err != nil {

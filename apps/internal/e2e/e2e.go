@@ -210,6 +210,9 @@ func (p *Process) Wait(d time.Duration) int {
 // Terminate sends SIGTERM.
 func (p *Process) Terminate() { _ = p.cmd.Process.Signal(syscall.SIGTERM) }
 
+// Signal sends sig (SIGSTOP and SIGCONT pause and resume the process).
+func (p *Process) Signal(sig syscall.Signal) error { return p.cmd.Process.Signal(sig) }
+
 // WaitHTTP polls url until it answers (any status) or d passes; it returns the last status.
 func WaitHTTP(t *testing.T, url string, d time.Duration) int {
 	t.Helper()

@@ -54,8 +54,8 @@ var (
 	AdminSet = wire.NewSet(wire.Struct(new(AdminRoutes), "*"), Admin)
 	// PartnerSet is the partner server and its (m)TLS listener.
 	PartnerSet = wire.NewSet(wire.Struct(new(PartnerRoutes), "*"), Partner, PartnerComponent)
-	// WorkerSet is the job runner with its leases, and the worker's health and metrics server.
-	WorkerSet = wire.NewSet(wire.Struct(new(WorkerJobs), "*"), NewIdempotencyJobs, Leases, Runner, Worker)
+	// WorkerSet is the job runner with its leases, the outbox relay, and the worker's health and metrics server.
+	WorkerSet = wire.NewSet(wire.Struct(new(WorkerJobs), "*"), NewIdempotencyJobs, Leases, Runner, Worker, RelaySet)
 	// SeedSet is the dev seed of every area (seed.Deps lists what it writes through).
 	SeedSet = wire.NewSet(wire.Struct(new(seed.Deps), "*"), Seed)
 )

@@ -121,30 +121,30 @@ func PartnerApp(log *zap.Logger, partner PartnerListener, signal FeedSignalCompo
 }
 
 // WorkerApp is the worker binary: the job runner, the webhook dispatcher (woken by the feed
-// signal) and its metrics server.
+// signal), the outbox relay and its metrics server.
 func WorkerApp(cfg config.Config, log *zap.Logger, srv WorkerServer, runner *jobs.Runner, hooks WebhookComponent,
-	signal FeedSignalComponent) *App {
+	signal FeedSignalComponent, relay RelayComponent) *App {
 	return appOf(log, HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, srv.Server), RunnerComponent(runner),
-		launch.Component(hooks), launch.Component(signal))
+		launch.Component(hooks), launch.Component(signal), launch.Component(relay))
 }
 
 // AllInOneApp is the jupang binary on PostgreSQL: all four in one process; `jupang seed` seeds it.
 func AllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
-	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, seed Seeder) *App {
+	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, relay RelayComponent, seed Seeder) *App {
 	app := appOf(log,
 		HTTPComponent("storefront", "storefront.addr", cfg.Storefront.Addr, sf.Server),
 		HTTPComponent("admin", "admin.addr", cfg.Admin.Addr, ad.Server),
 		launch.Component(pa),
 		HTTPComponent("worker", "worker.addr", cfg.Worker.Addr, wk.Server),
-		RunnerComponent(runner), launch.Component(hooks), launch.Component(signal))
+		RunnerComponent(runner), launch.Component(hooks), launch.Component(signal), launch.Component(relay))
 	app.Seed = seed
 	return app
 }
 
 // SeededAllInOneApp is the jupang binary on memory: seeded at start, since nothing persists.
 func SeededAllInOneApp(cfg config.Config, log *zap.Logger, sf StorefrontServer, ad AdminServer, pa PartnerListener,
-	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, seed Seeder) *App {
-	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, hooks, signal, seed)
+	wk WorkerServer, runner *jobs.Runner, hooks WebhookComponent, signal FeedSignalComponent, relay RelayComponent, seed Seeder) *App {
+	app := AllInOneApp(cfg, log, sf, ad, pa, wk, runner, hooks, signal, relay, seed)
 	app.SeedOnStart = true
 	return app
 }

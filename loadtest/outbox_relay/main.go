@@ -1,0 +1,234 @@
+// Command outbox_relay measures the outbox relay on PostgreSQL against its baseline in the same run:
+// a bare kafka-go Writer with the same configuration (RequireAll acks, the same batch size)
+// publishing the same messages, one batch at a time and -workers batches at once; the better of the
+// two is the baseline. The relay claims each batch from the outbox (advisory-locked partitions,
+// FOR UPDATE SKIP LOCKED), publishes it and marks it published in one statement, -workers batches
+// in flight. The broker is kfake, in process. Target: relay >= 0.5 × the bare writer.
+//
+//	JUPANG_TEST_DATABASE_URL=postgres://… go run ./loadtest/outbox_relay [-events 20000] [-batch 1000] [-workers 4] [-rounds 3]
+//
+// It creates a scratch database from that server (dropped at the end); per round it commits
+// -events events through the outbox (500 per transaction), times the bare writer, drains them with
+// the relay, and times the bare writer again. It prints both rates and the ratio per round and the
+// median ratio, and exits 1 when the median is under 0.5.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"flag"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/jupang/jupang/adapters/kafka"
+	"github.com/jupang/jupang/adapters/postgres"
+	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+func main() {
+	events := flag.Int("events", 20000, "events per round")
+	batch := flag.Int("batch", 1000, "relay batch size (and the bare writer's)")
+	workers := flag.Int("workers", 4, "relay batches in flight (and the bare writer's parallel batches)")
+	rounds := flag.Int("rounds", 3, "rounds")
+	flag.Parse()
+	median, err := run(*events, *batch, *workers, *rounds)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if median < 0.5 {
+		fmt.Printf("FAIL: relay at %.2f× the bare writer, target >= 0.5×\n", median)
+		os.Exit(1)
+	}
+}
+
+func run(n, batch, workers, rounds int) (float64, error) {
+	ctx := context.Background()
+	db, drop, err := scratchDatabase(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer drop()
+	b, err := kafka.StartDevBroker(0)
+	if err != nil {
+		return 0, err
+	}
+	defer b.Close()
+	cfg := kafka.WriterConfig{Brokers: b.Addrs(), BatchSize: batch, AutoCreateTopics: true}
+	u := postgres.NewUnitOfWork(db, postgres.NewOutbox)
+	var ratios []float64
+	for round := 1; round <= rounds; round++ {
+		evs, err := commit(ctx, u, n)
+		if err != nil {
+			return 0, err
+		}
+		msgs := make([]kafkago.Message, len(evs))
+		for i, e := range evs {
+			if msgs[i], err = kafka.Message(e); err != nil {
+				return 0, err
+			}
+		}
+		one, err := bare(cfg, msgs, batch, 1)
+		if err != nil {
+			return 0, err
+		}
+		many, err := bare(cfg, msgs, batch, workers)
+		if err != nil {
+			return 0, err
+		}
+		relayRate, err := relay(ctx, db, cfg, batch, workers, n)
+		if err != nil {
+			return 0, err
+		}
+		one2, err := bare(cfg, msgs, batch, 1)
+		if err != nil {
+			return 0, err
+		}
+		many2, err := bare(cfg, msgs, batch, workers)
+		if err != nil {
+			return 0, err
+		}
+		baseline := max(one, many, one2, many2)
+		ratio := relayRate / baseline
+		ratios = append(ratios, ratio)
+		fmt.Printf("round %d: relay %.0f events/s; bare writer %.0f/s one batch at a time, %.0f/s %d at once (best %.0f/s); relay/bare %.2f\n",
+			round, relayRate, max(one, one2), max(many, many2), workers, baseline, ratio)
+	}
+	slices.Sort(ratios)
+	median := ratios[len(ratios)/2]
+	fmt.Printf("median relay/bare %.2f\n", median)
+	return median, nil
+}
+
+// commit appends n events over 2000 order keys through the outbox, 500 per transaction.
+func commit(ctx context.Context, u *postgres.UnitOfWork[*postgres.Outbox], n int) ([]integration.Event, error) {
+	out := make([]integration.Event, 0, n)
+	for i := 0; i < n; i += 500 {
+		var evs []integration.Event
+		err := u.Do(ctx, func(ctx context.Context, o *postgres.Outbox) error {
+			evs = evs[:0]
+			for j := i; j < min(n, i+500); j++ {
+				key := fmt.Sprintf("order-%d", j%2000)
+				ev, err := integration.NewEvent(ctx, kernel.SystemClock{}, "jupang.orders.v1", "order.placed", key, "orders/"+key, map[string]int{"n": j})
+				if err != nil {
+					return err
+				}
+				evs = append(evs, ev)
+			}
+			return o.Append(ctx, evs...)
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, evs...)
+	}
+	return out, nil
+}
+
+// bare publishes msgs with a fresh writer in chunks of batch, parallel chunks at once.
+func bare(cfg kafka.WriterConfig, msgs []kafkago.Message, batch, parallel int) (float64, error) {
+	w := kafka.NewWriter(cfg)
+	defer func() { _ = w.Close() }()
+	if err := w.WriteMessages(context.Background(), msgs[:min(10, len(msgs))]...); err != nil { // connections, metadata
+		return 0, err
+	}
+	chunks := make(chan []kafkago.Message)
+	errs := make(chan error, parallel)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range chunks {
+				if err := w.WriteMessages(context.Background(), c...); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := 0; i < len(msgs); i += batch {
+		chunks <- msgs[i:min(len(msgs), i+batch)]
+	}
+	close(chunks)
+	wg.Wait()
+	elapsed := time.Since(start)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return float64(len(msgs)) / elapsed.Seconds(), nil
+}
+
+// relay drains the outbox with the relay and returns its rate.
+func relay(ctx context.Context, db *postgres.DB, cfg kafka.WriterConfig, batch, workers, n int) (float64, error) {
+	w := kafka.NewWriter(cfg)
+	defer func() { _ = w.Close() }()
+	r := integration.NewRelay(postgres.NewRelayStore(db), kafka.NewPublisher(w), kernel.SystemClock{}, nil,
+		integration.RelayOptions{BatchSize: batch, Workers: workers, Idle: time.Millisecond})
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	start := time.Now()
+	go func() { r.Run(runCtx, nil); close(done) }()
+	defer func() { stop(); <-done }()
+	for {
+		var left bool
+		if err := db.GetContext(ctx, &left, `SELECT EXISTS (SELECT 1 FROM outbox_events WHERE status = 'PENDING')`); err != nil {
+			return 0, err
+		}
+		if !left {
+			return float64(n) / time.Since(start).Seconds(), nil
+		}
+		if time.Since(start) > 2*time.Minute {
+			return 0, fmt.Errorf("the relay did not drain %d events in 2 minutes", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// scratchDatabase creates and migrates a database of its own on the test server.
+func scratchDatabase(ctx context.Context) (*postgres.DB, func(), error) {
+	admin := os.Getenv("JUPANG_TEST_DATABASE_URL")
+	if admin == "" {
+		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := fmt.Sprintf("jupang_load_relay_%d", time.Now().UnixNano())
+	adm, err := sql.Open("pgx", admin)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		_ = adm.Close()
+		return nil, nil, err
+	}
+	u.Path = "/" + name
+	dropDB := func() {
+		_, _ = adm.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		_ = adm.Close()
+	}
+	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: u.String(), MaxOpenConns: 20, MaxIdleConns: 20})
+	if err != nil {
+		dropDB()
+		return nil, nil, err
+	}
+	if err := postgres.MigrateUp(ctx, db.DB.DB); err != nil {
+		closeDB()
+		dropDB()
+		return nil, nil, err
+	}
+	return db, func() { closeDB(); dropDB() }, nil
+}
