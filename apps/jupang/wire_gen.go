@@ -181,7 +181,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		CatalogReader: reader,
 		Clock:         clock,
 	}
-	seeder := wiring.Seed(deps)
+	seeder := wiring.Seed(deps, cfg)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup3()
@@ -371,7 +371,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		CatalogReader: reader,
 		Clock:         clock,
 	}
-	seeder := wiring.Seed(deps)
+	seeder := wiring.Seed(deps, cfg)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
 		cleanup4()

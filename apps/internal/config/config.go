@@ -166,6 +166,7 @@ type Catalog struct {
 	RankingInterval time.Duration `mapstructure:"ranking_interval"`
 	TopCacheTTL     time.Duration `mapstructure:"top_cache_ttl"`
 	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
+	SeedProducts    int           `mapstructure:"seed_products"`
 }
 
 // Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
@@ -284,6 +285,7 @@ func (c Config) Validate() error {
 		{"catalog.top_cache_ttl", c.Catalog.TopCacheTTL > 0 && c.Catalog.TopCacheTTL <= c.Catalog.RankingInterval,
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
+		{"catalog.seed_products", c.Catalog.SeedProducts >= 0, "must be 0 or more"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
 		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},
