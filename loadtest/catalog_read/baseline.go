@@ -76,7 +76,7 @@ func serveBaseline(args []string) error {
 				BasePrice int64     `json:"basePrice"`
 				CreatedAt time.Time `json:"createdAt"`
 			}
-			err := pool.QueryRow(c.UserContext(), `SELECT id::text, status, base_price_krw, created_at FROM products WHERE id = $1`,
+			err := pool.QueryRow(c.UserContext(), `SELECT id::text AS id, status, base_price_krw, created_at FROM products WHERE id = $1`,
 				c.Params("id")).Scan(&p.ID, &p.Status, &p.BasePrice, &p.CreatedAt)
 			if err != nil {
 				return err
@@ -92,7 +92,7 @@ func serveBaseline(args []string) error {
 			if c.Query("category") != "" {
 				where, params = where+` AND category_id = $2`, append(params, categoryID)
 			}
-			rows, err := pool.Query(c.UserContext(), `SELECT product_id::text, price_amount, created_at FROM product_listings WHERE `+
+			rows, err := pool.Query(c.UserContext(), `SELECT product_id::text AS id, price_amount, created_at FROM product_listings WHERE `+
 				where+` ORDER BY `+order+` LIMIT 20`, params...)
 			if err != nil {
 				return err

@@ -250,6 +250,15 @@ func preparePostgres(o options, bin string) (string, error) {
 		}
 		fmt.Printf("  jupang %s: %v\n", strings.Join(args, " "), time.Since(start).Round(100*time.Millisecond))
 	}
+	// As autovacuum would after a bulk load: plans for 30,000 listing rows, not for an empty table.
+	db, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = db.Close(ctx) }()
+	if _, err := db.Exec(ctx, `ANALYZE`); err != nil {
+		return "", err
+	}
 	return dsn, nil
 }
 
