@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bojanz/currency"
 
@@ -49,6 +51,36 @@ var formatters = func() map[kernel.Locale]*currency.Formatter {
 // ￥1,290 (JPY, ja), -₩5,000 for a negative amount. A locale other than ko, en or ja is formatted
 // as English. A currency CLDR does not know is shown as its decimal amount and code ("12.34 XYZ").
 func Format(m kernel.Money, l kernel.Locale) string {
+	k := formatKey{m.Amount, m.Currency, l}
+	if s, ok := formatted.Load(k); ok {
+		return s.(string)
+	}
+	s := format(m, l)
+	if formattedSize.Load() < formattedMax {
+		if _, known := formatted.LoadOrStore(k, s); !known {
+			formattedSize.Add(1)
+		}
+	}
+	return s
+}
+
+// formatted remembers Format's answers: the CLDR formatter builds a string replacer per call, which
+// was most of a product list's rendering, and shops show few distinct prices. The bound keeps the
+// memo from growing without limit (past it, amounts are formatted each time).
+var (
+	formatted     sync.Map // formatKey → string
+	formattedSize atomic.Int32
+)
+
+const formattedMax = 200_000
+
+type formatKey struct {
+	amount   int64
+	currency kernel.Currency
+	locale   kernel.Locale
+}
+
+func format(m kernel.Money, l kernel.Locale) string {
 	f, ok := formatters[l]
 	if !ok {
 		f = formatters[fallbackLocale]

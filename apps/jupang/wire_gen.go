@@ -197,7 +197,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		CatalogReader: reader,
 		Clock:         clock,
 	}
-	seeder := wiring.Seed(deps)
+	seeder := wiring.Seed(deps, cfg)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
 		cleanup3()
@@ -404,7 +404,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		CatalogReader: reader,
 		Clock:         clock,
 	}
-	seeder := wiring.Seed(deps)
+	seeder := wiring.Seed(deps, cfg)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
 		cleanup4()

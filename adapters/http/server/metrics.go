@@ -2,6 +2,7 @@ package server
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +13,14 @@ import (
 type Metrics struct {
 	Registry *prometheus.Registry
 	duration *prometheus.HistogramVec
+	// series remembers each label set's histogram: the vector hashes the four labels and takes a
+	// lock per lookup. Routes are templates and methods are labelled, so the set is bounded.
+	series sync.Map // seriesKey → prometheus.Observer
+}
+
+type seriesKey struct {
+	binary, method, route string
+	status                int
 }
 
 // NewMetrics registers the HTTP histogram and the Go runtime and process collectors on reg.
@@ -31,5 +40,10 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 }
 
 func (m *Metrics) observe(binary, method, route string, status int, elapsed time.Duration) {
-	m.duration.WithLabelValues(binary, method, route, strconv.Itoa(status)).Observe(elapsed.Seconds())
+	k := seriesKey{binary, method, route, status}
+	o, ok := m.series.Load(k)
+	if !ok {
+		o, _ = m.series.LoadOrStore(k, m.duration.WithLabelValues(binary, method, route, strconv.Itoa(status)))
+	}
+	o.(prometheus.Observer).Observe(elapsed.Seconds())
 }

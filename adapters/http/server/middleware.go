@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -45,42 +44,84 @@ func guard(next func() error) (err error) {
 }
 
 // negotiate reads X-Market and Accept-Language. An invalid market is reported, and the language
-// then falls back to the default market's.
+// then falls back to the default market's. It reads the headers in place (the app is Immutable,
+// so c.Get copies every value).
 func negotiate(c *fiber.Ctx) (kernel.Market, kernel.Locale, error) {
-	market, err := kernel.ParseMarket(c.Get(HeaderMarket))
+	h := &c.Request().Header
+	market, err := parseMarket(h.Peek(HeaderMarket))
 	fallback := kernel.DefaultMarket.Locale()
 	if err == nil {
 		fallback = market.Locale()
 	}
-	return market, locales.negotiate(c.Get(fiber.HeaderAcceptLanguage), fallback), err
+	return market, locales.negotiate(h.Peek(fiber.HeaderAcceptLanguage), fallback), err
+}
+
+// parseMarket is kernel.ParseMarket without copying the header for the exact codes.
+func parseMarket(raw []byte) (kernel.Market, error) {
+	switch string(raw) { // compiled without a copy
+	case string(kernel.MarketKR):
+		return kernel.MarketKR, nil
+	case string(kernel.MarketUS):
+		return kernel.MarketUS, nil
+	case string(kernel.MarketJP):
+		return kernel.MarketJP, nil
+	}
+	return kernel.ParseMarket(string(raw))
 }
 
 // localeMemo remembers Accept-Language negotiations. Clients send few distinct headers and x/text's
 // parsing is a measurable share of a cached read; the bound keeps hostile headers from growing it.
+// A map indexed by string(header) is read without copying the header.
 type localeMemo struct {
-	answers sync.Map // localeQuestion → kernel.Locale
-	size    atomic.Int32
-}
-
-type localeQuestion struct {
-	header   string
-	fallback kernel.Locale
+	mu      sync.RWMutex
+	answers map[kernel.Locale]map[string]kernel.Locale // fallback → header → answer
+	size    int
 }
 
 const localeMemoMax = 1024
 
 var locales localeMemo
 
-func (m *localeMemo) negotiate(header string, fallback kernel.Locale) kernel.Locale {
-	q := localeQuestion{header, fallback}
-	if l, ok := m.answers.Load(q); ok {
-		return l.(kernel.Locale)
+func (m *localeMemo) negotiate(header []byte, fallback kernel.Locale) kernel.Locale {
+	m.mu.RLock()
+	l, ok := m.answers[fallback][string(header)]
+	m.mu.RUnlock()
+	if ok {
+		return l
 	}
-	l := kernel.NegotiateLocale(header, fallback)
-	if m.size.Load() < localeMemoMax {
-		if _, known := m.answers.LoadOrStore(q, l); !known {
-			m.size.Add(1)
+	h := string(header)
+	l = kernel.NegotiateLocale(h, fallback)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.size < localeMemoMax {
+		if m.answers == nil {
+			m.answers = map[kernel.Locale]map[string]kernel.Locale{}
 		}
+		byHeader := m.answers[fallback]
+		if byHeader == nil {
+			byHeader = map[string]kernel.Locale{}
+			m.answers[fallback] = byHeader
+		}
+		if _, known := byHeader[h]; !known {
+			byHeader[h] = l
+			m.size++
+		}
+	}
+	return l
+}
+
+// boxedLocales are the negotiated languages as Locals values, boxed once instead of per request.
+var boxedLocales = func() map[kernel.Locale]any {
+	out := map[kernel.Locale]any{}
+	for _, l := range kernel.Locales {
+		out[l] = l
+	}
+	return out
+}()
+
+func localeValue(l kernel.Locale) any {
+	if v, ok := boxedLocales[l]; ok {
+		return v
 	}
 	return l
 }
@@ -88,7 +129,7 @@ func (m *localeMemo) negotiate(header string, fallback kernel.Locale) kernel.Loc
 // requestContext parses the SPEC §1 headers into kernel.Request and authenticates the caller.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	market, locale, err := negotiate(c)
-	c.Locals(localsLocale, locale)
+	c.Locals(localsLocale, localeValue(locale))
 	h := &c.Response().Header
 	h.Set(fiber.HeaderContentLanguage, string(locale))
 	if !unsafeMethod(c.Method()) {
@@ -97,24 +138,26 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if enc := c.Get(fiber.HeaderContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+	in := &c.Request().Header
+	if enc := in.Peek(fiber.HeaderContentEncoding); len(enc) > 0 && !strings.EqualFold(string(enc), "identity") {
 		return errCompressedBody
 	}
 	req := kernel.Request{Principal: kernel.Guest, Market: market, Locale: locale,
 		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent)),
 		ClientAddress: clientGroup(c.Context().RemoteIP())}
-	if raw := c.Get(HeaderIdempotencyKey); raw != "" {
-		if req.IdempotencyKey, err = kernel.ParseIdempotencyKey(raw); err != nil {
+	// Headers most requests lack are peeked, and copied only when present.
+	if raw := in.Peek(HeaderIdempotencyKey); len(raw) > 0 {
+		if req.IdempotencyKey, err = kernel.ParseIdempotencyKey(string(raw)); err != nil {
 			return err
 		}
 	}
-	if raw := c.Get(HeaderSessionID); raw != "" {
-		if req.SessionID, err = kernel.ParseSessionID(raw); err != nil {
+	if raw := in.Peek(HeaderSessionID); len(raw) > 0 {
+		if req.SessionID, err = kernel.ParseSessionID(string(raw)); err != nil {
 			return err
 		}
 	}
-	if authz := c.Get(fiber.HeaderAuthorization); authz != "" && !s.clientAuthPaths[strings.TrimSuffix(c.Path(), "/")] {
-		if req.Principal, err = s.authenticate(c.UserContext(), authz); err != nil {
+	if authz := in.Peek(fiber.HeaderAuthorization); len(authz) > 0 && !s.clientAuthPaths[strings.TrimSuffix(c.Path(), "/")] {
+		if req.Principal, err = s.authenticate(c.UserContext(), string(authz)); err != nil {
 			h.Set(fiber.HeaderWWWAuthenticate, `Bearer error="invalid_token"`)
 			return err
 		}
@@ -126,8 +169,9 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 // authorize records the matched route and applies its RBAC policy: 401 without a valid token,
 // 403 with one lacking the role.
 func (s *Server) authorize(r Route) fiber.Handler {
+	var route any = r.Path // boxed once, not per request
 	return func(c *fiber.Ctx) error {
-		c.Locals(localsRoute, r.Path)
+		c.Locals(localsRoute, route)
 		if r.RenderError != nil {
 			c.Locals(localsRenderer, r.RenderError)
 		}
@@ -156,9 +200,10 @@ func (s *Server) rateLimit(class RateClass) fiber.Handler {
 		}
 		d := s.cfg.Limiter.Take(c.UserContext(), class, caller)
 		h := &c.Response().Header
-		h.Set("RateLimit-Limit", strconv.Itoa(d.Limit))
-		h.Set("RateLimit-Remaining", strconv.Itoa(d.Remaining))
-		h.Set("RateLimit-Reset", strconv.Itoa(ceilSeconds(d.Reset)))
+		var buf [20]byte // the numbers are formatted on the stack
+		h.SetBytesV("RateLimit-Limit", strconv.AppendInt(buf[:0], int64(d.Limit), 10))
+		h.SetBytesV("RateLimit-Remaining", strconv.AppendInt(buf[:0], int64(d.Remaining), 10))
+		h.SetBytesV("RateLimit-Reset", strconv.AppendInt(buf[:0], int64(ceilSeconds(d.Reset)), 10))
 		if !d.Allowed {
 			return errs.ErrRateLimited.WithRetryAfter(d.RetryAfter)
 		}

@@ -31,6 +31,9 @@ const (
 
 var propagator = propagation.TraceContext{}
 
+// serverSpan is the span start option of every request, built once (an option is an allocation).
+var serverSpan = trace.WithSpanKind(trace.SpanKindServer)
+
 // requestCarrier reads W3C trace headers from the fasthttp request for OpenTelemetry.
 type requestCarrier struct{ c *fiber.Ctx }
 
@@ -72,7 +75,7 @@ func (s *Server) handleServerError(c *fiber.Ctx, err error) error {
 func (s *Server) startObservation(c *fiber.Ctx) (finish func()) {
 	start := time.Now()
 	ctx := propagator.Extract(context.Background(), requestCarrier{c})
-	ctx, span := s.cfg.Tracer.Start(ctx, c.Method(), trace.WithSpanKind(trace.SpanKindServer))
+	ctx, span := s.cfg.Tracer.Start(ctx, c.Method(), serverSpan)
 	traceID := span.SpanContext().TraceID().String()
 	c.Locals(localsTraceID, traceID)
 	c.Response().Header.Set(HeaderTraceID, traceID)
@@ -93,12 +96,14 @@ func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.D
 	failure, _ := c.Locals(localsFailure).(error)
 
 	// Spans of unmatched requests are named by method alone, as OpenTelemetry's HTTP conventions ask.
+	// The attributes go in one call: each call grows the span's attribute slice.
 	if route != unmatchedRoute {
 		span.SetName(method + " " + route)
-		span.SetAttributes(attribute.String("http.route", route))
+		span.SetAttributes(attribute.String("http.route", route), attribute.String("http.request.method", method),
+			attribute.Int("http.response.status_code", status))
+	} else {
+		span.SetAttributes(attribute.String("http.request.method", method), attribute.Int("http.response.status_code", status))
 	}
-	span.SetAttributes(attribute.String("http.request.method", method),
-		attribute.Int("http.response.status_code", status))
 	if status >= 500 {
 		span.SetStatus(codes.Error, "")
 		if failure != nil {
@@ -109,23 +114,31 @@ func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.D
 
 	// The line names the route template, never the URL: paths and query strings can carry
 	// identifiers and e-mail addresses. Headers and bodies are never logged.
+	level := zapcore.InfoLevel
+	if status >= 500 {
+		level = zapcore.ErrorLevel
+	}
+	line := s.cfg.Logger.Check(level, "request")
+	if line == nil { // the level is off: build no fields
+		return
+	}
 	principal := "guest"
 	if p := Request(c).Principal; !p.IsGuest() {
 		principal = p.ID
 	}
 	sc := span.SpanContext()
+	traceID, ok := c.Locals(localsTraceID).(string) // hex-encoded once, when the span started
+	if !ok {
+		traceID = sc.TraceID().String()
+	}
 	fields := []zap.Field{
 		zap.String("method", method), zap.String("route", route), zap.Int("status", status),
 		zap.Float64("latencyMs", float64(elapsed.Microseconds())/1000),
-		zap.String("traceId", sc.TraceID().String()), zap.String("spanId", sc.SpanID().String()),
+		zap.String("traceId", traceID), zap.String("spanId", sc.SpanID().String()),
 		zap.String("principal", principal),
 	}
-	level := zapcore.InfoLevel
-	if status >= 500 {
-		level = zapcore.ErrorLevel
-		if failure != nil {
-			fields = append(fields, zap.Error(failure))
-		}
+	if status >= 500 && failure != nil {
+		fields = append(fields, zap.Error(failure))
 	}
-	s.cfg.Logger.Log(level, "request", fields...)
+	line.Write(fields...)
 }

@@ -179,6 +179,7 @@ type Catalog struct {
 	RankingInterval time.Duration `mapstructure:"ranking_interval"`
 	TopCacheTTL     time.Duration `mapstructure:"top_cache_ttl"`
 	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
+	SeedProducts    int           `mapstructure:"seed_products"`
 }
 
 // Cart configures carts: how long a guest cart lives after its last change, and how often the
@@ -304,6 +305,7 @@ func (c Config) Validate() error {
 		{"catalog.top_cache_ttl", c.Catalog.TopCacheTTL > 0 && c.Catalog.TopCacheTTL <= c.Catalog.RankingInterval,
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
+		{"catalog.seed_products", c.Catalog.SeedProducts >= 0, "must be 0 or more"},
 		{"cart.session_ttl", c.Cart.SessionTTL > 0, "must be a positive duration"},
 		{"cart.sweep_interval", c.Cart.SweepInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},

@@ -145,9 +145,18 @@ func Runner(leases jobs.Leases, log *zap.Logger, metrics *server.Metrics, all Wo
 // Seeder loads the dev seed (SPEC §0) through the use cases, so it works on any storage.
 type Seeder func(ctx context.Context) error
 
-// Seed is seed.All, every area's seed in dependency order, on this binary's services.
-func Seed(d seed.Deps) Seeder {
-	return func(ctx context.Context) error { return seed.All(ctx, d) }
+// Seed is seed.All, every area's seed in dependency order, on this binary's services, plus
+// catalog.seed_products generated products.
+func Seed(d seed.Deps, cfg config.Config) Seeder {
+	return func(ctx context.Context) error {
+		if err := seed.All(ctx, d); err != nil {
+			return err
+		}
+		if n := cfg.Catalog.SeedProducts; n > 0 {
+			return seed.GeneratedProducts(ctx, seed.CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Clock: d.Clock}, n, 4)
+		}
+		return nil
+	}
 }
 
 // serverConfig is the part of server.Config every binary shares, its API document and docs page included.
