@@ -238,4 +238,3 @@ func (h *handlers) list(c *fiber.Ctx) error {
 	}
 	return c.JSON(out)
 }
-
