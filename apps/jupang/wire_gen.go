@@ -93,7 +93,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
@@ -110,10 +111,15 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -123,15 +129,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
+	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
-		Identity: identityAdminRoutes,
-		Catalog:  catalogRoutes,
-		Partner:  partnerAdminRoutes,
+		Identity:  identityAdminRoutes,
+		Catalog:   catalogRoutes,
+		Inventory: inventoryAdminRoutes,
+		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -141,7 +151,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -195,6 +205,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Inventory:     inventoryService,
+		Wallet:        walletService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)
@@ -293,7 +305,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
@@ -311,10 +324,15 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -325,15 +343,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
+	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
-		Identity: identityAdminRoutes,
-		Catalog:  catalogRoutes,
-		Partner:  partnerAdminRoutes,
+		Identity:  identityAdminRoutes,
+		Catalog:   catalogRoutes,
+		Inventory: inventoryAdminRoutes,
+		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -344,7 +366,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -402,6 +424,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Inventory:     inventoryService,
+		Wallet:        walletService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)

@@ -97,7 +97,8 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
@@ -115,10 +116,15 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {

@@ -335,7 +335,7 @@ func RunInventory(t *testing.T, newHarness func(t *testing.T) InventoryHarness) 
 			want error
 		}{
 			{inventory.AdjustmentLine{SKUID: skus[1], SetOnHand: intp(2), Reason: inventory.AdjustLost}, inventory.ErrNegativeStock}, // below reserved 3
-			{inventory.AdjustmentLine{SKUID: skus[1], Delta: intp(-5), Reason: inventory.AdjustLost}, inventory.ErrNegativeStock},   // below zero
+			{inventory.AdjustmentLine{SKUID: skus[1], Delta: intp(-5), Reason: inventory.AdjustLost}, inventory.ErrNegativeStock},    // below zero
 			{inventory.AdjustmentLine{SKUID: skus[1], Delta: intp(1), Reason: inventory.AdjustReceived, ExpectedVersion: intp(1)}, errs.ErrVersionConflict},
 			{inventory.AdjustmentLine{SKUID: kernel.NewID(), Delta: intp(1), Reason: inventory.AdjustReceived}, inventory.ErrSKUNotFound},
 		}

@@ -24,7 +24,7 @@ var (
 	})
 )
 
-// FieldInvalidType: a transaction type filter that is not a ledger type.
+// FieldInvalidType is a transaction type filter that is not a ledger type.
 var FieldInvalidType = errs.NewFieldCode("INVALID_TRANSACTION_TYPE", errs.Text{
 	KO: "허용되지 않는 거래 유형입니다.",
 	EN: "This transaction type does not exist.",

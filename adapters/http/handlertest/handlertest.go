@@ -32,9 +32,11 @@ import (
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // Issuer is the iss of every token the kit's servers issue and accept (the default auth.issuer).
@@ -155,7 +157,9 @@ func messages() *i18n.Catalog {
 		identity.Codes(),
 		catalog.Codes(),
 		cart.Codes(),
+		inventory.Codes(),
 		partner.Codes(),
+		wallet.Codes(),
 	)
 }
 

@@ -27,8 +27,10 @@ import (
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // Issuer is the iss of the access tokens a System signs (the default auth.issuer).
@@ -58,6 +60,11 @@ type System struct {
 	// Cart is the carts: guest carts by session, customer carts, the merge at sign-in. It prices
 	// through the catalog; it has coupons only when WithCartCoupons gave it a Coupons port.
 	Cart *cart.Service
+	// Inventory owns stock: the stock operations orders use (Reserve, CommitSale, …, inside
+	// their unit of work; Run opens one), staff adjustments and the audit trail.
+	Inventory *inventory.Service
+	// Wallet is each customer's KRW wallet; the seeded customers hold ₩1,000,000.
+	Wallet *wallet.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -123,10 +130,13 @@ func Build(opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Until the inventory area owns stock, the catalog's reader also serves its stock levels.
+	// Inventory owns stock; the catalog reads it through inventory's reader.
+	stock := memory.NewInventoryReader(sys.Store)
+	sys.Inventory = inventory.NewService(memory.NewUnitOfWork(sys.Store, memory.InventoryStores), stock, sys.Clock)
+	sys.Wallet = wallet.NewService(memory.NewUnitOfWork(sys.Store, memory.WalletStores), memory.NewWalletReader(sys.Store), sys.Clock)
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
-	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock).
+	sys.Catalog = catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock).
 		WithReadModel(catalog.NewReadModel(memory.NewCatalogChangeFeed(sys.Store), catalog.ReadModelConfig{MaxStale: time.Second}))
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
@@ -138,7 +148,7 @@ func Build(opts ...Option) (*System, error) {
 		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
-			CatalogReader: sys.CatalogReader, Clock: sys.Clock})
+			CatalogReader: sys.CatalogReader, Inventory: sys.Inventory, Wallet: sys.Wallet, Clock: sys.Clock})
 		if err != nil {
 			return nil, err
 		}

@@ -35,10 +35,12 @@ import (
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // PlatformSet is what every binary needs whatever areas it serves: logs, traces, metrics, messages,
@@ -80,7 +82,9 @@ func Messages() *i18n.Catalog {
 		identity.Codes(),
 		catalog.Codes(),
 		cart.Codes(),
+		inventory.Codes(),
 		partner.Codes(),
+		wallet.Codes(),
 	)
 }
 
