@@ -11,7 +11,7 @@ import (
 
 type outboxRow struct {
 	integration.OutboxEntry
-	Seq           int64 // insertion order, for stable listing and the relay's claim order
+	Seq           int64     // insertion order, for stable listing and the relay's claim order
 	NextAttemptAt time.Time // zero: due at once
 	LastError     string
 }

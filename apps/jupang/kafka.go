@@ -22,7 +22,9 @@ func serveBroker(port string) error {
 		return err
 	}
 	defer b.Close()
-	fmt.Fprintf(os.Stdout, "jupang: development Kafka broker (kfake, in memory) on %v\n", b.Addrs())
+	if _, err := fmt.Fprintf(os.Stdout, "jupang: development Kafka broker (kfake, in memory) on %v\n", b.Addrs()); err != nil {
+		return err
+	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGINT, syscall.SIGTERM)
 	<-stop

@@ -45,6 +45,14 @@ func RunRelay(t *testing.T, newHarness func(t *testing.T) RelayHarness) {
 // appendEvents commits one event per key, in one unit of work, and returns them.
 func appendEvents(t testing.TB, h RelayHarness, keys ...string) []integration.Event {
 	t.Helper()
+	out, err := tryAppend(h, keys...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func tryAppend(h RelayHarness, keys ...string) ([]integration.Event, error) {
 	var out []integration.Event
 	err := h.Stores.Do(context.Background(), func(ctx context.Context, st RelayStores) error {
 		out = out[:0]
@@ -60,10 +68,7 @@ func appendEvents(t testing.TB, h RelayHarness, keys ...string) []integration.Ev
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
+	return out, err
 }
 
 // FakePublisher records what it was asked to publish. Fail, when set, decides per event whether
@@ -148,11 +153,11 @@ func pending(t testing.TB, h RelayHarness) integration.OutboxStats {
 	return s
 }
 
-// Eight relays of four workers each, while 16 writers commit, and a tenth of the publishes
+// Four relays of three workers each, while 8 writers commit, and a tenth of the publishes
 // failing: every event is delivered exactly once (nothing was lost between publish and mark) and
 // each key's events in the order they were committed.
 func relayManyInOrder(t *testing.T, h RelayHarness) {
-	const writers, txPerWriter, keysPerWriter = 16, 25, 3
+	const writers, txPerWriter, keysPerWriter = 8, 40, 3
 	var rngMu sync.Mutex
 	rng := rand.New(rand.NewPCG(1, 2)) //nolint:gosec // test failures, not a secret
 	pub := &FakePublisher{Fail: func(integration.Event) error {
@@ -165,8 +170,8 @@ func relayManyInOrder(t *testing.T, h RelayHarness) {
 	}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var relays sync.WaitGroup
-	for range 8 {
-		r := fastRelay(h.Relay, pub, integration.RelayOptions{BatchSize: 20, Workers: 4, MaxAttempts: 1000})
+	for range 4 {
+		r := fastRelay(h.Relay, pub, integration.RelayOptions{BatchSize: 20, Workers: 3, MaxAttempts: 1000})
 		relays.Add(1)
 		go func() { defer relays.Done(); r.Run(ctx, nil) }()
 	}
@@ -181,11 +186,21 @@ func relayManyInOrder(t *testing.T, h RelayHarness) {
 				for k := range keys {
 					keys[k] = fmt.Sprintf("w%d-%d", w, k)
 				}
-				committed[w] = append(committed[w], ids(appendEvents(t, h, keys...))...)
+				evs, err := tryAppend(h, keys...)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				committed[w] = append(committed[w], ids(evs)...)
 			}
 		}()
 	}
 	wg.Wait()
+	if t.Failed() {
+		cancel()
+		relays.Wait()
+		return
+	}
 	deadline := time.Now().Add(60 * time.Second)
 	for pending(t, h).Pending > 0 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

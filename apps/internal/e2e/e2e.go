@@ -107,7 +107,7 @@ func (s *safeBuffer) String() string {
 }
 
 // Start runs bin with env (KEY=VALUE) added to a clean JUPANG_-free environment in which the
-// shutdown drain delay is 0 (env may set another).
+// shutdown drain delay is 0 and jupang's development broker takes any free port (env may set others).
 func Start(t *testing.T, bin string, env []string, args ...string) *Process {
 	t.Helper()
 	p := newProcess(bin, withDevCertsDir(t, env), args...)
@@ -169,7 +169,8 @@ func newProcess(bin string, env []string, args ...string) *Process {
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(append(cmd.Env, "JUPANG_SHUTDOWN_DRAIN_DELAY=0"), env...) // the last value of a key wins
+	// Drain delay 0; jupang's development Kafka broker on any free port, so binaries run side by side.
+	cmd.Env = append(append(cmd.Env, "JUPANG_SHUTDOWN_DRAIN_DELAY=0", "JUPANG_KAFKA_DEV_PORT=0"), env...) // the last value of a key wins
 	return &Process{cmd: cmd, output: &safeBuffer{}, done: make(chan struct{})}
 }
 
