@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -13,6 +14,7 @@ type Deps struct {
 	Identity      *identity.Service
 	Catalog       *catalog.Service
 	CatalogReader catalog.Reader
+	Coupons       *coupon.Service
 	Clock         kernel.Clock
 }
 
@@ -27,5 +29,8 @@ func All(ctx context.Context, d Deps) error {
 	if err != nil {
 		return err
 	}
-	return Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Clock: d.Clock, Buyers: buyers})
+	if err := Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Clock: d.Clock, Buyers: buyers}); err != nil {
+		return err
+	}
+	return Coupons(ctx, d.Coupons, d.Clock)
 }

@@ -101,14 +101,26 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Coupon:   couponAdminRoutes,
 		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)

@@ -97,37 +97,52 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Coupon:   couponStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Coupon:   couponAdminRoutes,
 		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -135,6 +150,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -142,6 +158,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -149,6 +166,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -158,15 +176,18 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -178,11 +199,13 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Coupons:       couponService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -280,12 +303,25 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Coupon:   couponStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -293,18 +329,21 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
 		Catalog:  catalogRoutes,
+		Coupon:   couponAdminRoutes,
 		Partner:  partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -312,7 +351,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -320,6 +359,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -328,6 +368,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -336,6 +377,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -346,15 +388,18 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -367,11 +412,13 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Coupons:       couponService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, seeder)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

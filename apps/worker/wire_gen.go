@@ -110,15 +110,27 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponJobs := wiring.NewCouponJobs(couponService)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -129,7 +141,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)

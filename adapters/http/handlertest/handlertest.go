@@ -28,6 +28,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
@@ -149,7 +150,9 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 }
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
-func messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
+func messages() *i18n.Catalog {
+	return i18n.New(identity.Codes(), catalog.Codes(), coupon.Codes(), partner.Codes())
+}
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.
 func audienceOf(binary string) kernel.Audience {

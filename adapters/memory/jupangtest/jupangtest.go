@@ -25,6 +25,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/adapters/webhook"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
@@ -54,6 +55,8 @@ type System struct {
 	Catalog  *catalog.Service
 	// CatalogReader is the catalog's read port, for checks the use cases do not expose.
 	CatalogReader catalog.Reader
+	// Coupons are the coupon use cases: claims, validation, user coupons, administration.
+	Coupons *coupon.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -119,6 +122,7 @@ func Build(opts ...Option) (*System, error) {
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
 	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	sys.Coupons = coupon.NewService(memory.NewUnitOfWork(sys.Store, memory.CouponStores), coupon.NewCatalogPrices(reader), sys.Clock, coupon.Options{})
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)
@@ -127,7 +131,7 @@ func Build(opts ...Option) (*System, error) {
 		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
-			CatalogReader: sys.CatalogReader, Clock: sys.Clock})
+			CatalogReader: sys.CatalogReader, Coupons: sys.Coupons, Clock: sys.Clock})
 		if err != nil {
 			return nil, err
 		}

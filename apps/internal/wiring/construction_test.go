@@ -24,6 +24,9 @@ var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
 var catalogCore = []string{"CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
+// The coupon area's stores, metrics and service.
+var couponCore = []string{"CouponMetrics", "CouponService", "CouponUnitOfWork"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -42,6 +45,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go": with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":  with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes", "NewCouponAdminRoutes", "NewCouponJobs"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
@@ -52,10 +56,12 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityAdminRoutes"),
 			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"coupon.go":   with(couponCore, "NewCouponAdminRoutes"),
 			"partner.go":  with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
@@ -65,6 +71,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityJobs"),
 			"catalog.go":  with(catalogCore, "NewCatalogJobs"),
+			"coupon.go":   with(couponCore, "NewCouponJobs"),
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},
