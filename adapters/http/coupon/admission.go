@@ -32,8 +32,8 @@ type Admission struct {
 // AdmissionConfig sizes an Admission.
 type AdmissionConfig struct {
 	Max    int64         // most requests in flight; ≤ 0: 64
-	Min    int64         // fewest the bound shrinks to; ≤ 0: Max/8 (at least 1)
-	Target time.Duration // latency above which the bound shrinks; ≤ 0: 50 ms
+	Min    int64         // fewest the bound shrinks to; ≤ 0: Max/2 (at least 1)
+	Target time.Duration // latency above which the bound shrinks; ≤ 0: 100 ms
 }
 
 // NewAdmission returns an admission starting at its maximum.
@@ -42,10 +42,10 @@ func NewAdmission(cfg AdmissionConfig) *Admission {
 		cfg.Max = 64
 	}
 	if cfg.Min <= 0 {
-		cfg.Min = max(1, cfg.Max/8)
+		cfg.Min = max(1, cfg.Max/2)
 	}
 	if cfg.Target <= 0 {
-		cfg.Target = 50 * time.Millisecond
+		cfg.Target = 100 * time.Millisecond
 	}
 	a := &Admission{Min: min(cfg.Min, cfg.Max), Max: cfg.Max, Target: cfg.Target, Interval: 100 * time.Millisecond, RetryAfter: time.Second}
 	a.limit.Store(cfg.Max)
