@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
@@ -17,6 +18,7 @@ type Deps struct {
 	CatalogReader catalog.Reader
 	Inventory     *inventory.Service
 	Wallet        *wallet.Service
+	Coupons       *coupon.Service
 	Clock         kernel.Clock
 }
 
@@ -34,5 +36,8 @@ func All(ctx context.Context, d Deps) error {
 	if err := Wallets(ctx, d.Wallet, buyers); err != nil {
 		return err
 	}
-	return Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: d.Inventory, Clock: d.Clock, Buyers: buyers})
+	if err := Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: d.Inventory, Clock: d.Clock, Buyers: buyers}); err != nil {
+		return err
+	}
+	return Coupons(ctx, d.Coupons, d.Clock)
 }

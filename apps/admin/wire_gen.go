@@ -103,17 +103,29 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	readModel := wiring.CatalogReadModel(storage, catalogReadPorts)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock, readModel)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork2, inventoryReader, clock)
+	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
+		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}

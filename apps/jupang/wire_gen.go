@@ -111,47 +111,62 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
-	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
+	unitOfWork4 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Coupon:   couponStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
+		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -159,6 +174,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -166,6 +182,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -173,6 +190,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -183,16 +201,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
 	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
+	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -207,11 +228,13 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		CatalogReader: reader,
 		Inventory:     inventoryService,
 		Wallet:        walletService,
+		Coupons:       couponService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -324,18 +347,31 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
-	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
+	unitOfWork4 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Coupon:   couponStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -343,22 +379,25 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
+		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -366,7 +405,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -374,6 +413,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -382,6 +422,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -390,6 +431,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -401,16 +443,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
 	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
+	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -426,11 +471,13 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		CatalogReader: reader,
 		Inventory:     inventoryService,
 		Wallet:        walletService,
+		Coupons:       couponService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

@@ -116,18 +116,31 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
-	unitOfWork3 := wiring.WalletUnitOfWork(storage)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
+	unitOfWork4 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork3, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
+		Coupon:   couponStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -136,6 +149,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	app := wiring.StorefrontApp(cfg, logger, storefrontServer)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

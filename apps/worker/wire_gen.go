@@ -122,16 +122,28 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
+	couponMetrics, err := wiring.CouponMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	couponJobs := wiring.NewCouponJobs(couponService)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
+		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -142,7 +154,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)

@@ -91,6 +91,11 @@ var (
 		EN: "The service is temporarily unavailable. Please try again later.",
 		JA: "サービスを一時的にご利用いただけません。しばらくしてから再度お試しください。",
 	})
+	ErrOverloaded = New(Unavailable, "OVERLOADED", Text{
+		KO: "요청이 몰려 지금은 처리할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+		EN: "Too many requests are in progress right now. Please try again shortly.",
+		JA: "リクエストが集中しているため、現在は処理できません。しばらくしてから再度お試しください。",
+	})
 	ErrVersionConflict = New(Conflict, "VERSION_CONFLICT", Text{
 		KO: "다른 사용자가 먼저 변경했습니다. 최신 내용을 확인한 후 다시 시도해 주세요.",
 		EN: "The resource was changed by someone else. Reload it and try again.",
@@ -207,7 +212,7 @@ func PlatformCodes() Codes {
 		Area: "platform",
 		Errors: []*Error{ErrInternal, ErrValidation, ErrNotFound, ErrMethodNotAllowed, ErrBodyTooLarge,
 			ErrUnsupportedMedia, ErrUnauthenticated, ErrForbidden, ErrRateLimited, ErrUnavailable,
-			ErrVersionConflict, ErrInvalidTransition, ErrURITooLong, ErrHeadersTooLarge, ErrNotImplemented},
+			ErrOverloaded, ErrVersionConflict, ErrInvalidTransition, ErrURITooLong, ErrHeadersTooLarge, ErrNotImplemented},
 		Fields: []FieldCode{FieldRequired, FieldInvalidType, FieldInvalidValue, FieldInvalidFormat, FieldInvalidID,
 			FieldInvalidText, FieldInvalidLength, FieldTooLong, FieldOutOfRange, FieldNegative, FieldDuplicate,
 			FieldMalformedJSON, FieldUnknownField, FieldDuplicateField, FieldUnsupportedEncoding, FieldUnreachable,

@@ -29,6 +29,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
@@ -157,6 +158,7 @@ func messages() *i18n.Catalog {
 		identity.Codes(),
 		catalog.Codes(),
 		cart.Codes(),
+		coupon.Codes(),
 		inventory.Codes(),
 		partner.Codes(),
 		wallet.Codes(),

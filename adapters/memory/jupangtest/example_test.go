@@ -9,6 +9,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory/jupangtest"
 	"github.com/jupang/jupang/adapters/moneyfmt"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
@@ -168,4 +169,33 @@ func Example_wallet() {
 	// INSUFFICIENT_BALANCE 970000
 	// PAYMENT ₩970,000
 	// DEPOSIT ₩1,000,000
+}
+
+// Example_coupons claims the seed's flash-sale coupon and checks what it takes off an order.
+func Example_coupons() {
+	sys, err := jupangtest.Build(jupangtest.WithSeed())
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	shopper := kernel.NewID()
+	uc, err := sys.Coupons.Claim(ctx, shopper, "flash100") // codes are matched in any letter case
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(uc.Code, uc.Status, uc.ClaimNo)
+	_, err = sys.Coupons.Claim(ctx, shopper, "FLASH100")
+	fmt.Println(errs.As(err).Code)
+
+	lines := []coupon.Line{{ProductID: kernel.NewID(), Amount: kernel.NewMoney(30000, kernel.KRW)}}
+	terms, reasons, err := sys.Coupons.TermsFor(ctx, shopper, uc.ID, kernel.MarketKR, sys.Clock.Now())
+	if err != nil {
+		panic(err)
+	}
+	discount, _ := terms.Discount(lines)
+	fmt.Println(len(reasons), moneyfmt.Format(discount, kernel.LocaleKO))
+	// Output:
+	// FLASH100 AVAILABLE 1
+	// COUPON_ALREADY_CLAIMED
+	// 0 ₩5,000
 }

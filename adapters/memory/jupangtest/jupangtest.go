@@ -26,6 +26,7 @@ import (
 	"github.com/jupang/jupang/adapters/webhook"
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
@@ -65,6 +66,8 @@ type System struct {
 	Inventory *inventory.Service
 	// Wallet is each customer's KRW wallet; the seeded customers hold ₩1,000,000.
 	Wallet *wallet.Service
+	// Coupons are the coupon use cases: claims, validation, user coupons, administration.
+	Coupons *coupon.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -138,6 +141,7 @@ func Build(opts ...Option) (*System, error) {
 	sys.CatalogReader = reader
 	sys.Catalog = catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock).
 		WithReadModel(catalog.NewReadModel(memory.NewCatalogChangeFeed(sys.Store), catalog.ReadModelConfig{MaxStale: time.Second}))
+	sys.Coupons = coupon.NewService(memory.NewUnitOfWork(sys.Store, memory.CouponStores), coupon.NewCatalogPrices(reader), sys.Clock, coupon.Options{})
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
@@ -148,7 +152,7 @@ func Build(opts ...Option) (*System, error) {
 		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
-			CatalogReader: sys.CatalogReader, Inventory: sys.Inventory, Wallet: sys.Wallet, Clock: sys.Clock})
+			CatalogReader: sys.CatalogReader, Coupons: sys.Coupons, Inventory: sys.Inventory, Wallet: sys.Wallet, Clock: sys.Clock})
 		if err != nil {
 			return nil, err
 		}

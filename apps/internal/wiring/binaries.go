@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, InventorySet, PartnerFeedSet, WalletSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, InventorySet, PartnerFeedSet, WalletSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -23,12 +23,14 @@ type (
 		Identity IdentityStorefrontRoutes
 		Catalog  CatalogRoutes
 		Cart     CartRoutes
+		Coupon   CouponStorefrontRoutes
 		Wallet   WalletRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
 	AdminRoutes struct {
 		Identity  IdentityAdminRoutes
 		Catalog   CatalogRoutes
+		Coupon    CouponAdminRoutes
 		Inventory InventoryAdminRoutes
 		Partner   PartnerAdminRoutes
 	}
@@ -43,6 +45,7 @@ type (
 		Identity    IdentityJobs
 		Catalog     CatalogJobs
 		Cart        CartJobs
+		Coupon      CouponJobs
 		Partner     PartnerFeedJobs
 	}
 )

@@ -36,13 +36,15 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: sys.Clock,
 		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
 	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
+	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
+	t.Cleanup(stop)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Cart: NewCartRoutes(sys.Cart), Wallet: NewWalletRoutes(sys.Wallet)})
+		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Wallet: NewWalletRoutes(sys.Wallet)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Inventory: NewInventoryAdminRoutes(sys.Inventory), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
+		Coupon: NewCouponAdminRoutes(sys.Coupons), Inventory: NewInventoryAdminRoutes(sys.Inventory), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
 	if err != nil {
 		t.Fatal(err)
 	}

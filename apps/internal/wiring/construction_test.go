@@ -36,6 +36,9 @@ var inventoryCore = []string{"InventoryReader", "InventoryService", "InventoryUn
 // The wallet's stores, reader and service.
 var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
 
+// The coupon area's stores, metrics and service.
+var couponCore = []string{"CouponMetrics", "CouponService", "CouponUnitOfWork"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -54,6 +57,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":   with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes", "NewCouponAdminRoutes", "NewCouponJobs"),
 		"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes", "NewCartJobs"),
 		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
 		"wallet.go":    with(walletCore, "NewWalletRoutes"),
@@ -67,6 +71,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
+			"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes"),
 			"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes"),
 			"inventory.go": inventoryReads,
 			"wallet.go":    with(walletCore, "NewWalletRoutes"),
@@ -74,6 +79,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"admin", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
+			"coupon.go":   with(couponCore, "NewCouponAdminRoutes"),
 			"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
 			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
@@ -84,6 +90,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityJobs"),
 			"catalog.go":   with(catalogCore, "NewCatalogJobs"),
+			"coupon.go":   with(couponCore, "NewCouponJobs"),
 			"cart.go":      with(cartCore, "NewCartJobs"),
 			"inventory.go": inventoryReads,
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",

@@ -32,6 +32,7 @@ import (
 	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
@@ -82,6 +83,7 @@ func Messages() *i18n.Catalog {
 		identity.Codes(),
 		catalog.Codes(),
 		cart.Codes(),
+		coupon.Codes(),
 		inventory.Codes(),
 		partner.Codes(),
 		wallet.Codes(),

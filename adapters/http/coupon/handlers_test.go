@@ -1,0 +1,252 @@
+package couponhttp
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/jupang/jupang/adapters/http/handlertest"
+	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/coupon"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+type fixture struct {
+	env       *handlertest.Env
+	svc       *coupon.Service
+	sf, admin *handlertest.Client
+	world     *contracttest.CatalogWorld
+	staff     string
+}
+
+func newFixture(t *testing.T, admission *Admission) *fixture {
+	env := handlertest.New(t)
+	world := contracttest.NewCatalogWorld(t, contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(env.Store, memory.CatalogStores),
+		Reader: memory.NewCatalogReader(env.Store)})
+	svc := coupon.NewService(memory.NewUnitOfWork(env.Store, memory.CouponStores), coupon.NewCatalogPrices(memory.NewCatalogReader(env.Store)),
+		env.Clock, coupon.Options{})
+	f := &fixture{env: env, svc: svc, world: world}
+	f.sf = env.Server(t, "storefront", StorefrontRoutes(NewHandlers(svc, admission, nil)))
+	f.admin = env.Server(t, "admin", AdminRoutes(NewHandlers(svc, nil, nil)))
+	f.staff = f.admin.Token(t, kernel.RoleMarketing)
+	return f
+}
+
+func (f *fixture) createCoupon(t *testing.T, body string) map[string]any {
+	t.Helper()
+	r := f.admin.Post(t, "/v1/admin/coupons", handlertest.Bearer(f.staff), handlertest.JSON(body)).Want(t, http.StatusCreated)
+	if r.Header.Get("ETag") != `"1"` || r.Header.Get("Location") != "/v1/admin/coupons/"+r.Body["id"].(string) {
+		t.Fatalf("headers %v", r.Header)
+	}
+	return r.Body
+}
+
+func couponBody(code string, total string, extra string) string {
+	from, until := handlertest.Epoch.Add(-time.Hour).Format(time.RFC3339), handlertest.Epoch.Add(72*time.Hour).Format(time.RFC3339)
+	return fmt.Sprintf(`{"code":%q,"name":{"ko":"할인","en":"Deal","ja":"割引"},"type":"PERCENT","value":10,"validFrom":%q,"validUntil":%q,"totalQuantity":%s%s}`,
+		code, from, until, total, extra)
+}
+
+func TestClaimMyCouponsAndHistory(t *testing.T) {
+	f := newFixture(t, nil)
+	f.createCoupon(t, couponBody("ONLY1", "1", ""))
+	alice, bob := kernel.NewID(), kernel.NewID()
+	aliceToken, bobToken := f.sf.TokenAs(t, kernel.RoleCustomer, alice), f.sf.TokenAs(t, kernel.RoleCustomer, bob)
+
+	claimed := f.sf.Post(t, "/v1/coupons/only1/claim", handlertest.Bearer(aliceToken), handlertest.IdempotencyKey("k1")).Want(t, http.StatusCreated)
+	if claimed.Body["code"] != "ONLY1" || claimed.Body["status"] != "AVAILABLE" || claimed.Body["claimNo"] != 1.0 {
+		t.Fatalf("claim %v", claimed.Body)
+	}
+	replay := f.sf.Post(t, "/v1/coupons/only1/claim", handlertest.Bearer(aliceToken), handlertest.IdempotencyKey("k1")).Want(t, http.StatusCreated)
+	if replay.Header.Get("Idempotent-Replayed") != "true" || replay.Body["id"] != claimed.Body["id"] {
+		t.Fatalf("replay %v %v", replay.Header, replay.Body)
+	}
+	if p := f.sf.Post(t, "/v1/coupons/ONLY1/claim", handlertest.Bearer(aliceToken)).Want(t, http.StatusConflict).Problem(t); p.Code != "COUPON_ALREADY_CLAIMED" {
+		t.Fatal(p.Code)
+	}
+	if p := f.sf.Post(t, "/v1/coupons/ONLY1/claim", handlertest.Bearer(bobToken), handlertest.Language("ja")).Want(t, http.StatusConflict).Problem(t); p.Code != "COUPON_SOLD_OUT" || p.Detail != "このクーポンは配布上限に達しました。" {
+		t.Fatalf("%s %s", p.Code, p.Detail)
+	}
+	// Latched now: answered from memory, still the same problem.
+	if p := f.sf.Post(t, "/v1/coupons/ONLY1/claim", handlertest.Bearer(bobToken)).Want(t, http.StatusConflict).Problem(t); p.Code != "COUPON_SOLD_OUT" {
+		t.Fatal(p.Code)
+	}
+	if p := f.sf.Post(t, "/v1/coupons/NOPE/claim", handlertest.Bearer(bobToken)).Want(t, http.StatusNotFound).Problem(t); p.Code != "COUPON_NOT_FOUND" {
+		t.Fatal(p.Code)
+	}
+	f.sf.Post(t, "/v1/coupons/ONLY1/claim").Want(t, http.StatusUnauthorized)
+
+	mine := f.sf.Get(t, "/v1/users/me/coupons?status=AVAILABLE", handlertest.Bearer(aliceToken)).Want(t, http.StatusOK)
+	if items := mine.Items(t); len(items) != 1 || items[0]["id"] != claimed.Body["id"] {
+		t.Fatalf("mine %v", mine.Body)
+	}
+	if items := f.sf.Get(t, "/v1/users/me/coupons?status=USED", handlertest.Bearer(aliceToken)).Want(t, http.StatusOK).Items(t); len(items) != 0 {
+		t.Fatalf("used %v", items)
+	}
+	f.sf.Get(t, "/v1/users/me/coupons?status=NOPE", handlertest.Bearer(aliceToken)).Want(t, http.StatusBadRequest)
+	if items := f.sf.Get(t, "/v1/users/me/coupons", handlertest.Bearer(bobToken)).Want(t, http.StatusOK).Items(t); len(items) != 0 {
+		t.Fatalf("bob sees %v", items)
+	}
+	id := claimed.Body["id"].(string)
+	h := f.sf.Get(t, "/v1/users/me/coupons/"+id+"/history", handlertest.Bearer(aliceToken)).Want(t, http.StatusOK).Items(t)
+	if len(h) != 1 || h[0]["from"] != nil || h[0]["to"] != "AVAILABLE" || h[0]["by"] != "customer" {
+		t.Fatalf("history %v", h)
+	}
+	if p := f.sf.Get(t, "/v1/users/me/coupons/"+id+"/history", handlertest.Bearer(bobToken)).Want(t, http.StatusNotFound).Problem(t); p.Code != "USER_COUPON_NOT_FOUND" {
+		t.Fatal(p.Code)
+	}
+}
+
+func TestAdminCreatePatchStatsAndList(t *testing.T) {
+	f := newFixture(t, nil)
+	made := f.createCoupon(t, couponBody("SALE", "3", `,"perUserLimit":1,"targets":{"markets":["KR"]}`))
+	id := made["id"].(string)
+	bad := f.admin.Post(t, "/v1/admin/coupons", handlertest.Bearer(f.staff), handlertest.JSON(
+		`{"code":"x","name":{"ko":"a","en":"b","ja":"c"},"type":"PERCENT","value":150,"validFrom":"2026-12-02T00:00:00Z","validUntil":"2026-12-01T00:00:00Z"}`)).
+		Want(t, http.StatusBadRequest).Problem(t).Fields()
+	if bad["code"] != "INVALID_COUPON_CODE" || bad["value"] != "PERCENT_OVER_100" || bad["validUntil"] != "INVALID_VALIDITY_WINDOW" {
+		t.Fatalf("fields %v", bad)
+	}
+	if p := f.admin.Post(t, "/v1/admin/coupons", handlertest.Bearer(f.staff), handlertest.JSON(couponBody("sale", "null", ""))).
+		Want(t, http.StatusConflict).Problem(t); p.Code != "COUPON_CODE_TAKEN" {
+		t.Fatal(p.Code)
+	}
+	for range 2 {
+		f.sf.Post(t, "/v1/coupons/SALE/claim", handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).Want(t, http.StatusCreated)
+	}
+	patch := func(ifMatch, body string, want int) handlertest.Response {
+		t.Helper()
+		opts := []handlertest.RequestOption{handlertest.Bearer(f.staff), handlertest.JSON(body)}
+		if ifMatch != "" {
+			opts = append(opts, handlertest.Header("If-Match", ifMatch))
+		}
+		return f.admin.Do(t, http.MethodPatch, "/v1/admin/coupons/"+id, opts...).Want(t, want)
+	}
+	if fields := patch("", `{"perUserLimit":2}`, http.StatusBadRequest).Problem(t).Fields(); fields["If-Match"] != "REQUIRED" {
+		t.Fatalf("no If-Match %v", fields)
+	}
+	if fields := patch(`"1"`, `{"totalQuantity":1}`, http.StatusBadRequest).Problem(t).Fields(); fields["totalQuantity"] != "BELOW_ISSUED" {
+		t.Fatalf("below issued %v", fields)
+	}
+	ok := patch(`"1"`, `{"totalQuantity":null,"status":"PAUSED"}`, http.StatusOK)
+	if ok.Header.Get("ETag") != `"2"` || ok.Body["totalQuantity"] != nil || ok.Body["status"] != "PAUSED" || ok.Body["issued"] != 2.0 {
+		t.Fatalf("patched %v %v", ok.Header, ok.Body)
+	}
+	if p := patch(`"1"`, `{"status":"ACTIVE"}`, http.StatusConflict).Problem(t); p.Code != "VERSION_CONFLICT" {
+		t.Fatal(p.Code)
+	}
+	if p := f.sf.Post(t, "/v1/coupons/SALE/claim", handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).
+		Want(t, http.StatusUnprocessableEntity).Problem(t); p.Code != "COUPON_NOT_ACTIVE" {
+		t.Fatal(p.Code)
+	}
+	patch(`"2"`, `{"status":"ARCHIVED"}`, http.StatusOK)
+	if p := patch(`"3"`, `{"status":"ACTIVE"}`, http.StatusConflict).Problem(t); p.Code != "INVALID_STATE_TRANSITION" {
+		t.Fatal(p.Code)
+	}
+
+	st := f.admin.Get(t, "/v1/admin/coupons/"+id+"/stats", handlertest.Bearer(f.staff)).Want(t, http.StatusOK).Body
+	if st["issued"] != 2.0 || st["available"] != 2.0 || st["remaining"] != nil || len(st["claimsPerHour"].([]any)) != 48 {
+		t.Fatalf("stats %v", st)
+	}
+	got := f.admin.Get(t, "/v1/admin/coupons/"+id, handlertest.Bearer(f.staff)).Want(t, http.StatusOK)
+	if got.Header.Get("ETag") != `"3"` || got.Body["status"] != "ARCHIVED" {
+		t.Fatalf("get %v %v", got.Header, got.Body)
+	}
+	f.admin.Get(t, "/v1/admin/coupons/"+kernel.NewID(), handlertest.Bearer(f.staff)).Want(t, http.StatusNotFound)
+	f.createCoupon(t, couponBody("OTHER", "null", ""))
+	if items := f.admin.Get(t, "/v1/admin/coupons?status=ARCHIVED", handlertest.Bearer(f.staff)).Want(t, http.StatusOK).Items(t); len(items) != 1 || items[0]["id"] != id {
+		t.Fatalf("archived %v", items)
+	}
+	page := f.admin.Get(t, "/v1/admin/coupons?limit=1", handlertest.Bearer(f.staff)).Want(t, http.StatusOK)
+	next, _ := page.Body["nextCursor"].(string)
+	if items := page.Items(t); len(items) != 1 || items[0]["code"] != "OTHER" || next == "" {
+		t.Fatalf("page 1 %v", page.Body)
+	}
+	if items := f.admin.Get(t, "/v1/admin/coupons?limit=1&cursor="+next, handlertest.Bearer(f.staff)).Want(t, http.StatusOK).Items(t); len(items) != 1 || items[0]["id"] != id {
+		t.Fatalf("page 2 %v", items)
+	}
+	f.admin.Get(t, "/v1/admin/coupons?cursor=garbage!", handlertest.Bearer(f.staff)).Want(t, http.StatusBadRequest)
+}
+
+func TestValidateAgainstItems(t *testing.T) {
+	f := newFixture(t, nil)
+	phone := f.world.AddProduct(t, contracttest.ProductSpec{Name: "Phone", Category: f.world.Phones, Base: 20000})
+	pan := f.world.AddProduct(t, contracttest.ProductSpec{Name: "Pan", Category: f.world.Kitchen, Base: 8000})
+	f.createCoupon(t, couponBody("TECH", "null", fmt.Sprintf(`,"minOrderAmount":15000,"targets":{"categoryIds":[%q]}`, f.world.Electronics.ID)))
+	me := f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID())
+	item := func(p string, sku string, n int) string {
+		return fmt.Sprintf(`{"productId":%q,"skuId":%q,"quantity":%d}`, p, sku, n)
+	}
+	validate := func(body string, opts ...handlertest.RequestOption) handlertest.Response {
+		return f.sf.Post(t, "/v1/coupons/validate", append([]handlertest.RequestOption{handlertest.Bearer(me), handlertest.JSON(body)}, opts...)...)
+	}
+	notClaimed := validate(`{"code":"tech","items":[`+item(phone.ID, phone.SKUs[0].ID, 1)+`,`+item(pan.ID, pan.SKUs[0].ID, 1)+`]}`).Want(t, http.StatusOK).Body
+	if notClaimed["valid"] != false || notClaimed["reasons"].([]any)[0].(map[string]any)["code"] != "NOT_CLAIMED" {
+		t.Fatalf("unclaimed %v", notClaimed)
+	}
+	claimed := f.sf.Post(t, "/v1/coupons/TECH/claim", handlertest.Bearer(me)).Want(t, http.StatusCreated).Body
+	v := validate(`{"userCouponId":"` + claimed["id"].(string) + `","items":[` + item(phone.ID, phone.SKUs[0].ID, 1) + `,` + item(pan.ID, pan.SKUs[0].ID, 1) + `]}`).
+		Want(t, http.StatusOK).Body
+	if v["valid"] != true || v["discount"].(map[string]any)["amount"] != 2000.0 || v["userCouponId"] != claimed["id"] {
+		t.Fatalf("valid %v", v)
+	}
+	below := validate(`{"code":"TECH","items":[`+item(pan.ID, pan.SKUs[0].ID, 5)+`]}`, handlertest.Language("ja")).Want(t, http.StatusOK).Body
+	reason := below["reasons"].([]any)[0].(map[string]any)
+	if below["valid"] != false || reason["code"] != "NOT_TARGETED" || reason["message"] != "クーポンの対象となる商品がありません。" {
+		t.Fatalf("not targeted %v", below)
+	}
+	small := validate(`{"code":"TECH","items":[` + item(phone.ID, phone.SKUs[0].ID, 0) + `]}`).Want(t, http.StatusBadRequest).Problem(t).Fields()
+	if small["items[0].quantity"] != "OUT_OF_RANGE" {
+		t.Fatalf("quantity 0 %v", small)
+	}
+	usd := validate(`{"code":"TECH","items":[`+item(phone.ID, phone.SKUs[0].ID, 1)+`]}`, handlertest.Market("US")).Want(t, http.StatusOK).Body
+	if usd["valid"] != true || usd["discount"].(map[string]any)["currency"] != "USD" || usd["discount"].(map[string]any)["amount"] != 150.0 {
+		t.Fatalf("USD %v", usd)
+	}
+	if fields := validate(`{"code":"TECH","userCouponId":"`+claimed["id"].(string)+`","items":[]}`).Want(t, http.StatusBadRequest).Problem(t).Fields(); fields["code"] != "ONE_OF_CODE_OR_USER_COUPON" {
+		t.Fatalf("both %v", fields)
+	}
+	validate(`{"code":"TECH","cart":"current"}`).Want(t, http.StatusBadRequest)
+	validate(`{"code":"NOPE","items":[]}`).Want(t, http.StatusNotFound)
+	validate(`{"userCouponId":"`+claimed["id"].(string)+`","items":[]}`, handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).
+		Want(t, http.StatusNotFound)
+}
+
+func TestOverloadShedsWith503AndRetryAfter(t *testing.T) {
+	full := NewAdmission(AdmissionConfig{Max: 1})
+	full.inflight.Store(1) // one claim is running
+	shed := 0
+	full.OnShed = func() { shed++ }
+	f := newFixture(t, full)
+	f.createCoupon(t, couponBody("BUSY", "null", ""))
+	r := f.sf.Post(t, "/v1/coupons/BUSY/claim", handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).Want(t, http.StatusServiceUnavailable)
+	if r.Problem(t).Code != "OVERLOADED" || r.Header.Get("Retry-After") != "1" || shed != 1 {
+		t.Fatalf("shed %v %s", r.Header, r.Text())
+	}
+	full.inflight.Store(0)
+	f.sf.Post(t, "/v1/coupons/BUSY/claim", handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).Want(t, http.StatusCreated)
+	if full.InFlight() != 0 {
+		t.Fatalf("%d in flight after the answer", full.InFlight())
+	}
+}
+
+func TestAdmissionAdaptsToLatency(t *testing.T) {
+	a := NewAdmission(AdmissionConfig{Max: 100, Min: 10, Target: 10 * time.Millisecond})
+	a.Interval = 0
+	for range 30 {
+		a.observe(50 * time.Millisecond)
+	}
+	if a.Limit() != 10 {
+		t.Fatalf("slow answers left the bound at %d", a.Limit())
+	}
+	a.inflight.Store(a.Limit())
+	for range 5 {
+		a.observe(time.Millisecond)
+		a.inflight.Store(a.Limit())
+	}
+	if a.Limit() != 15 {
+		t.Fatalf("fast answers at the bound grew it to %d", a.Limit())
+	}
+}
