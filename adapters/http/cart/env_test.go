@@ -46,7 +46,7 @@ func (f *fakeCoupons) Terms(_ context.Context, _, userCouponID string, m kernel.
 	return t, nil
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	kit := handlertest.New(t)
 	h := contracttest.CartHarness{
