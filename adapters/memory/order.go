@@ -25,7 +25,9 @@ type orderTables struct {
 var (
 	ordersByUser = &Index[order.Order]{
 		Group: func(o order.Order) string { return o.UserID },
-		Order: func(a, b order.Order) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID)) },
+		Order: func(a, b order.Order) int {
+			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+		},
 	}
 	ordersPendingByDeadline = &Index[order.Order]{
 		Order: func(a, b order.Order) int { return a.PaymentDeadline.Compare(*b.PaymentDeadline) },

@@ -27,13 +27,17 @@ import (
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // Issuer is the iss of every token the kit's servers issue and accept (the default auth.issuer).
@@ -149,7 +153,9 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 }
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
-func messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
+func messages() *i18n.Catalog {
+	return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes(), order.Codes(), cart.Codes(), inventory.Codes(), wallet.Codes())
+}
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.
 func audienceOf(binary string) kernel.Audience {
