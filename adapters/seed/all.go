@@ -5,7 +5,9 @@ import (
 
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // Deps are what the whole dev seed writes through: every area's service (and reader) it seeds.
@@ -13,6 +15,8 @@ type Deps struct {
 	Identity      *identity.Service
 	Catalog       *catalog.Service
 	CatalogReader catalog.Reader
+	Inventory     *inventory.Service
+	Wallet        *wallet.Service
 	Clock         kernel.Clock
 }
 
@@ -27,5 +31,8 @@ func All(ctx context.Context, d Deps) error {
 	if err != nil {
 		return err
 	}
-	return Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Clock: d.Clock, Buyers: buyers})
+	if err := Wallets(ctx, d.Wallet, buyers); err != nil {
+		return err
+	}
+	return Catalog(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: d.Inventory, Clock: d.Clock, Buyers: buyers})
 }

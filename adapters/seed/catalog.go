@@ -13,6 +13,7 @@ import (
 
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -28,7 +29,9 @@ func seedID(kind, slug string) string {
 type CatalogDeps struct {
 	Service *catalog.Service
 	Reader  catalog.Reader
-	Clock   kernel.Clock
+	// Stock opens each seeded SKU's stock (an OPENING audit row each): inventory owns stock.
+	Stock *inventory.Service
+	Clock kernel.Clock
 	// Buyers own the seeded order history (customer ids; on PostgreSQL they must exist). Without
 	// buyers no history is written.
 	Buyers []string
@@ -341,7 +344,7 @@ func seedProducts(ctx context.Context, d CatalogDeps) (bool, error) {
 			if over, ok := stockOverrides[def.slug]; ok {
 				onHand = over[j]
 			}
-			if err := d.Service.SetStock(ctx, saved.ID, sku.ID, onHand); err != nil {
+			if _, err := d.Stock.Open(ctx, "", sku.ID, onHand, nil); err != nil && !errors.Is(err, inventory.ErrStockOpened) {
 				return false, fmt.Errorf("seed stock %s: %w", def.slug, err)
 			}
 		}

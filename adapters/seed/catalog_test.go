@@ -11,6 +11,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -20,7 +21,7 @@ var seedNow = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 func TestCatalogSeedOnMemory(t *testing.T) {
 	store := memory.NewStore()
 	checkCatalogSeed(t, memory.NewUnitOfWork(store, memory.CatalogStores), memory.NewCatalogReader(store),
-		[]string{kernel.NewID(), kernel.NewID()})
+		memory.NewUnitOfWork(store, memory.InventoryStores), memory.NewInventoryReader(store), []string{kernel.NewID(), kernel.NewID()})
 }
 
 func TestCatalogSeedOnPostgres(t *testing.T) {
@@ -35,16 +36,30 @@ func TestCatalogSeedOnPostgres(t *testing.T) {
 		buyers = append(buyers, id)
 	}
 	checkCatalogSeed(t, postgres.NewUnitOfWork(db, postgres.CatalogStores),
-		postgres.NewCatalogReader(postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)), buyers)
+		postgres.NewCatalogReader(postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+		postgres.NewUnitOfWork(db, postgres.InventoryStores), postgres.NewInventoryReader(db), buyers)
 }
 
-func checkCatalogSeed(t *testing.T, tx uow.UnitOfWork[catalog.Stores], read contracttest.CatalogReads, buyers []string) {
+func checkCatalogSeed(t *testing.T, tx uow.UnitOfWork[catalog.Stores], read contracttest.CatalogReads,
+	stockTx uow.UnitOfWork[inventory.Stores], stock inventory.Reader, buyers []string) {
 	ctx := context.Background()
 	clock := kernel.NewFakeClock(seedNow)
-	svc := catalog.NewService(read, read, tx, clock)
-	deps := seed.CatalogDeps{Service: svc, Reader: read, Clock: clock, Buyers: buyers}
+	inv := inventory.NewService(stockTx, stock, clock)
+	svc := catalog.NewService(read, inventory.NewCatalogStock(stock), tx, clock)
+	deps := seed.CatalogDeps{Service: svc, Reader: read, Stock: inv, Clock: clock, Buyers: buyers}
 	if err := seed.Catalog(ctx, deps); err != nil {
 		t.Fatal(err)
+	}
+	// Inventory owns the opening stock: one OPENING audit row per seeded SKU, matching its row.
+	levels, err := inv.ListLevels(ctx, inventory.LevelFilter{Limit: inventory.MaxPageSize})
+	if err != nil || len(levels.Items) < 60 {
+		t.Fatalf("stock rows = %d, %v", len(levels.Items), err)
+	}
+	for _, l := range levels.Items {
+		d, err := inv.SKU(ctx, l.SKUID)
+		if err != nil || len(d.Audits) != 1 || d.Audits[0].Reason != inventory.ReasonOpening || d.Audits[0].After.OnHand != l.OnHand {
+			t.Fatalf("%s: audits %+v, %v", l.SKUID, d.Audits, err)
+		}
 	}
 
 	cats, err := read.Categories(ctx)

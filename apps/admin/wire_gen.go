@@ -97,19 +97,24 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork2 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork2, inventoryReader, clock)
+	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
+	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
-		Identity: identityAdminRoutes,
-		Catalog:  catalogRoutes,
-		Partner:  partnerAdminRoutes,
+		Identity:  identityAdminRoutes,
+		Catalog:   catalogRoutes,
+		Inventory: inventoryAdminRoutes,
+		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {

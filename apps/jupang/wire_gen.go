@@ -93,13 +93,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork2, walletReader, clock)
+	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -109,15 +115,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
+	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
-		Identity: identityAdminRoutes,
-		Catalog:  catalogRoutes,
-		Partner:  partnerAdminRoutes,
+		Identity:  identityAdminRoutes,
+		Catalog:   catalogRoutes,
+		Inventory: inventoryAdminRoutes,
+		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -127,7 +137,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -178,6 +188,8 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Inventory:     inventoryService,
+		Wallet:        walletService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)
@@ -276,13 +288,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
+	unitOfWork2 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork2, walletReader, clock)
+	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -293,15 +311,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
-	unitOfWork2 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
+	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork2, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork2, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
-		Identity: identityAdminRoutes,
-		Catalog:  catalogRoutes,
-		Partner:  partnerAdminRoutes,
+		Identity:  identityAdminRoutes,
+		Catalog:   catalogRoutes,
+		Inventory: inventoryAdminRoutes,
+		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -312,7 +334,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork2, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -367,6 +389,8 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Identity:      identityService,
 		Catalog:       catalogService,
 		CatalogReader: reader,
+		Inventory:     inventoryService,
+		Wallet:        walletService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps)

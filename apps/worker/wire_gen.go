@@ -106,7 +106,8 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	reader := wiring.CatalogReader(catalogReadPorts)
-	stockLevels := wiring.CatalogStockLevels(catalogReadPorts)
+	inventoryReader := wiring.InventoryReader(storage)
+	stockLevels := wiring.CatalogStockLevels(inventoryReader)
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)

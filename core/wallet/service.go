@@ -2,6 +2,7 @@ package wallet
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -59,7 +60,11 @@ func (s *Service) Debit(ctx context.Context, st Stores, m Movement) (Entry, erro
 	if err := validate(m, TypePayment, TypeAdjustment); err != nil {
 		return Entry{}, err
 	}
-	return st.Ledger.Debit(ctx, m.entry(-1, kernel.RequestFrom(ctx).TraceID, s.now()))
+	e, err := st.Ledger.Debit(ctx, m.entry(-1, kernel.RequestFrom(ctx).TraceID, s.now()))
+	if errors.Is(err, ErrWalletNotFound) {
+		return Entry{}, ErrInsufficientBalance.WithExtra("balance", int64(0)) // no wallet yet: ₩0
+	}
+	return e, err
 }
 
 // Credit adds m.Amount to the wallet in the caller's unit of work (st). m.Type is DEPOSIT,
@@ -68,7 +73,12 @@ func (s *Service) Credit(ctx context.Context, st Stores, m Movement) (Entry, err
 	if err := validate(m, TypeDeposit, TypePaymentReversal, TypeRefund, TypeAdjustment); err != nil {
 		return Entry{}, err
 	}
-	return st.Ledger.Credit(ctx, m.entry(1, kernel.RequestFrom(ctx).TraceID, s.now()))
+	now := s.now()
+	// Wallets open on their first credit (a new customer holds ₩0 and has no row until then).
+	if _, err := st.Ledger.Open(ctx, Wallet{UserID: m.UserID, Currency: Currency, CreatedAt: now, UpdatedAt: now}); err != nil {
+		return Entry{}, err
+	}
+	return st.Ledger.Credit(ctx, m.entry(1, kernel.RequestFrom(ctx).TraceID, now))
 }
 
 // Run runs fn in a wallet unit of work (nested in the caller's when ctx carries one on the same
@@ -93,12 +103,17 @@ func validate(m Movement, allowed ...Type) error {
 	return v.Err()
 }
 
-// Balance returns the customer's wallet.
+// Balance returns the customer's wallet; a customer whose wallet has not opened yet (no credit
+// so far) holds ₩0.
 func (s *Service) Balance(ctx context.Context, userID string) (Wallet, error) {
 	if !kernel.IsID(userID) {
 		return Wallet{}, ErrWalletNotFound
 	}
-	return s.read.Wallet(ctx, userID)
+	w, err := s.read.Wallet(ctx, userID)
+	if errors.Is(err, ErrWalletNotFound) {
+		return Wallet{UserID: userID, Currency: Currency}, nil
+	}
+	return w, err
 }
 
 // Page sizes of the transaction list.
@@ -118,8 +133,8 @@ type entryPosition struct {
 	ID string `json:"i"`
 }
 
-// Transactions returns one keyset page of the customer's ledger, newest first. A customer without
-// a wallet is WALLET_NOT_FOUND.
+// Transactions returns one keyset page of the customer's ledger, newest first (none for a customer
+// whose wallet has not opened yet).
 func (s *Service) Transactions(ctx context.Context, userID string, f TransactionFilter) (kernel.Page[Entry], error) {
 	var v errs.Validation
 	v.Check(f.Type == "" || slices.Contains(Types, f.Type), "type", FieldInvalidType,
@@ -135,9 +150,6 @@ func (s *Service) Transactions(ctx context.Context, userID string, f Transaction
 	}
 	v.Check(after.ID == "" || kernel.IsID(after.ID), "cursor", kernel.FieldInvalidCursor, "not a cursor this server issued")
 	if err := v.Err(); err != nil {
-		return kernel.Page[Entry]{}, err
-	}
-	if _, err := s.Balance(ctx, userID); err != nil {
 		return kernel.Page[Entry]{}, err
 	}
 	items, err := s.read.Entries(ctx, EntryQuery{UserID: userID, Type: f.Type, AfterID: after.ID, Limit: limit + 1})

@@ -41,6 +41,7 @@ import (
 	"github.com/jupang/jupang/core/access"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -187,8 +188,10 @@ func realStack(ctx context.Context) (*server.Server, error) {
 	store := memory.NewStore()
 	clock := kernel.SystemClock{}
 	reader := memory.NewCatalogReader(store)
-	svc := catalog.NewService(reader, reader, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
-	if err := seed.Catalog(ctx, seed.CatalogDeps{Service: svc, Reader: reader, Clock: clock,
+	stock := memory.NewInventoryReader(store)
+	svc := catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+	inv := inventory.NewService(memory.NewUnitOfWork(store, memory.InventoryStores), stock, clock)
+	if err := seed.Catalog(ctx, seed.CatalogDeps{Service: svc, Reader: reader, Stock: inv, Clock: clock,
 		Buyers: []string{kernel.NewID(), kernel.NewID()}}); err != nil {
 		return nil, err
 	}

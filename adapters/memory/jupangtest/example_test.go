@@ -11,7 +11,9 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // A shopper signs up, signs in with the password grant, and reads their own account with the access
@@ -71,4 +73,99 @@ func Example_catalog() {
 	// 麦茶ティーバッグ ￥759 IN_STOCK
 	// 弱酸性洗顔フォーム ￥1,320 IN_STOCK
 	// コールドブリュー原液 ￥1,419 IN_STOCK
+}
+
+// Inventory staff count a SKU (a stock-take line), then an order reserves three units inside its
+// unit of work; every change is an audit row, as GET /v1/admin/inventory/skus/{skuId} shows.
+func Example_inventory() {
+	sys, err := jupangtest.Build(jupangtest.WithSeed())
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	staff, err := sys.Identity.UserByEmail(ctx, "inventory@jupang.test")
+	if err != nil {
+		panic(err)
+	}
+	levels, err := sys.Inventory.ListLevels(ctx, inventory.LevelFilter{Limit: 1})
+	if err != nil {
+		panic(err)
+	}
+	sku := levels.Items[0].SKUID
+	counted := 10
+	if _, err := sys.Inventory.Adjust(ctx, staff.ID, []inventory.AdjustmentLine{
+		{SKUID: sku, SetOnHand: &counted, Reason: inventory.AdjustCorrection, Note: "stock-take"},
+	}); err != nil {
+		panic(err)
+	}
+	// The order area calls Reserve with the inventory stores of its own unit of work.
+	err = sys.Inventory.Run(ctx, func(ctx context.Context, st inventory.Stores) error {
+		_, err := sys.Inventory.Reserve(ctx, st, inventory.ForOrder(kernel.NewID(), ""), []inventory.Line{{SKUID: sku, Quantity: 3}})
+		return err
+	})
+	if err != nil {
+		panic(err)
+	}
+	d, err := sys.Inventory.SKU(ctx, sku)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("on hand", d.Level.OnHand, "reserved", d.Level.Reserved, "available", d.Level.Available(), "version", d.Level.Version)
+	for _, a := range d.Audits { // newest first
+		if a.Reason == inventory.ReasonOpening {
+			fmt.Println(a.Reason, "(the seed's stock)")
+			continue
+		}
+		fmt.Printf("%s %s → on hand %d, reserved %d\n", a.Reason, a.AdjustmentReason, a.After.OnHand, a.After.Reserved)
+	}
+	_, err = sys.Inventory.Adjust(ctx, staff.ID, []inventory.AdjustmentLine{{SKUID: sku, SetOnHand: new(int), Reason: inventory.AdjustLost}})
+	fmt.Println(errs.As(err).Code)
+	// Output:
+	// on hand 10 reserved 3 available 7 version 3
+	// RESERVE  → on hand 10, reserved 3
+	// ADJUSTMENT CORRECTION → on hand 10, reserved 0
+	// OPENING (the seed's stock)
+	// NEGATIVE_STOCK
+}
+
+// A seeded customer pays ₩30,000 of an order from their wallet (inside the order's unit of work, as
+// POST /v1/orders does), then cannot overdraw it; GET /v1/wallet/transactions lists the entries.
+func Example_wallet() {
+	sys, err := jupangtest.Build(jupangtest.WithSeed())
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	customer, err := sys.Identity.UserByEmail(ctx, "customer@jupang.test")
+	if err != nil {
+		panic(err)
+	}
+	pay := func(amount int64) (wallet.Entry, error) {
+		var e wallet.Entry
+		err := sys.Wallet.Run(ctx, func(ctx context.Context, st wallet.Stores) error {
+			var err error
+			e, err = sys.Wallet.Debit(ctx, st, wallet.Movement{UserID: customer.ID, Type: wallet.TypePayment, Amount: amount, OrderID: kernel.NewID()})
+			return err
+		})
+		return e, err
+	}
+	e, err := pay(30_000)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(e.Type, e.Amount, "balance after", e.BalanceAfter)
+	_, err = pay(2_000_000)
+	fmt.Println(errs.As(err).Code, errs.As(err).Extra["balance"])
+	page, err := sys.Wallet.Transactions(ctx, customer.ID, wallet.TransactionFilter{})
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range page.Items {
+		fmt.Println(e.Type, moneyfmt.Format(kernel.NewMoney(e.BalanceAfter, e.Currency), kernel.LocaleKO))
+	}
+	// Output:
+	// PAYMENT -30000 balance after 970000
+	// INSUFFICIENT_BALANCE 970000
+	// PAYMENT ₩970,000
+	// DEPOSIT ₩1,000,000
 }

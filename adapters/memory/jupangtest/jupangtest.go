@@ -26,8 +26,10 @@ import (
 	"github.com/jupang/jupang/adapters/webhook"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // Issuer is the iss of the access tokens a System signs (the default auth.issuer).
@@ -54,6 +56,11 @@ type System struct {
 	Catalog  *catalog.Service
 	// CatalogReader is the catalog's read port, for checks the use cases do not expose.
 	CatalogReader catalog.Reader
+	// Inventory owns stock: the stock operations orders use (Reserve, CommitSale, …, inside
+	// their unit of work; Run opens one), staff adjustments and the audit trail.
+	Inventory *inventory.Service
+	// Wallet is each customer's KRW wallet; the seeded customers hold ₩1,000,000.
+	Wallet *wallet.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -115,10 +122,13 @@ func Build(opts ...Option) (*System, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Until the inventory area owns stock, the catalog's reader also serves its stock levels.
+	// Inventory owns stock; the catalog reads it through inventory's reader.
+	stock := memory.NewInventoryReader(sys.Store)
+	sys.Inventory = inventory.NewService(memory.NewUnitOfWork(sys.Store, memory.InventoryStores), stock, sys.Clock)
+	sys.Wallet = wallet.NewService(memory.NewUnitOfWork(sys.Store, memory.WalletStores), memory.NewWalletReader(sys.Store), sys.Clock)
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
-	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	sys.Catalog = catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)
@@ -127,7 +137,7 @@ func Build(opts ...Option) (*System, error) {
 		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
-			CatalogReader: sys.CatalogReader, Clock: sys.Clock})
+			CatalogReader: sys.CatalogReader, Inventory: sys.Inventory, Wallet: sys.Wallet, Clock: sys.Clock})
 		if err != nil {
 			return nil, err
 		}

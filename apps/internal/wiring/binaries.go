@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, PartnerFeedSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, InventorySet, PartnerFeedSet, WalletSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -22,12 +22,14 @@ type (
 	StorefrontRoutes struct {
 		Identity IdentityStorefrontRoutes
 		Catalog  CatalogRoutes
+		Wallet   WalletRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
 	AdminRoutes struct {
-		Identity IdentityAdminRoutes
-		Catalog  CatalogRoutes
-		Partner  PartnerAdminRoutes
+		Identity  IdentityAdminRoutes
+		Catalog   CatalogRoutes
+		Inventory InventoryAdminRoutes
+		Partner   PartnerAdminRoutes
 	}
 	// PartnerRoutes are the route groups of the partner binary.
 	PartnerRoutes struct {

@@ -36,12 +36,13 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: sys.Clock,
 		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
 	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
-	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes})
+	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
+		Wallet: NewWalletRoutes(sys.Wallet)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
+		Inventory: NewInventoryAdminRoutes(sys.Inventory), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -63,18 +64,18 @@ func CatalogReads(st Storage, cfg config.Config, tracer trace.Tracer, metrics *s
 	return postgres.NewCatalogReader(router), closeReplica, nil
 }
 
-// CatalogReadPorts are what the catalog reads outside a unit of work. Until the inventory area owns
-// stock, each adapter's catalog reader also serves the stock levels (its stand-in tables).
+// CatalogReadPorts are what the catalog reads outside a unit of work.
 type CatalogReadPorts interface {
 	catalog.Reader
-	catalog.StockLevels
 }
 
 // CatalogReader is the catalog's read port.
 func CatalogReader(r CatalogReadPorts) catalog.Reader { return r }
 
-// CatalogStockLevels is where the catalog reads stock levels.
-func CatalogStockLevels(r CatalogReadPorts) catalog.StockLevels { return r }
+// CatalogStockLevels is where the catalog reads stock levels: inventory's rows.
+func CatalogStockLevels(read inventory.Reader) catalog.StockLevels {
+	return inventory.NewCatalogStock(read)
+}
 
 // CatalogService is the catalog use cases.
 func CatalogService(read catalog.Reader, stock catalog.StockLevels, tx uow.UnitOfWork[catalog.Stores], clock kernel.Clock) *catalog.Service {

@@ -24,6 +24,15 @@ var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
 var catalogCore = []string{"CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
+// Inventory's reader: every binary that serves the catalog reads availability through it.
+var inventoryReads = []string{"InventoryReader"}
+
+// Inventory's stores, reader and service.
+var inventoryCore = []string{"InventoryReader", "InventoryService", "InventoryUnitOfWork"}
+
+// The wallet's stores, reader and service.
+var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -40,8 +49,10 @@ func with(core []string, more ...string) []string {
 func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	areaOf := areaProviders(t)
 	everything := map[string][]string{
-		"identity.go": with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
-		"catalog.go":  with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
+		"catalog.go":   with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+		"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
@@ -50,21 +61,25 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		want             map[string][]string // area file → the providers of that area it calls
 	}{
 		{"storefront", "initialize", map[string][]string{
-			"identity.go": with(identityCore, "NewIdentityStorefrontRoutes"),
-			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes"),
+			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
+			"inventory.go": inventoryReads,
+			"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
-			"identity.go": with(identityCore, "NewIdentityAdminRoutes"),
-			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
-			"partner.go":  with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
+			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
+			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
+			"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityPartnerRoutes"),
 			"partner.go":  with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "NewPartnerFeedRoutes"),
 		}},
 		{"worker", "initialize", map[string][]string{
-			"identity.go": with(identityCore, "NewIdentityJobs"),
-			"catalog.go":  with(catalogCore, "NewCatalogJobs"),
+			"identity.go":  with(identityCore, "NewIdentityJobs"),
+			"catalog.go":   with(catalogCore, "NewCatalogJobs"),
+			"inventory.go": inventoryReads,
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},

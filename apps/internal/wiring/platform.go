@@ -34,10 +34,12 @@ import (
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // PlatformSet is what every binary needs whatever areas it serves: logs, traces, metrics, messages,
@@ -74,7 +76,9 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
-func Messages() *i18n.Catalog { return i18n.New(identity.Codes(), catalog.Codes(), partner.Codes()) }
+func Messages() *i18n.Catalog {
+	return i18n.New(identity.Codes(), catalog.Codes(), inventory.Codes(), partner.Codes(), wallet.Codes())
+}
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
