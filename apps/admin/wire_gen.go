@@ -105,15 +105,25 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	unitOfWork2 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork2, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork3 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork3, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
+	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
 		Inventory: inventoryAdminRoutes,
+		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)

@@ -35,6 +35,7 @@ type Config struct {
 	Auth        Auth        `mapstructure:"auth"`
 	Idempotency Idempotency `mapstructure:"idempotency"`
 	Catalog     Catalog     `mapstructure:"catalog"`
+	Orders      Orders      `mapstructure:"orders"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
 
@@ -168,6 +169,14 @@ type Catalog struct {
 	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
 }
 
+// Orders configures checkout, the card-payments and expiry jobs, and the mock payment gateway.
+type Orders struct {
+	PaymentTimeout       time.Duration `mapstructure:"payment_timeout"`
+	CardPaymentsInterval time.Duration `mapstructure:"card_payments_interval"`
+	ExpiryInterval       time.Duration `mapstructure:"expiry_interval"`
+	GatewayLatency       time.Duration `mapstructure:"gateway_latency"`
+}
+
 // Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
 // DrainDelay (so load balancers stop sending), then the servers drain; all within Timeout.
 type Shutdown struct {
@@ -284,6 +293,10 @@ func (c Config) Validate() error {
 		{"catalog.top_cache_ttl", c.Catalog.TopCacheTTL > 0 && c.Catalog.TopCacheTTL <= c.Catalog.RankingInterval,
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
+		{"orders.payment_timeout", c.Orders.PaymentTimeout > 0, "must be a positive duration"},
+		{"orders.card_payments_interval", c.Orders.CardPaymentsInterval > 0, "must be a positive duration"},
+		{"orders.expiry_interval", c.Orders.ExpiryInterval > 0, "must be a positive duration"},
+		{"orders.gateway_latency", c.Orders.GatewayLatency >= 0, "must not be negative"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
 		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},

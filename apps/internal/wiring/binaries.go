@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, InventorySet, PartnerFeedSet, WalletSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, InventorySet, OrderSet, PartnerFeedSet, WalletSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -22,6 +22,7 @@ type (
 	StorefrontRoutes struct {
 		Identity IdentityStorefrontRoutes
 		Catalog  CatalogRoutes
+		Order    OrderStorefrontRoutes
 		Wallet   WalletRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
@@ -29,6 +30,7 @@ type (
 		Identity  IdentityAdminRoutes
 		Catalog   CatalogRoutes
 		Inventory InventoryAdminRoutes
+		Order     OrderAdminRoutes
 		Partner   PartnerAdminRoutes
 	}
 	// PartnerRoutes are the route groups of the partner binary.
@@ -41,6 +43,7 @@ type (
 		Idempotency IdempotencyJobs
 		Identity    IdentityJobs
 		Catalog     CatalogJobs
+		Order       OrderJobs
 		Partner     PartnerFeedJobs
 	}
 )

@@ -33,6 +33,9 @@ var inventoryCore = []string{"InventoryReader", "InventoryService", "InventoryUn
 // The wallet's stores, reader and service.
 var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
 
+// The orders' stores, gateway and service.
+var orderCore = []string{"OrderCustomers", "OrderNumbers", "OrderService", "OrderUnitOfWork", "PaymentGateway"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -52,6 +55,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":   with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
 		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+		"order.go":     with(orderCore, "NewOrderStorefrontRoutes", "NewOrderAdminRoutes", "NewOrderJobs"),
 		"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
@@ -63,13 +67,16 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
-			"inventory.go": inventoryReads,
+			"inventory.go": inventoryCore,
+			"order.go":     with(orderCore, "NewOrderStorefrontRoutes"),
 			"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
 			"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+			"order.go":     with(orderCore, "NewOrderAdminRoutes"),
+			"wallet.go":    walletCore,
 			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
@@ -79,7 +86,9 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityJobs"),
 			"catalog.go":   with(catalogCore, "NewCatalogJobs"),
-			"inventory.go": inventoryReads,
+			"inventory.go": inventoryCore,
+			"order.go":     with(orderCore, "NewOrderJobs"),
+			"wallet.go":    walletCore,
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},

@@ -36,6 +36,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
@@ -77,7 +78,7 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
 func Messages() *i18n.Catalog {
-	return i18n.New(identity.Codes(), catalog.Codes(), inventory.Codes(), partner.Codes(), wallet.Codes())
+	return i18n.New(identity.Codes(), catalog.Codes(), inventory.Codes(), order.Codes(), partner.Codes(), wallet.Codes())
 }
 
 // Clock is the wall clock.
