@@ -47,11 +47,11 @@ func newOrderTables() orderTables {
 	}
 }
 
-// OrderStores builds order.Stores for a unit of work. Coupons and Carts stay nil until those areas'
-// adapters are connected.
+// OrderStores builds order.Stores for a unit of work. Coupons stay nil until the coupons area's
+// adapter is connected.
 func OrderStores(tx *Tx) order.Stores {
 	return order.Stores{Orders: &Orders{tx}, Purchases: &Purchases{tx}, Inventory: InventoryStores(tx),
-		Wallet: WalletStores(tx), Outbox: NewOutbox(tx)}
+		Wallet: WalletStores(tx), Carts: CartStores(tx).Carts, Outbox: NewOutbox(tx)}
 }
 
 // Orders is the in-memory order.Repository of one unit of work. Units of work that write run one

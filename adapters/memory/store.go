@@ -56,6 +56,7 @@ type State struct {
 	Outbox    *Table[string, outboxRow]
 	Identity  identityTables
 	Catalog   catalogTables
+	Cart      cartTables
 	Inventory inventoryTables
 	Order     orderTables
 	Partner   partnerTables
@@ -67,6 +68,7 @@ func newState() *State {
 		Outbox:    newOutboxTable(),
 		Identity:  newIdentityTables(),
 		Catalog:   newCatalogTables(),
+		Cart:      newCartTables(),
 		Inventory: newInventoryTables(),
 		Order:     newOrderTables(),
 		Partner:   newPartnerTables(),

@@ -98,21 +98,34 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.OrderUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
 	numbers := wiring.OrderNumbers(storage)
-	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	unitOfWork5 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
-	orderService := wiring.OrderService(unitOfWork2, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork3, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
@@ -126,10 +139,10 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
 	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
-	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
@@ -146,7 +159,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -177,12 +190,14 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}
@@ -304,21 +319,35 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.OrderUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
 	numbers := wiring.OrderNumbers(storage)
-	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	unitOfWork5 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
-	orderService := wiring.OrderService(unitOfWork2, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork3, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
@@ -333,10 +362,10 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
 	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
-	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
@@ -354,7 +383,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -388,12 +417,14 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}

@@ -102,21 +102,35 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.OrderUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
 	numbers := wiring.OrderNumbers(storage)
-	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	unitOfWork5 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
-	orderService := wiring.OrderService(unitOfWork2, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork3, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}

@@ -111,26 +111,37 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
-	unitOfWork2 := wiring.OrderUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
+	unitOfWork3 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
 	numbers := wiring.OrderNumbers(storage)
-	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork4, inventoryReader, clock)
+	unitOfWork5 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
-	orderService := wiring.OrderService(unitOfWork2, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork3, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
 	orderJobs := wiring.NewOrderJobs(orderService, cfg)
-	unitOfWork5 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork5, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork5, clock)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}
@@ -142,7 +153,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork5, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)

@@ -154,7 +154,7 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
 func messages() *i18n.Catalog {
-	return i18n.New(identity.Codes(), catalog.Codes(), inventory.Codes(), partner.Codes(), wallet.Codes(), order.Codes(), cart.Codes())
+	return i18n.New(identity.Codes(), catalog.Codes(), cart.Codes(), inventory.Codes(), order.Codes(), partner.Codes(), wallet.Codes())
 }
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.

@@ -22,12 +22,15 @@ import (
 
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/payment"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/adapters/webhook"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/wallet"
 )
@@ -61,6 +64,13 @@ type System struct {
 	Inventory *inventory.Service
 	// Wallet is each customer's KRW wallet; the seeded customers hold ₩1,000,000.
 	Wallet *wallet.Service
+	// Cart is the carts: guest carts by session, customer carts, the merge at sign-in. It prices
+	// through the catalog; it has coupons only when WithCartCoupons gave it a Coupons port.
+	Cart *cart.Service
+	// Orders is checkout and what follows: wallet orders are PAID at once; card parts go to the
+	// mock payment gateway (tokens tok_approve, tok_decline, tok_timeout, tok_late) when
+	// Orders.RunCardPayments runs, and Orders.ExpirePending cancels PENDING orders past their deadline.
+	Orders *order.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -71,9 +81,10 @@ type System struct {
 }
 
 type options struct {
-	seed   bool
-	start  time.Time
-	hasher identity.PasswordHasher
+	seed    bool
+	start   time.Time
+	hasher  identity.PasswordHasher
+	coupons cart.Coupons
 }
 
 // Option configures Build and New.
@@ -88,6 +99,9 @@ func WithClockAt(t time.Time) Option { return func(o *options) { o.start = t } }
 
 // WithPasswordHasher hashes passwords with h instead of the cheap argon2id.
 func WithPasswordHasher(h identity.PasswordHasher) Option { return func(o *options) { o.hasher = h } }
+
+// WithCartCoupons gives the carts a Coupons port (the coupons area's, or a test's fake).
+func WithCartCoupons(c cart.Coupons) Option { return func(o *options) { o.coupons = c } }
 
 // New builds a System for a test and fails the test if that fails.
 func New(t testing.TB, opts ...Option) *System {
@@ -129,6 +143,11 @@ func Build(opts ...Option) (*System, error) {
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
 	sys.Catalog = catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
+		o.coupons, sys.Clock, cart.Config{}, nil)
+	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,
+		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
+		Gateway: payment.NewMockGateway(payment.NewMemoryChargeStore(), sys.Clock, payment.MockConfig{}), Clock: sys.Clock})
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)

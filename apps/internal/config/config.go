@@ -36,6 +36,7 @@ type Config struct {
 	Idempotency Idempotency `mapstructure:"idempotency"`
 	Catalog     Catalog     `mapstructure:"catalog"`
 	Orders      Orders      `mapstructure:"orders"`
+	Cart        Cart        `mapstructure:"cart"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
 
@@ -177,6 +178,13 @@ type Orders struct {
 	GatewayLatency       time.Duration `mapstructure:"gateway_latency"`
 }
 
+// Cart configures carts: how long a guest cart lives after its last change, and how often the
+// sweeper deletes expired ones.
+type Cart struct {
+	SessionTTL    time.Duration `mapstructure:"session_ttl"`
+	SweepInterval time.Duration `mapstructure:"sweep_interval"`
+}
+
 // Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
 // DrainDelay (so load balancers stop sending), then the servers drain; all within Timeout.
 type Shutdown struct {
@@ -297,6 +305,8 @@ func (c Config) Validate() error {
 		{"orders.card_payments_interval", c.Orders.CardPaymentsInterval > 0, "must be a positive duration"},
 		{"orders.expiry_interval", c.Orders.ExpiryInterval > 0, "must be a positive duration"},
 		{"orders.gateway_latency", c.Orders.GatewayLatency >= 0, "must not be negative"},
+		{"cart.session_ttl", c.Cart.SessionTTL > 0, "must be a positive duration"},
+		{"cart.sweep_interval", c.Cart.SweepInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
 		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},

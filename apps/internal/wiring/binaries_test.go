@@ -37,12 +37,13 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
 	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Wallet: NewWalletRoutes(sys.Wallet)})
+		Cart:  NewCartRoutes(sys.Cart),
+		Order: NewOrderStorefrontRoutes(sys.Orders), Wallet: NewWalletRoutes(sys.Wallet)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Inventory: NewInventoryAdminRoutes(sys.Inventory), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
+		Inventory: NewInventoryAdminRoutes(sys.Inventory), Order: NewOrderAdminRoutes(sys.Orders), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
 	if err != nil {
 		t.Fatal(err)
 	}

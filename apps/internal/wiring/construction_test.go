@@ -36,6 +36,9 @@ var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
 // The orders' stores, gateway and service.
 var orderCore = []string{"OrderCustomers", "OrderNumbers", "OrderService", "OrderUnitOfWork", "PaymentGateway"}
 
+// The carts' stores and metrics (the routes add their reads, coupons port and service).
+var cartCore = []string{"CartMetrics", "CartUnitOfWork"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -57,6 +60,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
 		"order.go":     with(orderCore, "NewOrderStorefrontRoutes", "NewOrderAdminRoutes", "NewOrderJobs"),
 		"wallet.go":    with(walletCore, "NewWalletRoutes"),
+		"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes", "NewCartJobs"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
@@ -70,6 +74,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"inventory.go": inventoryCore,
 			"order.go":     with(orderCore, "NewOrderStorefrontRoutes"),
 			"wallet.go":    with(walletCore, "NewWalletRoutes"),
+			"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
@@ -89,6 +94,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"inventory.go": inventoryCore,
 			"order.go":     with(orderCore, "NewOrderJobs"),
 			"wallet.go":    walletCore,
+			"cart.go":      with(cartCore, "NewCartJobs"),
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},

@@ -30,6 +30,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
@@ -78,7 +79,7 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
 func Messages() *i18n.Catalog {
-	return i18n.New(identity.Codes(), catalog.Codes(), inventory.Codes(), order.Codes(), partner.Codes(), wallet.Codes())
+	return i18n.New(identity.Codes(), catalog.Codes(), cart.Codes(), inventory.Codes(), order.Codes(), partner.Codes(), wallet.Codes())
 }
 
 // Clock is the wall clock.
