@@ -240,7 +240,7 @@ func (r *CartRepository) DeleteExpired(_ context.Context, now time.Time, limit i
 
 // Available implements cart.Stock on the catalog's stand-in stock table.
 func (r *CartRepository) Available(ctx context.Context, skuIDs []string) (map[string]int, error) {
-	t := r.state(ctx).Catalog.Stock
+	t := r.state(ctx).Inventory.Levels
 	out := make(map[string]int, len(skuIDs))
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(skuIDs))) {
 		if s, ok := t.Get(id); ok {
@@ -250,9 +250,9 @@ func (r *CartRepository) Available(ctx context.Context, skuIDs []string) (map[st
 	return out, nil
 }
 
-// Purchased implements cart.Purchases on the stand-in purchase counter.
+// Purchased implements cart.Purchases on the orders area's purchase counter.
 func (r *CartRepository) Purchased(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
-	t := r.state(ctx).Cart.Purchases
+	t := r.state(ctx).Order.Purchases
 	out := make(map[string]int, len(productIDs))
 	for _, id := range productIDs {
 		if n, ok := t.Get(userID + "/" + id); ok {
@@ -268,7 +268,7 @@ func (r *CartRepository) RecordPurchase(_ context.Context, userID, productID str
 	if r.tx == nil {
 		return errCartReadOnly
 	}
-	t := &r.tx.State.Cart
+	t := &r.tx.State.Order
 	key := userID + "/" + productID
 	n, _ := t.Purchases.Get(key)
 	Mutable(r.tx, &t.Purchases).Put(key, n+units)

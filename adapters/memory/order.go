@@ -25,7 +25,9 @@ type orderTables struct {
 var (
 	ordersByUser = &Index[order.Order]{
 		Group: func(o order.Order) string { return o.UserID },
-		Order: func(a, b order.Order) int { return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID)) },
+		Order: func(a, b order.Order) int {
+			return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), strings.Compare(b.ID, a.ID))
+		},
 	}
 	ordersPendingByDeadline = &Index[order.Order]{
 		Order: func(a, b order.Order) int { return a.PaymentDeadline.Compare(*b.PaymentDeadline) },
@@ -45,11 +47,11 @@ func newOrderTables() orderTables {
 	}
 }
 
-// OrderStores builds order.Stores for a unit of work. Coupons and Carts stay nil until those areas'
-// adapters are connected.
+// OrderStores builds order.Stores for a unit of work. Coupons stay nil until the coupons area's
+// adapter is connected.
 func OrderStores(tx *Tx) order.Stores {
 	return order.Stores{Orders: &Orders{tx}, Purchases: &Purchases{tx}, Inventory: InventoryStores(tx),
-		Wallet: WalletStores(tx), Outbox: NewOutbox(tx)}
+		Wallet: WalletStores(tx), Carts: CartStores(tx).Carts, Outbox: NewOutbox(tx)}
 }
 
 // Orders is the in-memory order.Repository of one unit of work. Units of work that write run one

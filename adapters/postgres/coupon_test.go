@@ -2,7 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -27,21 +26,6 @@ func insertUsers(t testing.TB, db *postgres.DB, n int) []string {
 		t.Fatal(err)
 	}
 	return ids
-}
-
-// insertOrder adds a (cancelled) order of userID for a coupon to be used on.
-func insertOrder(t testing.TB, db *postgres.DB, userID string) string {
-	t.Helper()
-	id := kernel.NewID()
-	_, err := db.ExecContext(context.Background(), `
-		INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, total, wallet_paid, tax_included,
-		                    shipping_address, cancelled_at)
-		VALUES ($1, $2, $3, 'KR', 'KRW', 'CANCELLED', 10000, 10000, 10000, true, '{}', now())`,
-		id, "T-"+strings.ToUpper(strings.ReplaceAll(id, "-", "")[20:]), userID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 func couponHarness(t *testing.T) contracttest.CouponHarness {

@@ -16,11 +16,11 @@ import (
 	"github.com/jupang/jupang/core/order"
 )
 
-// OrderStores builds order.Stores on q (the primary, inside a unit of work). Coupons and Carts stay
-// nil until those areas' adapters are connected.
+// OrderStores builds order.Stores on q (the primary, inside a unit of work). Coupons stay nil until
+// the coupons area's adapter is connected.
 func OrderStores(q Querier) order.Stores {
 	return order.Stores{Orders: &Orders{q: q}, Purchases: &Purchases{q: q}, Inventory: InventoryStores(q),
-		Wallet: WalletStores(q), Outbox: NewOutbox(q)}
+		Wallet: WalletStores(q), Carts: CartStores(q).Carts, Outbox: NewOutbox(q)}
 }
 
 // Orders is order.Repository on orders, order_items, order_status_history and payments.

@@ -117,16 +117,26 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	unitOfWork3 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork3, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork5 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
+	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
 		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
+		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)

@@ -121,15 +121,24 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
+	unitOfWork6 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork6, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
+		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
@@ -142,19 +151,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
-	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
+	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
+	unitOfWork7 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork7, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
 		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
+		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
@@ -166,7 +175,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -202,6 +211,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
 	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	couponJobs := wiring.NewCouponJobs(couponService)
+	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
@@ -209,6 +219,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
 		Coupon:      couponJobs,
+		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -358,15 +369,24 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
+	unitOfWork6 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork6, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
+		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
@@ -380,19 +400,19 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
-	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
-	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
-	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
+	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
+	unitOfWork7 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork7, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
 		Coupon:    couponAdminRoutes,
 		Inventory: inventoryAdminRoutes,
+		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
@@ -405,7 +425,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork6, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -444,6 +464,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
 	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	couponJobs := wiring.NewCouponJobs(couponService)
+	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
@@ -451,6 +472,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
 		Coupon:      couponJobs,
+		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)

@@ -127,15 +127,24 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
-	unitOfWork4 := wiring.WalletUnitOfWork(storage)
+	unitOfWork4 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
+	unitOfWork6 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
-	walletService := wiring.WalletService(unitOfWork4, walletReader, clock)
+	walletService := wiring.WalletService(unitOfWork6, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
 		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
+		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)

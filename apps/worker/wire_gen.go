@@ -133,10 +133,21 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponJobs := wiring.NewCouponJobs(couponService)
-	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.OrderUnitOfWork(storage)
+	customers := wiring.OrderCustomers(storage)
+	numbers := wiring.OrderNumbers(storage)
+	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
+	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
+	unitOfWork6 := wiring.WalletUnitOfWork(storage)
+	walletReader := wiring.WalletReader(storage)
+	walletService := wiring.WalletService(unitOfWork6, walletReader, clock)
+	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, clock, cfg)
+	orderJobs := wiring.NewOrderJobs(orderService, cfg)
+	unitOfWork7 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
+	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
@@ -144,6 +155,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Catalog:     catalogJobs,
 		Cart:        cartJobs,
 		Coupon:      couponJobs,
+		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
@@ -154,7 +166,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork7, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)

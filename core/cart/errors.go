@@ -1,25 +1,22 @@
 package cart
 
-import "github.com/jupang/jupang/core/errs"
+import (
+	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/inventory"
+)
 
 // Errors of the carts area. OutOfStock and PurchaseLimitExceeded build the two a client acts on
 // (with the available amount, or the limit); the orders area reuses them when it places an order.
 var (
-	ErrOutOfStock = errs.New(errs.Conflict, "OUT_OF_STOCK", errs.Text{
-		KO: "재고가 부족합니다.",
-		EN: "Not enough stock is available.",
-		JA: "在庫が不足しています。",
-	})
+	// ErrOutOfStock is the inventory area's OUT_OF_STOCK: one code, declared once, wherever stock runs out.
+	ErrOutOfStock            = inventory.ErrOutOfStock
 	ErrPurchaseLimitExceeded = errs.New(errs.FailedPrecondition, "PURCHASE_LIMIT_EXCEEDED", errs.Text{
 		KO: "이 상품의 구매 한도를 넘었습니다.",
 		EN: "The purchase limit for this product is exceeded.",
 		JA: "この商品の購入上限を超えています。",
 	})
-	ErrSKUNotFound = errs.New(errs.NotFound, "SKU_NOT_FOUND", errs.Text{
-		KO: "상품 옵션을 찾을 수 없습니다.",
-		EN: "The product option was not found.",
-		JA: "商品オプションが見つかりません。",
-	})
+	// ErrSKUNotFound is the inventory area's SKU_NOT_FOUND.
+	ErrSKUNotFound  = inventory.ErrSKUNotFound
 	ErrItemNotFound = errs.New(errs.NotFound, "CART_ITEM_NOT_FOUND", errs.Text{
 		KO: "장바구니 항목을 찾을 수 없습니다.",
 		EN: "The cart item was not found.",
@@ -56,7 +53,7 @@ func PurchaseLimitExceeded(limit int) *errs.Error {
 // Codes are the carts area's error codes, for the message catalog.
 func Codes() errs.Codes {
 	return errs.Codes{Area: "cart", Errors: []*errs.Error{
-		ErrOutOfStock, ErrPurchaseLimitExceeded, ErrSKUNotFound, ErrItemNotFound, ErrCartNotFound,
+		ErrPurchaseLimitExceeded, ErrItemNotFound, ErrCartNotFound,
 		ErrSessionMismatch, ErrCouponNotUsable,
 	}}
 }

@@ -350,6 +350,9 @@ func (s *Service) requestedItems(ctx context.Context, userID string, in PlaceInp
 	var c cart.Cart
 	var ok bool
 	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		if st.Carts == nil {
+			return nil // the carts area is not connected: nobody has a cart
+		}
 		var err error
 		c, ok, err = st.Carts.Active(ctx, cart.Owner{UserID: userID})
 		return err
@@ -420,10 +423,10 @@ func (s *Service) newOrder(userID string, m kernel.Market, key, number string, a
 			Attributes: info.attributes, UnitPrice: l.UnitPrice, Quantity: int(l.Quantity), Discount: lt.ItemDiscount.Amount,
 			CouponShare: lt.CouponShare.Amount, LineTotal: lt.Net.Amount, PromotionID: l.PromotionID})
 	}
-	o.Payment = Payment{Method: in.Payment.Method, WalletAmount: walletPaid}
+	o.Payment = Payment{Method: MethodWallet, WalletAmount: walletPaid}
 	if cardPaid > 0 {
 		deadline := now.Add(s.d.Config.PaymentTimeout)
-		o.Status, o.PaymentDeadline = Pending, &deadline
+		o.Status, o.PaymentDeadline, o.Payment.Method = Pending, &deadline, MethodCard
 		o.Payment.Card = &CardPayment{ID: kernel.NewID(), Amount: cardPaid, Token: in.Payment.CardToken, Status: CardPending, NextAttemptAt: &now}
 	} else {
 		o.PaidAt = &now

@@ -35,6 +35,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/wallet"
@@ -160,6 +161,7 @@ func messages() *i18n.Catalog {
 		cart.Codes(),
 		coupon.Codes(),
 		inventory.Codes(),
+		order.Codes(),
 		partner.Codes(),
 		wallet.Codes(),
 	)

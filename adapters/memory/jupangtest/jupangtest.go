@@ -22,6 +22,7 @@ import (
 
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/payment"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/adapters/webhook"
 	"github.com/jupang/jupang/core/cart"
@@ -30,6 +31,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/wallet"
 )
@@ -68,6 +70,10 @@ type System struct {
 	Wallet *wallet.Service
 	// Coupons are the coupon use cases: claims, validation, user coupons, administration.
 	Coupons *coupon.Service
+	// Orders is checkout and what follows: wallet orders are PAID at once; card parts go to the
+	// mock payment gateway (tokens tok_approve, tok_decline, tok_timeout, tok_late) when
+	// Orders.RunCardPayments runs, and Orders.ExpirePending cancels PENDING orders past their deadline.
+	Orders *order.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -144,6 +150,9 @@ func Build(opts ...Option) (*System, error) {
 	sys.Coupons = coupon.NewService(memory.NewUnitOfWork(sys.Store, memory.CouponStores), coupon.NewCatalogPrices(reader), sys.Clock, coupon.Options{})
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
+	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,
+		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
+		Gateway: payment.NewMockGateway(payment.NewMemoryChargeStore(), sys.Clock, payment.MockConfig{}), Clock: sys.Clock})
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)

@@ -36,6 +36,7 @@ type Config struct {
 	Auth        Auth        `mapstructure:"auth"`
 	Idempotency Idempotency `mapstructure:"idempotency"`
 	Catalog     Catalog     `mapstructure:"catalog"`
+	Orders      Orders      `mapstructure:"orders"`
 	Cart        Cart        `mapstructure:"cart"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
@@ -182,6 +183,14 @@ type Catalog struct {
 	SeedProducts    int           `mapstructure:"seed_products"`
 }
 
+// Orders configures checkout, the card-payments and expiry jobs, and the mock payment gateway.
+type Orders struct {
+	PaymentTimeout       time.Duration `mapstructure:"payment_timeout"`
+	CardPaymentsInterval time.Duration `mapstructure:"card_payments_interval"`
+	ExpiryInterval       time.Duration `mapstructure:"expiry_interval"`
+	GatewayLatency       time.Duration `mapstructure:"gateway_latency"`
+}
+
 // Cart configures carts: how long a guest cart lives after its last change, and how often the
 // sweeper deletes expired ones.
 type Cart struct {
@@ -306,6 +315,10 @@ func (c Config) Validate() error {
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
 		{"catalog.seed_products", c.Catalog.SeedProducts >= 0, "must be 0 or more"},
+		{"orders.payment_timeout", c.Orders.PaymentTimeout > 0, "must be a positive duration"},
+		{"orders.card_payments_interval", c.Orders.CardPaymentsInterval > 0, "must be a positive duration"},
+		{"orders.expiry_interval", c.Orders.ExpiryInterval > 0, "must be a positive duration"},
+		{"orders.gateway_latency", c.Orders.GatewayLatency >= 0, "must not be negative"},
 		{"cart.session_ttl", c.Cart.SessionTTL > 0, "must be a positive duration"},
 		{"cart.sweep_interval", c.Cart.SweepInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},

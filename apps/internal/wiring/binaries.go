@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, InventorySet, PartnerFeedSet, WalletSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, InventorySet, OrderSet, PartnerFeedSet, WalletSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -24,6 +24,7 @@ type (
 		Catalog  CatalogRoutes
 		Cart     CartRoutes
 		Coupon   CouponStorefrontRoutes
+		Order    OrderStorefrontRoutes
 		Wallet   WalletRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
@@ -32,6 +33,7 @@ type (
 		Catalog   CatalogRoutes
 		Coupon    CouponAdminRoutes
 		Inventory InventoryAdminRoutes
+		Order     OrderAdminRoutes
 		Partner   PartnerAdminRoutes
 	}
 	// PartnerRoutes are the route groups of the partner binary.
@@ -46,6 +48,7 @@ type (
 		Catalog     CatalogJobs
 		Cart        CartJobs
 		Coupon      CouponJobs
+		Order       OrderJobs
 		Partner     PartnerFeedJobs
 	}
 )

@@ -39,12 +39,12 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
 	t.Cleanup(stop)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Wallet: NewWalletRoutes(sys.Wallet)})
+		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Order: NewOrderStorefrontRoutes(sys.Orders), Wallet: NewWalletRoutes(sys.Wallet)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Coupon: NewCouponAdminRoutes(sys.Coupons), Inventory: NewInventoryAdminRoutes(sys.Inventory), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
+		Coupon: NewCouponAdminRoutes(sys.Coupons), Inventory: NewInventoryAdminRoutes(sys.Inventory), Order: NewOrderAdminRoutes(sys.Orders), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,9 @@ var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
 // The coupon area's stores, metrics and service.
 var couponCore = []string{"CouponMetrics", "CouponService", "CouponUnitOfWork"}
 
+// The orders' stores, gateway and service.
+var orderCore = []string{"OrderCustomers", "OrderNumbers", "OrderService", "OrderUnitOfWork", "PaymentGateway"}
+
 // The partner feed's stores, wakeups and feed service.
 var partnerCore = []string{"FeedWakeups", "PartnerFeed", "PartnerFeedUnitOfWork"}
 
@@ -57,9 +60,10 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":   with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
-		"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes", "NewCouponAdminRoutes", "NewCouponJobs"),
+		"coupon.go":    with(couponCore, "NewCouponStorefrontRoutes", "NewCouponAdminRoutes", "NewCouponJobs"),
 		"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes", "NewCartJobs"),
 		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+		"order.go":     with(orderCore, "NewOrderStorefrontRoutes", "NewOrderAdminRoutes", "NewOrderJobs"),
 		"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
@@ -71,16 +75,19 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
-			"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes"),
+			"coupon.go":    with(couponCore, "NewCouponStorefrontRoutes"),
 			"cart.go":      with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes"),
-			"inventory.go": inventoryReads,
+			"inventory.go": inventoryCore,
+			"order.go":     with(orderCore, "NewOrderStorefrontRoutes"),
 			"wallet.go":    with(walletCore, "NewWalletRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
 			"catalog.go":   with(catalogCore, "NewCatalogRoutes"),
-			"coupon.go":   with(couponCore, "NewCouponAdminRoutes"),
+			"coupon.go":    with(couponCore, "NewCouponAdminRoutes"),
 			"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
+			"order.go":     with(orderCore, "NewOrderAdminRoutes"),
+			"wallet.go":    walletCore,
 			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
@@ -90,9 +97,11 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityJobs"),
 			"catalog.go":   with(catalogCore, "NewCatalogJobs"),
-			"coupon.go":   with(couponCore, "NewCouponJobs"),
+			"coupon.go":    with(couponCore, "NewCouponJobs"),
 			"cart.go":      with(cartCore, "NewCartJobs"),
-			"inventory.go": inventoryReads,
+			"inventory.go": inventoryCore,
+			"order.go":     with(orderCore, "NewOrderJobs"),
+			"wallet.go":    walletCore,
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),
 		}},

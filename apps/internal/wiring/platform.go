@@ -38,6 +38,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
@@ -85,6 +86,7 @@ func Messages() *i18n.Catalog {
 		cart.Codes(),
 		coupon.Codes(),
 		inventory.Codes(),
+		order.Codes(),
 		partner.Codes(),
 		wallet.Codes(),
 	)
