@@ -56,7 +56,7 @@ type catalogTables struct {
 	Promotions       *Table[string, catalog.Promotion]
 	Sales            *Table[bucketKey, catalog.SalesBucket]
 	Rankings         *Table[rankingKey, catalog.Ranking]
-	standIns         // stock and paid orders, until their areas land (catalog_standins.go)
+	standIns         // paid orders, until the orders area lands (catalog_standins.go)
 }
 
 // Listing indexes: per sort, a market's ACTIVE listings, and those of one category of a market
@@ -125,7 +125,7 @@ func newCatalogTables() catalogTables {
 func CatalogStores(tx *Tx) catalog.Stores {
 	r := &CatalogRepository{catalogQueries: catalogQueries{tables: func(context.Context) *catalogTables { return &tx.State.Catalog }}, tx: tx}
 	orders := &paidOrdersStandIn{tx: tx}
-	return catalog.Stores{Catalog: r, Sales: orders, Rankings: r, Stock: &stockStandIn{tx: tx}, History: orders}
+	return catalog.Stores{Catalog: r, Sales: orders, Rankings: r, History: orders}
 }
 
 // catalogQueries answers the catalog's reads from the tables a context sees. The reader and the
