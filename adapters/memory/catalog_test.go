@@ -12,8 +12,9 @@ import (
 func catalogHarness(*testing.T) contracttest.CatalogHarness {
 	store := memory.NewStore()
 	return contracttest.CatalogHarness{
-		Tx:       memory.NewUnitOfWork(store, memory.CatalogStores),
-		Reader:   memory.NewCatalogReader(store),
+		Tx:      memory.NewUnitOfWork(store, memory.CatalogStores),
+		Reader:  memory.NewCatalogReader(store),
+		StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 		NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		NewFeed:  func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(store) },
 	}

@@ -43,7 +43,7 @@ func newInventoryTables() inventoryTables {
 
 // InventoryStores builds inventory.Stores for a unit of work; the order area's stores embed it.
 func InventoryStores(tx *Tx) inventory.Stores {
-	return inventory.Stores{Stock: &Stock{tx: tx}, Outbox: NewOutbox(tx)}
+	return inventory.Stores{Stock: &Stock{tx: tx}, Outbox: NewOutbox(tx), Catalog: &changeLog{tx: tx}}
 }
 
 // Stock is the in-memory inventory.Stock of one unit of work. Units of work that write run one at

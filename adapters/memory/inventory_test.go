@@ -15,6 +15,7 @@ func inventoryHarness(*testing.T) contracttest.InventoryHarness {
 	return contracttest.InventoryHarness{
 		Catalog: contracttest.CatalogHarness{
 			Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store),
+			StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		},
 		Tx:       memory.NewUnitOfWork(store, memory.InventoryStores),

@@ -17,7 +17,7 @@ import (
 func CatalogStores(q Querier) catalog.Stores {
 	r := &CatalogRepository{catalogQueries: queriesOn(q), q: q}
 	orders := &paidOrdersStandIn{q: q}
-	return catalog.Stores{Catalog: r, Changes: &changeLog{q: q}, Sales: orders, Rankings: r, Stock: &stockStandIn{q: q}, History: orders}
+	return catalog.Stores{Catalog: r, Changes: &changeLog{q: q}, Sales: orders, Rankings: r, History: orders}
 }
 
 // CatalogRepository is the catalog's write side on the primary: catalog.Catalog and

@@ -2,64 +2,17 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"time"
 
 	"github.com/jupang/jupang/core/catalog"
-	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// Stand-ins for the inventory and orders areas (see core/catalog/standins.go): the catalog reads
-// stock levels and paid order lines, and the dev seed writes stock and past orders, on those
-// areas' tables through these until the areas have adapters of their own. Then this file goes
-// away, and CatalogStores and the wiring take those areas' stores instead.
-
-// StockLevels implements catalog.StockLevels on table inventory.
-func (c catalogQueries) StockLevels(ctx context.Context, skuIDs []string) (map[string]catalog.StockLevel, error) {
-	return query(ctx, c, func(ctx context.Context, q Querier) (map[string]catalog.StockLevel, error) {
-		return loadStock(ctx, q, skuIDs)
-	})
-}
-
-func loadStock(ctx context.Context, q Querier, skuIDs []string) (map[string]catalog.StockLevel, error) {
-	var rows []struct {
-		SKUID     string        `db:"sku_id"`
-		OnHand    int           `db:"on_hand"`
-		Reserved  int           `db:"reserved"`
-		Threshold sql.NullInt64 `db:"low_stock_threshold"`
-	}
-	if err := q.SelectContext(ctx, &rows, `SELECT sku_id, on_hand, reserved, low_stock_threshold FROM inventory WHERE sku_id = ANY($1::uuid[])`,
-		orEmptySlice(skuIDs)); err != nil {
-		return nil, err
-	}
-	out := make(map[string]catalog.StockLevel, len(rows))
-	for _, row := range rows {
-		level := catalog.StockLevel{OnHand: row.OnHand, Reserved: row.Reserved}
-		if row.Threshold.Valid {
-			t := int(row.Threshold.Int64)
-			level.LowThreshold = &t
-		}
-		out[row.SKUID] = level
-	}
-	return out, nil
-}
-
-// stockStandIn is the catalog.StockSetter on table inventory.
-type stockStandIn struct{ q Querier }
-
-// SetStock implements catalog.StockSetter.
-func (r *stockStandIn) SetStock(ctx context.Context, skuID string, onHand int) error {
-	_, err := r.q.ExecContext(ctx, `
-		INSERT INTO inventory (sku_id, on_hand) VALUES ($1, $2)
-		ON CONFLICT (sku_id) DO UPDATE SET on_hand = EXCLUDED.on_hand, version = inventory.version + 1, updated_at = now()`,
-		skuID, onHand)
-	if IsCheckViolation(err, "inventory_reserved_within_on_hand") {
-		return errs.ErrValidation.WithField("onHand", "BELOW_RESERVED", "must not be below the reserved units")
-	}
-	return err
-}
+// The stand-in for the orders area (see core/catalog/standins.go): the catalog reads paid order
+// lines, and the dev seed writes past orders, on that area's tables through it until the area has
+// adapters of its own. Then this file goes away, and CatalogStores and the wiring take the orders
+// area's stores instead. Stock is inventory's (inventory.go).
 
 // paidOrdersStandIn is the catalog.SalesSource and catalog.SalesHistory on the orders area's tables.
 type paidOrdersStandIn struct{ q Querier }

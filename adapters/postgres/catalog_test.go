@@ -19,8 +19,9 @@ func catalogHarness(t *testing.T) contracttest.CatalogHarness {
 
 func catalogHarnessOn(primary *postgres.DB, router *postgres.ReadRouter) contracttest.CatalogHarness {
 	return contracttest.CatalogHarness{
-		Tx:       postgres.NewUnitOfWork(primary, postgres.CatalogStores),
-		Reader:   postgres.NewCatalogReader(router),
+		Tx:      postgres.NewUnitOfWork(primary, postgres.CatalogStores),
+		Reader:  postgres.NewCatalogReader(router),
+		StockTx: postgres.NewUnitOfWork(primary, postgres.InventoryStores), StockReader: postgres.NewInventoryReader(primary),
 		NewBuyer: func(t *testing.T) string { return insertBuyer(t, primary) },
 		NewFeed:  func() catalog.ChangeFeed { return postgres.NewCatalogChangeFeed(router) },
 	}

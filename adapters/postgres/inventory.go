@@ -13,7 +13,7 @@ import (
 // InventoryStores builds inventory.Stores on q (the primary, inside a unit of work); the order
 // area's stores embed it.
 func InventoryStores(q Querier) inventory.Stores {
-	return inventory.Stores{Stock: &Stock{q: q}, Outbox: NewOutbox(q)}
+	return inventory.Stores{Stock: &Stock{q: q}, Outbox: NewOutbox(q), Catalog: &changeLog{q: q}}
 }
 
 // Stock is inventory.Stock on tables inventory and inventory_audits.

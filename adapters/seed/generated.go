@@ -108,7 +108,7 @@ func generateProduct(ctx context.Context, d CatalogDeps, i int, id, categoryID, 
 		return fmt.Errorf("generated product %s: %w", label, err)
 	}
 	for j, sku := range saved.SKUs {
-		if err := d.Service.SetStock(ctx, saved.ID, sku.ID, (i*13+j*7)%150); err != nil {
+		if _, err := d.Stock.Open(ctx, "", sku.ID, (i*13+j*7)%150, nil); err != nil {
 			return fmt.Errorf("generated stock %s: %w", label, err)
 		}
 	}

@@ -129,11 +129,6 @@ var (
 		EN: "Each line must be a distinct option with 1 to 999 units.",
 		JA: "注文明細はそれぞれ別のオプションで、数量は1〜999にしてください。",
 	})
-	FieldBelowReserved = errs.NewFieldCode("BELOW_RESERVED", errs.Text{
-		KO: "재고는 예약된 수량보다 적을 수 없습니다.",
-		EN: "The stock must not be below the reserved units.",
-		JA: "在庫数を引当済みの数量より少なくすることはできません。",
-	})
 )
 
 // Codes lists every code the catalog area declares.
@@ -145,6 +140,6 @@ func Codes() errs.Codes {
 		Fields: []errs.FieldCode{FieldInvalidStatus, FieldUnsupportedLocale, FieldNegativePrice, FieldCycle,
 			FieldInvalidPath, FieldInvalidCurrency, FieldInvalidRate, FieldInvalidWindow, FieldUnknownCategory,
 			FieldUnknownBrand, FieldUnknownProduct, FieldUnknownSKU, FieldSKURemoved, FieldSKUOfAnotherProduct,
-			FieldSKUCodeTaken, FieldSlugTaken, FieldInvalidLine, FieldBelowReserved},
+			FieldSKUCodeTaken, FieldSlugTaken, FieldInvalidLine},
 	}
 }

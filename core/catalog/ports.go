@@ -96,8 +96,7 @@ type Stores struct {
 	Changes  ChangeLog
 	Sales    SalesSource
 	Rankings RankingStore
-	// Stock and History are the dev seed's stand-ins for the inventory and orders areas (see
-	// standins.go); no catalog use case uses them.
-	Stock   StockSetter
+	// History is the dev seed's stand-in for the orders area (see standins.go); no catalog use
+	// case uses it.
 	History SalesHistory
 }

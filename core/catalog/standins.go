@@ -10,45 +10,15 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// Stand-ins for the inventory and orders areas, for the dev seed and tests until those areas land.
-// Catalog's use cases only read other areas' data, through StockLevels and SalesSource; what is
-// here writes that data so the seed and tests have stock and sales to show. The inventory area will
-// own stock changes (with their audit trail) and the orders area real orders: then the seed writes
-// through their use cases and this file goes away, with Stores.Stock and Stores.History.
-
-// StockSetter sets stock levels: the dev seed's stand-in for inventory adjustments.
-type StockSetter interface {
-	// SetStock sets a SKU's on-hand stock, creating its inventory row. Below the reserved units it
-	// is errs.ErrValidation.
-	SetStock(ctx context.Context, skuID string, onHand int) error
-}
+// The stand-in for the orders area, for the dev seed and tests until that area lands. Catalog's
+// use cases only read other areas' data, through StockLevels (served by inventory) and
+// SalesSource; what is here writes past orders so the seed and tests have sales to show. The
+// orders area will own real orders: then the seed writes through its use cases and this file goes
+// away, with Stores.History.
 
 // SalesHistory writes past paid orders: the dev seed's stand-in for the orders area.
 type SalesHistory interface {
 	RecordPaidOrder(ctx context.Context, o PaidOrder) error
-}
-
-// SetStock sets the on-hand stock of one of a product's SKUs.
-func (s *Service) SetStock(ctx context.Context, productID, skuID string, onHand int) error {
-	if onHand < 0 {
-		return errs.ErrValidation.WithField("onHand", "NEGATIVE", "must not be negative")
-	}
-	return s.write(ctx, func(ctx context.Context, st Stores) error {
-		products, err := st.Catalog.Products(ctx, []string{productID})
-		if err != nil {
-			return err
-		}
-		if len(products) != 1 {
-			return ErrProductNotFound
-		}
-		if _, ok := products[0].SKU(skuID); !ok {
-			return ErrProductNotFound.WithField("skuId", "UNKNOWN_SKU", "the product has no such option")
-		}
-		if err := st.Stock.SetStock(ctx, skuID, onHand); err != nil {
-			return err
-		}
-		return st.Changes.AvailabilityChanged(ctx, []string{skuID})
-	})
 }
 
 // PastOrderItem is one line of a past order to record: a SKU of a product and a quantity.

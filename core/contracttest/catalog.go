@@ -13,6 +13,7 @@ import (
 
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )
@@ -22,9 +23,12 @@ import (
 type CatalogHarness struct {
 	// Tx is the unit of work of the catalog's write use cases and jobs.
 	Tx uow.UnitOfWork[catalog.Stores]
-	// Reader serves shopper reads, stock levels included (until the inventory area lands, the
-	// adapters' catalog readers serve them from a stand-in).
+	// Reader serves shopper reads.
 	Reader CatalogReads
+	// StockTx and StockReader are inventory's unit of work and reader on the same storage:
+	// inventory owns the stock the catalog shows.
+	StockTx     uow.UnitOfWork[inventory.Stores]
+	StockReader inventory.Reader
 	// NewBuyer returns the id of a customer who may own orders (on PostgreSQL: an existing user).
 	NewBuyer func(t *testing.T) string
 	// NewFeed returns a new change feed over the storage, one per read model ("instance"). The
@@ -35,7 +39,6 @@ type CatalogHarness struct {
 // CatalogReads are the reads the catalog service makes outside a unit of work.
 type CatalogReads interface {
 	catalog.Reader
-	catalog.StockLevels
 }
 
 // CatalogEpoch is the suite's "now"; fixtures are created relative to it.
@@ -46,6 +49,8 @@ var CatalogEpoch = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 type CatalogWorld struct {
 	H                            CatalogHarness
 	Svc                          *catalog.Service
+	Stock                        *inventory.Service  // opens the fixtures' stock
+	Levels                       catalog.StockLevels // what the catalog reads of it
 	Clock                        *kernel.FakeClock
 	Electronics, Laptops, Phones catalog.Category
 	Kitchen                      catalog.Category
@@ -57,6 +62,8 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &CatalogWorld{H: h, Clock: kernel.NewFakeClock(CatalogEpoch)}
+	w.Stock = inventory.NewService(h.StockTx, h.StockReader, w.Clock)
+	w.Levels = inventory.NewCatalogStock(h.StockReader)
 	w.Svc = w.NewService(catalog.ReadModelConfig{MaxStale: time.Second})
 	must := func(err error) {
 		t.Helper()
@@ -81,10 +88,16 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	return w
 }
 
+// SetStock counts a SKU's stock as onHand (a stock-take line through inventory, which owns it).
+func (w *CatalogWorld) SetStock(ctx context.Context, skuID string, onHand int) error {
+	_, err := w.Stock.Adjust(ctx, "", []inventory.AdjustmentLine{{SKUID: skuID, SetOnHand: &onHand, Reason: inventory.AdjustCorrection}})
+	return err
+}
+
 // NewService returns another instance of the catalog service on the world's storage and clock,
 // with a read model of its own tuned by cfg (none when the harness has no NewFeed).
 func (w *CatalogWorld) NewService(cfg catalog.ReadModelConfig) *catalog.Service {
-	svc := catalog.NewService(w.H.Reader, w.H.Reader, w.H.Tx, w.Clock)
+	svc := catalog.NewService(w.H.Reader, w.Levels, w.H.Tx, w.Clock)
 	if w.H.NewFeed == nil {
 		return svc
 	}
@@ -107,7 +120,7 @@ type ProductSpec struct {
 	Mod      func(*catalog.Product)
 }
 
-// AddProduct saves a product built from spec, created at the clock's now, and sets its stock.
+// AddProduct saves a product built from spec, created at the clock's now, and opens its stock.
 func (w *CatalogWorld) AddProduct(t testing.TB, spec ProductSpec) catalog.Product {
 	t.Helper()
 	ctx := context.Background()
@@ -138,7 +151,7 @@ func (w *CatalogWorld) AddProduct(t testing.TB, spec ProductSpec) catalog.Produc
 		t.Fatalf("save product %s: %v", spec.Name, err)
 	}
 	for i, n := range spec.Stock {
-		if err := w.Svc.SetStock(ctx, saved.ID, saved.SKUs[i].ID, n); err != nil {
+		if _, err := w.Stock.Open(ctx, "", saved.SKUs[i].ID, n, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -169,7 +182,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		if !reflect.DeepEqual(got, p) {
 			t.Errorf("round trip:\n got %+v\nwant %+v", got, p)
 		}
-		stock, err := w.H.Reader.StockLevels(ctx, []string{p.SKUs[0].ID, p.SKUs[1].ID, kernel.NewID()})
+		stock, err := w.Levels.StockLevels(ctx, []string{p.SKUs[0].ID, p.SKUs[1].ID, kernel.NewID()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +296,8 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 				Status: p.Status, CreatedAt: p.CreatedAt}}); err != nil {
 				return err
 			}
-			if err := st.Stock.SetStock(ctx, p.SKUs[0].ID, 5); err != nil {
+			// Inventory's unit of work joins the catalog's: its stock goes with the product.
+			if _, err := w.Stock.Open(ctx, "", p.SKUs[0].ID, 5, nil); err != nil {
 				return err
 			}
 			return boom
@@ -295,7 +309,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		if err != nil || len(got) != 0 {
 			t.Fatalf("products after rollback = %v, %v", got, err)
 		}
-		stock, err := w.H.Reader.StockLevels(ctx, []string{p.SKUs[0].ID})
+		stock, err := w.Levels.StockLevels(ctx, []string{p.SKUs[0].ID})
 		if err != nil || len(stock) != 0 {
 			t.Fatalf("stock after rollback = %v, %v", stock, err)
 		}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"context"
 
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/integration"
 )
 
@@ -32,6 +33,9 @@ type Stock interface {
 type Stores struct {
 	Stock  Stock
 	Outbox integration.Outbox
+	// Catalog hears of every stock change in the same unit of work, so that the catalog's read
+	// model shows the new availability on every instance (catalog.StockChanges).
+	Catalog catalog.StockChanges
 }
 
 // Reader is what the admin reads need, outside a unit of work, on the primary.

@@ -145,6 +145,9 @@ func (s *Service) apply(ctx context.Context, st Stores, cause Cause, changes []C
 	if err := st.Outbox.Append(ctx, events...); err != nil {
 		return nil, nil, err
 	}
+	if err := st.Catalog.AvailabilityChanged(ctx, skuIDsOf(audits)); err != nil {
+		return nil, nil, err
+	}
 	return out, audits, nil
 }
 
@@ -197,9 +200,21 @@ func (s *Service) Open(ctx context.Context, actorID, skuID string, onHand int, l
 		if err != nil {
 			return err
 		}
-		return st.Outbox.Append(ctx, ev)
+		if err := st.Outbox.Append(ctx, ev); err != nil {
+			return err
+		}
+		return st.Catalog.AvailabilityChanged(ctx, []string{skuID})
 	})
 	return level, err
+}
+
+// skuIDsOf lists the SKUs the audits changed.
+func skuIDsOf(audits []Audit) []string {
+	ids := make([]string, len(audits))
+	for i, a := range audits {
+		ids[i] = a.SKUID
+	}
+	return ids
 }
 
 // maxUnits bounds on-hand units and deltas so sums stay within PostgreSQL's integer.

@@ -172,7 +172,7 @@ func (e *env) noCart(t *testing.T, o cart.Owner) {
 
 func (e *env) setStock(t *testing.T, name string, i, onHand int) {
 	t.Helper()
-	if err := e.w.CatalogWorld.Svc.SetStock(context.Background(), e.p[name].ID, e.sku(name, i), onHand); err != nil {
+	if err := e.w.CatalogWorld.SetStock(context.Background(), e.sku(name, i), onHand); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -57,6 +57,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	kit := handlertest.New(t)
 	h := contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store),
+		StockTx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(kit.Store),
 		NewBuyer: func(*testing.T) string { return kernel.NewID() }, NewFeed: func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(kit.Store) }}
 	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}, buyer: kernel.NewID()}
 	add := func(spec contracttest.ProductSpec) {

@@ -30,6 +30,7 @@ func newEnv(t *testing.T) *env {
 	kit := handlertest.New(t)
 	h := contracttest.InventoryHarness{
 		Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store),
+			StockTx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(kit.Store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() }},
 		Tx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), Reader: memory.NewInventoryReader(kit.Store),
 		Outbox: memory.NewOutboxReader(kit.Store), NewStaff: func(testing.TB) string { return kernel.NewID() },

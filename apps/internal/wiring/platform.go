@@ -161,7 +161,7 @@ func Seed(d seed.Deps, cfg config.Config) Seeder {
 			return err
 		}
 		if n := cfg.Catalog.SeedProducts; n > 0 {
-			return seed.GeneratedProducts(ctx, seed.CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Clock: d.Clock}, n, 4)
+			return seed.GeneratedProducts(ctx, seed.CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: d.Inventory, Clock: d.Clock}, n, 4)
 		}
 		return nil
 	}
