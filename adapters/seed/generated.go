@@ -99,9 +99,10 @@ func generateProduct(ctx context.Context, d CatalogDeps, i int, id, categoryID, 
 		Markets:   slices.Clone(kernel.Markets),
 		CreatedAt: now.Add(-time.Duration(i) * time.Minute),
 	}
-	for j := range 1 + i%3 {
+	sizes := []string{"S", "M", "L"}
+	for j, size := range sizes[:1+i%len(sizes)] {
 		p.SKUs = append(p.SKUs, catalog.SKU{ID: seedID("generated-sku", label+"/"+strconv.Itoa(j)), Code: "GEN-" + label + "-" + strconv.Itoa(j),
-			Attributes: map[string]string{"size": []string{"S", "M", "L"}[j]}, PriceDelta: int64(j) * 1000, Active: true})
+			Attributes: map[string]string{"size": size}, PriceDelta: int64(j) * 1000, Active: true})
 	}
 	saved, err := d.Service.SaveProduct(ctx, p)
 	if err != nil {

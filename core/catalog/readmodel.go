@@ -48,7 +48,8 @@ type ReadModelConfig struct {
 	MaxStale time.Duration
 }
 
-// DefaultReadModelConfig: sync at most every 250 ms, never serve from a cache more than 1 s behind.
+// DefaultReadModelConfig syncs at most every 250 ms and never serves from a cache more than 1 s
+// behind.
 var DefaultReadModelConfig = ReadModelConfig{SyncEvery: 250 * time.Millisecond, MaxStale: time.Second}
 
 // NewReadModel returns a read model that follows feed.

@@ -4,7 +4,9 @@
 package cataloghttp
 
 import (
+	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -48,14 +50,77 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := listJSON{Items: make([]summaryJSON, len(page.Items))}
+	body, err := listBody(page, req.Locale)
+	if err != nil {
+		return err
+	}
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(body)
+}
+
+// listBody is the bytes json.Marshal(listJSON) writes for page, each item's from the memo.
+func listBody(page kernel.Page[catalog.ProductSummary], l kernel.Locale) ([]byte, error) {
+	body := append(make([]byte, 0, 512*len(page.Items)+128), `{"items":[`...)
 	for i, s := range page.Items {
-		out.Items[i] = summary(s, req.Locale)
+		if i > 0 {
+			body = append(body, ',')
+		}
+		item, err := renderedSummaries.render(s, l)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, item...)
 	}
-	if page.NextCursor != "" {
-		out.NextCursor = &page.NextCursor
+	body = append(body, `],"nextCursor":`...)
+	if page.NextCursor == "" {
+		body = append(body, "null"...)
+	} else {
+		cursor, err := json.Marshal(page.NextCursor)
+		if err != nil {
+			return nil, err
+		}
+		body = append(body, cursor...)
 	}
-	return c.JSON(out)
+	return append(body, '}'), nil
+}
+
+// summaryMemo remembers the JSON of product summaries. A summary is a comparable value that says
+// everything its JSON shows, so equal summaries render to equal bytes: a changed price, stock level
+// or text is a different key. Rendering (moneyfmt, reflection) was most of a list request's cost.
+// The memo is dropped whole when it reaches its bound.
+type summaryMemo struct {
+	mu    sync.RWMutex
+	bytes map[summaryKey][]byte
+}
+
+type summaryKey struct {
+	summary catalog.ProductSummary
+	locale  kernel.Locale
+}
+
+const summaryMemoMax = 100_000
+
+var renderedSummaries = &summaryMemo{bytes: map[summaryKey][]byte{}}
+
+func (m *summaryMemo) render(s catalog.ProductSummary, l kernel.Locale) ([]byte, error) {
+	k := summaryKey{s, l}
+	m.mu.RLock()
+	b, ok := m.bytes[k]
+	m.mu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	b, err := json.Marshal(summary(s, l))
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	if len(m.bytes) >= summaryMemoMax {
+		m.bytes = map[summaryKey][]byte{}
+	}
+	m.bytes[k] = b
+	m.mu.Unlock()
+	return b, nil
 }
 
 func (h *Handlers) detail(c *fiber.Ctx) error {
