@@ -203,7 +203,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if e.Extra["available"] != 2 {
 			t.Fatalf("available: %+v", e.Extra)
 		}
-		wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "b"), w.WalletOrder(w.SKUs[0], 2)); return err }(), "INSUFFICIENT_BALANCE")
+		_ = wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "b"), w.WalletOrder(w.SKUs[0], 2)); return err }(), "INSUFFICIENT_BALANCE")
 		over := int64(oneUnit + 1)
 		in := w.CardOrder(w.SKUs[0], 1, over, order.TokenApprove)
 		e = wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "c"), in); return err }(), "VALIDATION_FAILED")
@@ -212,10 +212,10 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		}
 		bad := w.WalletOrder(w.SKUs[0], 1)
 		bad.ShippingAddress.PostalCode = "1"
-		wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "d"), bad); return err }(), "VALIDATION_FAILED")
+		_ = wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "d"), bad); return err }(), "VALIDATION_FAILED")
 		noAddress := w.WalletOrder(w.SKUs[0], 1)
 		noAddress.ShippingAddress = nil
-		wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "e"), noAddress); return err }(), "VALIDATION_FAILED")
+		_ = wantCode(t, func() error { _, err := w.Svc.Place(As(buyer, "e"), noAddress); return err }(), "VALIDATION_FAILED")
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 2 || l.Reserved != 0 {
 			t.Fatalf("stock changed: %+v", l)
 		}
@@ -392,14 +392,14 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 			t.Fatal(err)
 		}
 		staff := w.Inv.Staff
-		wantCode(t, func() error { _, err := w.Svc.Fulfil(context.Background(), p.ID, order.Shipped, staff); return err }(), "INVALID_STATE_TRANSITION")
-		wantCode(t, func() error { _, err := w.Svc.Fulfil(context.Background(), p.ID, order.Cancelled, staff); return err }(), "VALIDATION_FAILED")
+		_ = wantCode(t, func() error { _, err := w.Svc.Fulfil(context.Background(), p.ID, order.Shipped, staff); return err }(), "INVALID_STATE_TRANSITION")
+		_ = wantCode(t, func() error { _, err := w.Svc.Fulfil(context.Background(), p.ID, order.Cancelled, staff); return err }(), "VALIDATION_FAILED")
 		for _, to := range order.FulfilmentTargets {
 			if _, err := w.Svc.Fulfil(context.Background(), p.ID, to, staff); err != nil {
 				t.Fatal(to, err)
 			}
 		}
-		wantCode(t, func() error { _, err := w.Svc.Cancel(As(buyer, ""), p.ID, ""); return err }(), "INVALID_STATE_TRANSITION")
+		_ = wantCode(t, func() error { _, err := w.Svc.Cancel(As(buyer, ""), p.ID, ""); return err }(), "INVALID_STATE_TRANSITION")
 		got, _ := w.Svc.Get(As(buyer, ""), p.ID)
 		if got.Status != order.Delivered || len(got.Timeline) != 4 || got.DeliveredAt == nil {
 			t.Fatalf("delivered: %+v", got)
@@ -615,7 +615,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if other, _ := w.Svc.List(As(w.Customer(t, 0), ""), order.ListFilter{}); len(other.Items) != 0 {
 			t.Fatal("another customer sees the orders")
 		}
-		wantCode(t, func() error { _, err := w.Svc.List(As(buyer, ""), order.ListFilter{Status: "LOST"}); return err }(), "VALIDATION_FAILED")
+		_ = wantCode(t, func() error { _, err := w.Svc.List(As(buyer, ""), order.ListFilter{Status: "LOST"}); return err }(), "VALIDATION_FAILED")
 	})
 
 }

@@ -75,7 +75,7 @@ func Codes() errs.Codes {
 			FieldWalletAboveTotal, FieldInvalidPaymentMethod, FieldNotFulfilmentState, FieldInvalidOrderStatus}}
 }
 
-// ErrCouponNotApplicable: the user coupon cannot be used on this order; carries "reasons".
+// ErrCouponNotApplicable is the refusal of a user coupon that cannot be used on this order; it carries "reasons".
 var ErrCouponNotApplicable = errs.New(errs.FailedPrecondition, "COUPON_NOT_APPLICABLE", errs.Text{
 	KO: "이 쿠폰은 이 주문에 사용할 수 없습니다.",
 	EN: "This coupon cannot be used on this order.",
