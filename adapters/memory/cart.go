@@ -238,17 +238,13 @@ func (r *CartRepository) DeleteExpired(_ context.Context, now time.Time, limit i
 	return len(doomed), nil
 }
 
-// Available implements cart.Stock on inventory's rows (the catalog stand-in as a fallback).
+// Available implements cart.Stock on inventory's rows.
 func (r *CartRepository) Available(ctx context.Context, skuIDs []string) (map[string]int, error) {
-	// Inventory's rows own stock; a SKU without one may still have the catalog's stand-in row
-	// (catalog.Service.SetStock, which the catalog test world uses) until that stand-in is removed.
 	st := r.state(ctx)
 	out := make(map[string]int, len(skuIDs))
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(skuIDs))) {
 		if l, ok := st.Inventory.Levels.Get(id); ok {
 			out[id] = l.Available()
-		} else if s, ok := st.Catalog.Stock.Get(id); ok {
-			out[id] = s.Available()
 		}
 	}
 	return out, nil

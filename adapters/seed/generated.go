@@ -2,6 +2,7 @@ package seed
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -109,7 +111,7 @@ func generateProduct(ctx context.Context, d CatalogDeps, i int, id, categoryID, 
 		return fmt.Errorf("generated product %s: %w", label, err)
 	}
 	for j, sku := range saved.SKUs {
-		if _, err := d.Stock.Open(ctx, "", sku.ID, (i*13+j*7)%150, nil); err != nil {
+		if _, err := d.Stock.Open(ctx, "", sku.ID, (i*13+j*7)%150, nil); err != nil && !errors.Is(err, inventory.ErrStockOpened) {
 			return fmt.Errorf("generated stock %s: %w", label, err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -16,8 +17,10 @@ func TestGeneratedProducts(t *testing.T) {
 	store := memory.NewStore()
 	read := memory.NewCatalogReader(store)
 	clock := kernel.NewFakeClock(seedNow)
-	svc := catalog.NewService(read, read, memory.NewUnitOfWork(store, memory.CatalogStores), clock)
-	deps := seed.CatalogDeps{Service: svc, Reader: read, Clock: clock}
+	stock := memory.NewInventoryReader(store)
+	inv := inventory.NewService(memory.NewUnitOfWork(store, memory.InventoryStores), stock, clock)
+	svc := catalog.NewService(read, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(store, memory.CatalogStores), clock)
+	deps := seed.CatalogDeps{Service: svc, Reader: read, Stock: inv, Clock: clock}
 	if err := seed.Catalog(ctx, deps); err != nil {
 		t.Fatal(err)
 	}
