@@ -56,6 +56,7 @@ type State struct {
 	Outbox   *Table[string, outboxRow]
 	Identity identityTables
 	Catalog  catalogTables
+	Cart     cartTables
 	Coupons  couponTables
 	Partner  partnerTables
 }
@@ -65,6 +66,7 @@ func newState() *State {
 		Outbox:   newOutboxTable(),
 		Identity: newIdentityTables(),
 		Catalog:  newCatalogTables(),
+		Cart:     newCartTables(),
 		Coupons:  newCouponTables(),
 		Partner:  newPartnerTables(),
 	}

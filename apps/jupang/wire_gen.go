@@ -97,7 +97,19 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
 		cleanup3()
@@ -105,11 +117,12 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
@@ -122,10 +135,10 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
@@ -142,7 +155,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -176,12 +189,14 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
@@ -303,7 +318,20 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
 		cleanup4()
@@ -312,11 +340,12 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		cleanup()
 		return nil, nil, err
 	}
-	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
@@ -330,10 +359,10 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	identityAdminRoutes := wiring.NewIdentityAdminRoutes(identityService, keySet)
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity: identityAdminRoutes,
@@ -351,7 +380,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -388,12 +417,14 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	idempotencyJobs := wiring.NewIdempotencyJobs(service, cfg)
 	identityJobs := wiring.NewIdentityJobs(identityService, cfg)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
 	couponJobs := wiring.NewCouponJobs(couponService)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}

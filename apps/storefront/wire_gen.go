@@ -101,7 +101,20 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
-	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	cartReadStores := wiring.CartReads(storage)
+	coupons := wiring.CartCoupons()
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
 		cleanup4()
@@ -110,11 +123,12 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
+		Cart:     cartRoutes,
 		Coupon:   couponStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)

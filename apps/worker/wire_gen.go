@@ -110,7 +110,17 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	uowUnitOfWork := wiring.CatalogUnitOfWork(storage)
 	catalogService := wiring.CatalogService(reader, stockLevels, uowUnitOfWork, clock)
 	catalogJobs := wiring.NewCatalogJobs(catalogService, cfg)
-	unitOfWork2 := wiring.CouponUnitOfWork(storage)
+	unitOfWork2 := wiring.CartUnitOfWork(storage)
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartJobs := wiring.NewCartJobs(unitOfWork2, clock, cfg, recorder)
+	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
 		cleanup4()
@@ -119,17 +129,18 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	couponService := wiring.CouponService(unitOfWork2, reader, clock, couponMetrics)
+	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
 	couponJobs := wiring.NewCouponJobs(couponService)
-	unitOfWork3 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork4 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork3, feedSignal, identityService, clock, cfg)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork3, clock)
+	feed := wiring.PartnerFeed(unitOfWork4, feedSignal, identityService, clock, cfg)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork4, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
 		Catalog:     catalogJobs,
+		Cart:        cartJobs,
 		Coupon:      couponJobs,
 		Partner:     partnerFeedJobs,
 	}
@@ -141,7 +152,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		cleanup()
 		return nil, nil, err
 	}
-	pusher := wiring.WebhookPusher(unitOfWork3, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork4, identityService, clock, cfg)
 	webhookComponent := wiring.NewWebhookDispatcher(pusher, feedSignal, logger)
 	feedSignalComponent := wiring.NewFeedSignalComponent(feedSignal)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent)

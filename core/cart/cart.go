@@ -56,8 +56,10 @@ func OwnerOf(r kernel.Request) (Owner, error) {
 
 // Item is one line of a cart: a SKU and how many of it. Its price is never stored.
 type Item struct {
-	ID        string
-	SKUID     string
+	ID    string
+	SKUID string
+	// ProductID is the SKU's product, filled in by the Carts store when it loads a cart.
+	ProductID string
 	Quantity  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -115,6 +117,9 @@ type Carts interface {
 	PutItem(ctx context.Context, cartID string, it Item) (Item, error)
 	// RemoveItem deletes line itemID of cart cartID; ok false when the cart has no such line.
 	RemoveItem(ctx context.Context, cartID, itemID string) (ok bool, err error)
+	// ProductsOfSKUs returns the product id of each of these SKUs the catalog knows (in any
+	// status); unknown SKUs are absent.
+	ProductsOfSKUs(ctx context.Context, skuIDs []string) (map[string]string, error)
 	// DeleteExpired deletes at most limit carts whose ExpiresAt is at or before now (any status),
 	// with their lines, and returns how many it deleted.
 	DeleteExpired(ctx context.Context, now time.Time, limit int) (int, error)

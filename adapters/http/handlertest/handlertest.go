@@ -27,6 +27,7 @@ import (
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
@@ -151,7 +152,13 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 
 // messages is the message catalog the binaries serve: the platform's texts and every area's.
 func messages() *i18n.Catalog {
-	return i18n.New(identity.Codes(), catalog.Codes(), coupon.Codes(), partner.Codes())
+	return i18n.New(
+		identity.Codes(),
+		catalog.Codes(),
+		cart.Codes(),
+		coupon.Codes(),
+		partner.Codes(),
+	)
 }
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.

@@ -24,6 +24,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/adapters/webhook"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
@@ -55,6 +56,9 @@ type System struct {
 	Catalog  *catalog.Service
 	// CatalogReader is the catalog's read port, for checks the use cases do not expose.
 	CatalogReader catalog.Reader
+	// Cart is the carts: guest carts by session, customer carts, the merge at sign-in. It prices
+	// through the catalog; it has coupons only when WithCartCoupons gave it a Coupons port.
+	Cart *cart.Service
 	// Coupons are the coupon use cases: claims, validation, user coupons, administration.
 	Coupons *coupon.Service
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
@@ -67,9 +71,10 @@ type System struct {
 }
 
 type options struct {
-	seed   bool
-	start  time.Time
-	hasher identity.PasswordHasher
+	seed    bool
+	start   time.Time
+	hasher  identity.PasswordHasher
+	coupons cart.Coupons
 }
 
 // Option configures Build and New.
@@ -84,6 +89,9 @@ func WithClockAt(t time.Time) Option { return func(o *options) { o.start = t } }
 
 // WithPasswordHasher hashes passwords with h instead of the cheap argon2id.
 func WithPasswordHasher(h identity.PasswordHasher) Option { return func(o *options) { o.hasher = h } }
+
+// WithCartCoupons gives the carts a Coupons port (the coupons area's, or a test's fake).
+func WithCartCoupons(c cart.Coupons) Option { return func(o *options) { o.coupons = c } }
 
 // New builds a System for a test and fails the test if that fails.
 func New(t testing.TB, opts ...Option) *System {
@@ -122,6 +130,8 @@ func Build(opts ...Option) (*System, error) {
 	reader := memory.NewCatalogReader(sys.Store)
 	sys.CatalogReader = reader
 	sys.Catalog = catalog.NewService(reader, reader, memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock)
+	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
+		o.coupons, sys.Clock, cart.Config{}, nil)
 	sys.Coupons = coupon.NewService(memory.NewUnitOfWork(sys.Store, memory.CouponStores), coupon.NewCatalogPrices(reader), sys.Clock, coupon.Options{})
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})

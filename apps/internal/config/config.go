@@ -35,6 +35,7 @@ type Config struct {
 	Auth        Auth        `mapstructure:"auth"`
 	Idempotency Idempotency `mapstructure:"idempotency"`
 	Catalog     Catalog     `mapstructure:"catalog"`
+	Cart        Cart        `mapstructure:"cart"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
 
@@ -168,6 +169,13 @@ type Catalog struct {
 	RepriceInterval time.Duration `mapstructure:"reprice_interval"`
 }
 
+// Cart configures carts: how long a guest cart lives after its last change, and how often the
+// sweeper deletes expired ones.
+type Cart struct {
+	SessionTTL    time.Duration `mapstructure:"session_ttl"`
+	SweepInterval time.Duration `mapstructure:"sweep_interval"`
+}
+
 // Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
 // DrainDelay (so load balancers stop sending), then the servers drain; all within Timeout.
 type Shutdown struct {
@@ -284,6 +292,8 @@ func (c Config) Validate() error {
 		{"catalog.top_cache_ttl", c.Catalog.TopCacheTTL > 0 && c.Catalog.TopCacheTTL <= c.Catalog.RankingInterval,
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
+		{"cart.session_ttl", c.Cart.SessionTTL > 0, "must be a positive duration"},
+		{"cart.sweep_interval", c.Cart.SweepInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},
 		{"shutdown.drain_delay", c.Shutdown.DrainDelay >= 0 && c.Shutdown.DrainDelay < c.Shutdown.Timeout,
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},

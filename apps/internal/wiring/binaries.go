@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, CouponSet, PartnerFeedSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, PartnerFeedSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -22,6 +22,7 @@ type (
 	StorefrontRoutes struct {
 		Identity IdentityStorefrontRoutes
 		Catalog  CatalogRoutes
+		Cart     CartRoutes
 		Coupon   CouponStorefrontRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
@@ -41,6 +42,7 @@ type (
 		Idempotency IdempotencyJobs
 		Identity    IdentityJobs
 		Catalog     CatalogJobs
+		Cart        CartJobs
 		Coupon      CouponJobs
 		Partner     PartnerFeedJobs
 	}

@@ -39,7 +39,7 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
 	t.Cleanup(stop)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Coupon: couponRoutes})
+		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,9 @@ var identityCore = []string{"IdentityService", "IdentityUnitOfWork", "Issuer", "
 // The catalog's stores, reader (the replica pool on PostgreSQL) and service.
 var catalogCore = []string{"CatalogReader", "CatalogReads", "CatalogService", "CatalogStockLevels", "CatalogUnitOfWork"}
 
+// The carts' stores and metrics (the routes add their reads, coupons port and service).
+var cartCore = []string{"CartMetrics", "CartUnitOfWork"}
+
 // The coupon area's stores, metrics and service.
 var couponCore = []string{"CouponMetrics", "CouponService", "CouponUnitOfWork"}
 
@@ -45,6 +48,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 	everything := map[string][]string{
 		"identity.go": with(identityCore, "NewIdentityStorefrontRoutes", "NewIdentityAdminRoutes", "NewIdentityPartnerRoutes", "NewIdentityJobs"),
 		"catalog.go":  with(catalogCore, "NewCatalogRoutes", "NewCatalogJobs"),
+		"cart.go":     with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes", "NewCartJobs"),
 		"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes", "NewCouponAdminRoutes", "NewCouponJobs"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
@@ -56,6 +60,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"storefront", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityStorefrontRoutes"),
 			"catalog.go":  with(catalogCore, "NewCatalogRoutes"),
+			"cart.go":     with(cartCore, "CartReads", "CartCoupons", "CartService", "NewCartRoutes"),
 			"coupon.go":   with(couponCore, "NewCouponStorefrontRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
@@ -71,6 +76,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		{"worker", "initialize", map[string][]string{
 			"identity.go": with(identityCore, "NewIdentityJobs"),
 			"catalog.go":  with(catalogCore, "NewCatalogJobs"),
+			"cart.go":     with(cartCore, "NewCartJobs"),
 			"coupon.go":   with(couponCore, "NewCouponJobs"),
 			"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedJobs",
 				"NewWebhookDispatcher"),

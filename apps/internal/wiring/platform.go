@@ -30,6 +30,7 @@ import (
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
@@ -76,7 +77,13 @@ func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry
 // Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
 // its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
 func Messages() *i18n.Catalog {
-	return i18n.New(identity.Codes(), catalog.Codes(), coupon.Codes(), partner.Codes())
+	return i18n.New(
+		identity.Codes(),
+		catalog.Codes(),
+		cart.Codes(),
+		coupon.Codes(),
+		partner.Codes(),
+	)
 }
 
 // Clock is the wall clock.

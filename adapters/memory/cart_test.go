@@ -1,0 +1,24 @@
+package memory_test
+
+import (
+	"testing"
+
+	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+func cartHarness(*testing.T) contracttest.CartHarness {
+	store := memory.NewStore()
+	return contracttest.CartHarness{
+		Catalog: contracttest.CatalogHarness{
+			Tx:       memory.NewUnitOfWork(store, memory.CatalogStores),
+			Reader:   memory.NewCatalogReader(store),
+			NewBuyer: func(*testing.T) string { return kernel.NewID() },
+		},
+		Tx:    memory.NewUnitOfWork(store, memory.CartStores),
+		Reads: memory.NewCartReads(store),
+	}
+}
+
+func TestCartContract(t *testing.T) { contracttest.RunCart(t, cartHarness) }
