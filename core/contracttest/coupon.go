@@ -518,6 +518,32 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		}
 	})
 
+	t.Run("CartPortGivesTermsOfUsableCouponsOnly", func(t *testing.T) {
+		w := newCouponWorld(t, newHarness)
+		c := draft(nil, 1)
+		c.Type, c.Value, c.MinOrderAmount, c.ValidDays = coupon.TypeFixed, 5000, 20000, ptr(1)
+		c.Targets.Markets = []kernel.Market{kernel.MarketKR}
+		made := w.create(t, c)
+		users := w.h.NewUsers(t, 2)
+		uc, err := w.svc.Claim(ctx, users[0], made.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		port := coupon.CartPort{Svc: w.svc}
+		terms, err := port.Terms(ctx, users[0], uc.ID, kernel.MarketKR, w.clock.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if terms.UserCouponID != uc.ID || terms.Code != made.Code || string(terms.Type) != "FIXED" || terms.Value != 5000 ||
+			terms.MinOrderAmount != 20000 || terms.MaxDiscount != 0 || len(terms.Targets.Markets) != 1 {
+			t.Fatalf("terms %+v", terms)
+		}
+		_, err = port.Terms(ctx, users[1], uc.ID, kernel.MarketKR, w.clock.Now())
+		wantCode(t, err, coupon.ErrUserCouponNotFound)
+		_, err = port.Terms(ctx, users[0], uc.ID, kernel.MarketKR, w.clock.Now().Add(25*time.Hour))
+		wantCode(t, err, coupon.ErrNotUsable)
+	})
+
 	t.Run("UseAndReleaseWithAnOrder", func(t *testing.T) {
 		w := newCouponWorld(t, newHarness)
 		made := w.create(t, draft(ptr(10), 1))

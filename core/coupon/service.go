@@ -656,8 +656,23 @@ func (s *Service) rate(ctx context.Context, m kernel.Market, at time.Time) (kern
 // TermsFor are the terms of user's coupon userCouponID in market m at instant at, and why it cannot
 // be used now (nil: it can): what the cart shows and re-validates on every read.
 func (s *Service) TermsFor(ctx context.Context, userID, userCouponID string, m kernel.Market, at time.Time) (Terms, []Reason, error) {
+	c, uc, err := s.held(ctx, userID, userCouponID)
+	if err != nil {
+		return Terms{}, nil, err
+	}
+	rate, err := s.rate(ctx, m, at)
+	if err != nil {
+		return Terms{}, nil, err
+	}
+	t := TermsOf(c, m, rate)
+	t.UserCouponID, t.ExpiresAt = uc.ID, uc.ExpiresAt
+	return t, UsableAt(c, &uc, at), nil
+}
+
+// held reads user's coupon userCouponID and its coupon; another user's is ErrUserCouponNotFound.
+func (s *Service) held(ctx context.Context, userID, userCouponID string) (Coupon, UserCoupon, error) {
 	if !kernel.IsID(userCouponID) {
-		return Terms{}, nil, ErrUserCouponNotFound
+		return Coupon{}, UserCoupon{}, ErrUserCouponNotFound
 	}
 	var c Coupon
 	var uc UserCoupon
@@ -672,16 +687,7 @@ func (s *Service) TermsFor(ctx context.Context, userID, userCouponID string, m k
 		c, err = st.Coupons.ByID(ctx, uc.CouponID)
 		return err
 	})
-	if err != nil {
-		return Terms{}, nil, err
-	}
-	rate, err := s.rate(ctx, m, at)
-	if err != nil {
-		return Terms{}, nil, err
-	}
-	t := TermsOf(c, m, rate)
-	t.UserCouponID, t.ExpiresAt = uc.ID, uc.ExpiresAt
-	return t, UsableAt(c, &uc, at), nil
+	return c, uc, err
 }
 
 // CheckInvariant reports a coupon whose issued count exceeds its total or disagrees with its user

@@ -47,8 +47,8 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
-	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/idempotency"
+	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
 

@@ -187,7 +187,7 @@ func TestValidateAgainstItems(t *testing.T) {
 		t.Fatalf("unclaimed %v", notClaimed)
 	}
 	claimed := f.sf.Post(t, "/v1/coupons/TECH/claim", handlertest.Bearer(me)).Want(t, http.StatusCreated).Body
-	v := validate(`{"userCouponId":"` + claimed["id"].(string) + `","items":[` + item(phone.ID, phone.SKUs[0].ID, 1) + `,` + item(pan.ID, pan.SKUs[0].ID, 1) + `]}`).
+	v := validate(`{"userCouponId":"`+claimed["id"].(string)+`","items":[`+item(phone.ID, phone.SKUs[0].ID, 1)+`,`+item(pan.ID, pan.SKUs[0].ID, 1)+`]}`).
 		Want(t, http.StatusOK).Body
 	if v["valid"] != true || v["discount"].(map[string]any)["amount"] != 2000.0 || v["userCouponId"] != claimed["id"] {
 		t.Fatalf("valid %v", v)
@@ -197,7 +197,7 @@ func TestValidateAgainstItems(t *testing.T) {
 	if below["valid"] != false || reason["code"] != "NOT_TARGETED" || reason["message"] != "クーポンの対象となる商品がありません。" {
 		t.Fatalf("not targeted %v", below)
 	}
-	small := validate(`{"code":"TECH","items":[` + item(phone.ID, phone.SKUs[0].ID, 0) + `]}`).Want(t, http.StatusBadRequest).Problem(t).Fields()
+	small := validate(`{"code":"TECH","items":[`+item(phone.ID, phone.SKUs[0].ID, 0)+`]}`).Want(t, http.StatusBadRequest).Problem(t).Fields()
 	if small["items[0].quantity"] != "OUT_OF_RANGE" {
 		t.Fatalf("quantity 0 %v", small)
 	}
