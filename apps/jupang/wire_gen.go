@@ -101,16 +101,6 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	unitOfWork2 := wiring.CartUnitOfWork(storage)
 	cartReadStores := wiring.CartReads(storage)
-	coupons := wiring.CartCoupons()
-	recorder, err := wiring.CartMetrics(metrics)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
-	cartRoutes := wiring.NewCartRoutes(cartService)
 	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
@@ -120,6 +110,16 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	coupons := wiring.CartCoupons(couponService)
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
 	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
@@ -347,17 +347,6 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	catalogRoutes := wiring.NewCatalogRoutes(catalogService, clock, cfg)
 	unitOfWork2 := wiring.CartUnitOfWork(storage)
 	cartReadStores := wiring.CartReads(storage)
-	coupons := wiring.CartCoupons()
-	recorder, err := wiring.CartMetrics(metrics)
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
-	cartRoutes := wiring.NewCartRoutes(cartService)
 	unitOfWork3 := wiring.CouponUnitOfWork(storage)
 	couponMetrics, err := wiring.CouponMetrics(metrics)
 	if err != nil {
@@ -368,6 +357,17 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	couponService := wiring.CouponService(unitOfWork3, reader, clock, couponMetrics)
+	coupons := wiring.CartCoupons(couponService)
+	recorder, err := wiring.CartMetrics(metrics)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
+	cartRoutes := wiring.NewCartRoutes(cartService)
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)

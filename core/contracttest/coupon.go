@@ -539,9 +539,9 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatalf("terms %+v", terms)
 		}
 		_, err = port.Terms(ctx, users[1], uc.ID, kernel.MarketKR, w.clock.Now())
-		wantCode(t, err, coupon.ErrUserCouponNotFound)
+		wantErrorIs(t, err, coupon.ErrUserCouponNotFound)
 		_, err = port.Terms(ctx, users[0], uc.ID, kernel.MarketKR, w.clock.Now().Add(25*time.Hour))
-		wantCode(t, err, coupon.ErrNotUsable)
+		wantErrorIs(t, err, coupon.ErrNotUsable)
 	})
 
 	t.Run("UseAndReleaseWithAnOrder", func(t *testing.T) {

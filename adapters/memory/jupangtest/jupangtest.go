@@ -61,7 +61,7 @@ type System struct {
 	// CatalogReader is the catalog's read port, for checks the use cases do not expose.
 	CatalogReader catalog.Reader
 	// Cart is the carts: guest carts by session, customer carts, the merge at sign-in. It prices
-	// through the catalog; it has coupons only when WithCartCoupons gave it a Coupons port.
+	// through the catalog and learns coupon terms from Coupons (or WithCartCoupons' port).
 	Cart *cart.Service
 	// Inventory owns stock: the stock operations orders use (Reserve, CommitSale, …, inside
 	// their unit of work; Run opens one), staff adjustments and the audit trail.
@@ -103,7 +103,7 @@ func WithClockAt(t time.Time) Option { return func(o *options) { o.start = t } }
 // WithPasswordHasher hashes passwords with h instead of the cheap argon2id.
 func WithPasswordHasher(h identity.PasswordHasher) Option { return func(o *options) { o.hasher = h } }
 
-// WithCartCoupons gives the carts a Coupons port (the coupons area's, or a test's fake).
+// WithCartCoupons gives the carts another Coupons port than the coupons area's (a test's fake).
 func WithCartCoupons(c cart.Coupons) Option { return func(o *options) { o.coupons = c } }
 
 // New builds a System for a test and fails the test if that fails.
@@ -148,6 +148,9 @@ func Build(opts ...Option) (*System, error) {
 	sys.Catalog = catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(sys.Store, memory.CatalogStores), sys.Clock).
 		WithReadModel(catalog.NewReadModel(memory.NewCatalogChangeFeed(sys.Store), catalog.ReadModelConfig{MaxStale: time.Second}))
 	sys.Coupons = coupon.NewService(memory.NewUnitOfWork(sys.Store, memory.CouponStores), coupon.NewCatalogPrices(reader), sys.Clock, coupon.Options{})
+	if o.coupons == nil {
+		o.coupons = coupon.CartPort{Svc: sys.Coupons}
+	}
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
 	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,

@@ -10,6 +10,7 @@ import (
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/cart"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
@@ -35,9 +36,8 @@ func CartReads(st Storage) CartReadStores {
 	return CartReadStores(postgres.NewCartReads(st.postgres))
 }
 
-// CartCoupons is how carts learn a user coupon's terms. Until the coupons area provides its port
-// here, carts have no coupons (nil).
-func CartCoupons() cart.Coupons { return nil }
+// CartCoupons is how carts learn a user coupon's terms: from the coupons area.
+func CartCoupons(coupons *coupon.Service) cart.Coupons { return coupon.CartPort{Svc: coupons} }
 
 // CartMetrics counts cart operations, merge adjustments and swept carts on the binary's registry.
 func CartMetrics(metrics *server.Metrics) (cart.Recorder, error) {
