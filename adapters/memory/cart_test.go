@@ -12,8 +12,8 @@ func cartHarness(*testing.T) contracttest.CartHarness {
 	store := memory.NewStore()
 	return contracttest.CartHarness{
 		Catalog: contracttest.CatalogHarness{
-			Tx:       memory.NewUnitOfWork(store, memory.CatalogStores),
-			Reader:   memory.NewCatalogReader(store),
+			Tx:     memory.NewUnitOfWork(store, memory.CatalogStores),
+			Reader: memory.NewCatalogReader(store), StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		},
 		Tx:    memory.NewUnitOfWork(store, memory.CartStores),

@@ -30,7 +30,7 @@ func orderHarness(*testing.T) contracttest.OrderHarness {
 	charges := payment.NewMemoryChargeStore()
 	return contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{
-			Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store),
+			Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store), StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 				NewBuyer: func(t *testing.T) string { return newUser(t) }},
 			Tx: memory.NewUnitOfWork(store, memory.InventoryStores), Reader: memory.NewInventoryReader(store),
 			Outbox: memory.NewOutboxReader(store), NewStaff: newUser,

@@ -88,9 +88,15 @@ func NewCatalogWorld(t testing.TB, h CatalogHarness) *CatalogWorld {
 	return w
 }
 
-// SetStock counts a SKU's stock as onHand (a stock-take line through inventory, which owns it).
-func (w *CatalogWorld) SetStock(ctx context.Context, skuID string, onHand int) error {
-	_, err := w.Stock.Adjust(ctx, "", []inventory.AdjustmentLine{{SKUID: skuID, SetOnHand: &onHand, Reason: inventory.AdjustCorrection}})
+// SetStock counts a SKU's stock as onHand: a stock-take line through inventory, which owns stock,
+// by a member of staff (a user of the harness, or any id where the storage does not check users).
+func (w *CatalogWorld) SetStock(t *testing.T, skuID string, onHand int) error {
+	staff := kernel.NewID()
+	if w.H.NewBuyer != nil {
+		staff = w.H.NewBuyer(t)
+	}
+	_, err := w.Stock.Adjust(context.Background(), staff,
+		[]inventory.AdjustmentLine{{SKUID: skuID, SetOnHand: &onHand, Reason: inventory.AdjustCorrection}})
 	return err
 }
 

@@ -59,7 +59,7 @@ func runCatalogReadModel(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 		waitFor("price and name", func(d catalog.ProductDetail, l []catalog.ProductSummary) bool {
 			return d.ListPrice.Amount == 31_000 && d.Name == "New Kettle" && len(l) == 1 && l[0].ListPrice.Amount == 31_000 && l[0].Name == "New Kettle"
 		})
-		if err := w.SetStock(ctx, p.SKUs[0].ID, 0); err != nil {
+		if err := w.SetStock(t, p.SKUs[0].ID, 0); err != nil {
 			t.Fatal(err)
 		}
 		waitFor("stock", func(d catalog.ProductDetail, l []catalog.ProductSummary) bool {
@@ -159,7 +159,7 @@ func runCatalogReadModel(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 		}
 		for i := range 30 {
 			p := products[i%len(products)]
-			if err := w.SetStock(ctx, p.SKUs[i%2].ID, i%7); err != nil {
+			if err := w.SetStock(t, p.SKUs[i%2].ID, i%7); err != nil {
 				t.Fatal(err)
 			}
 			if i%3 == 0 {

@@ -50,7 +50,7 @@ func newEnv(t testing.TB) *env {
 	t.Helper()
 	kit := handlertest.New(t)
 	h := contracttest.CartHarness{
-		Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store),
+		Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store), StockTx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(kit.Store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() }},
 		Tx: memory.NewUnitOfWork(kit.Store, memory.CartStores), Reads: memory.NewCartReads(kit.Store),
 	}
@@ -172,7 +172,7 @@ func (e *env) noCart(t *testing.T, o cart.Owner) {
 
 func (e *env) setStock(t *testing.T, name string, i, onHand int) {
 	t.Helper()
-	if err := e.w.CatalogWorld.SetStock(context.Background(), e.sku(name, i), onHand); err != nil {
+	if err := e.w.CatalogWorld.SetStock(t, e.sku(name, i), onHand); err != nil {
 		t.Fatal(err)
 	}
 }

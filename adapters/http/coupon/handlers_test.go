@@ -24,7 +24,7 @@ type fixture struct {
 func newFixture(t *testing.T, admission *Admission) *fixture {
 	env := handlertest.New(t)
 	world := contracttest.NewCatalogWorld(t, contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(env.Store, memory.CatalogStores),
-		Reader: memory.NewCatalogReader(env.Store)})
+		Reader: memory.NewCatalogReader(env.Store), StockTx: memory.NewUnitOfWork(env.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(env.Store)})
 	svc := coupon.NewService(memory.NewUnitOfWork(env.Store, memory.CouponStores), coupon.NewCatalogPrices(memory.NewCatalogReader(env.Store)),
 		env.Clock, coupon.Options{})
 	f := &fixture{env: env, svc: svc, world: world}

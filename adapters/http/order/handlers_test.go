@@ -40,7 +40,7 @@ func newEnv(t *testing.T, stock int) *env {
 	}
 	h := contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{
-			Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store),
+			Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(store, memory.CatalogStores), Reader: memory.NewCatalogReader(store), StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 				NewBuyer: func(*testing.T) string { return kernel.NewID() }},
 			Tx: memory.NewUnitOfWork(store, memory.InventoryStores), Reader: memory.NewInventoryReader(store),
 			Outbox: memory.NewOutboxReader(store), NewStaff: func(testing.TB) string { return kernel.NewID() },
