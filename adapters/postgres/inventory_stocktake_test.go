@@ -17,18 +17,29 @@ import (
 // stockTakeRuns is how many 1,000-line stock-takes each path runs; the p50 of them is compared.
 const stockTakeRuns = 9
 
-// A stock-take of 1,000 lines through the use case (validation, SKUs locked in order, one guarded
-// statement for the rows and their audit rows, 1,000 inventory.changed events) has a p50 of at most
-// 300 ms on PostgreSQL. The same statements written by hand (the raw baseline) run beside it in the
-// same test, so the figure can be read against what the database itself costs.
-func TestStockTakeOf1000LinesP50Within300ms(t *testing.T) {
-	w, skus := stockTakeWorld(t)
-	service, raw := measureStockTakes(t, w, skus, stockTakeRuns)
-	t.Logf("1,000-line stock-take, %d runs each: use case p50 %v (max %v), raw statements p50 %v (max %v), ratio %.2f",
-		stockTakeRuns, p50(service), slices.Max(service), p50(raw), slices.Max(raw), float64(p50(service))/float64(p50(raw)))
-	if p50(service) > 300*time.Millisecond {
-		t.Errorf("use case p50 %v, want ≤ 300ms", p50(service))
+// BenchmarkStockTake1000P50 (make bench): a stock-take of 1,000 lines through the use case
+// (validation, SKUs locked in order, one guarded statement for the rows and their audit rows, 1,000
+// inventory.changed events) has a p50 of at most 300 ms on PostgreSQL. The same statements written by
+// hand (the raw baseline) run beside it in the same run, so the figure reads against what the
+// database itself costs. A benchmark, not a test: a timed assertion has no place in make test.
+func BenchmarkStockTake1000P50(b *testing.B) {
+	w, skus := stockTakeWorld(b)
+	for range b.N {
+		service, raw := measureStockTakes(b, w, skus, stockTakeRuns)
+		b.ReportMetric(float64(p50(service).Milliseconds()), "usecase-p50-ms")
+		b.ReportMetric(float64(p50(raw).Milliseconds()), "raw-p50-ms")
+		b.Logf("1,000-line stock-take, %d runs each: use case p50 %v (max %v), raw statements p50 %v (max %v), ratio %.2f",
+			stockTakeRuns, p50(service), slices.Max(service), p50(raw), slices.Max(raw), float64(p50(service))/float64(p50(raw)))
+		if p50(service) > 300*time.Millisecond {
+			b.Errorf("use case p50 %v, want ≤ 300ms", p50(service))
+		}
 	}
+}
+
+// The stock-take leaves every SKU's counts, audits and events agreeing.
+func TestStockTakeOf1000LinesKeepsTheInvariant(t *testing.T) {
+	w, skus := stockTakeWorld(t)
+	measureStockTakes(t, w, skus, 1)
 	for _, sku := range []string{skus[0], skus[499], skus[999]} {
 		contracttest.CheckStockInvariant(t, w.H, sku)
 	}
@@ -76,7 +87,7 @@ func stockTakeWorld(t testing.TB) (stockTakeFixture, []string) {
 	return stockTakeFixture{InventoryWorld: w, db: db}, skus
 }
 
-func measureStockTakes(t *testing.T, f stockTakeFixture, skus []string, runs int) (service, raw []time.Duration) {
+func measureStockTakes(t testing.TB, f stockTakeFixture, skus []string, runs int) (service, raw []time.Duration) {
 	for i := range runs {
 		start := time.Now()
 		stockTake(t, f, skus, 500+i%2)

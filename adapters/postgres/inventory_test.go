@@ -32,8 +32,8 @@ func insertOrder(t testing.TB, db *postgres.DB, buyer string) string {
 	id := kernel.NewID()
 	_, err := db.ExecContext(context.Background(), `
 		INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, tax_included, total, wallet_paid,
-		                    shipping_address, paid_at)
-		VALUES ($1, $2, $3, 'KR', 'KRW', 'PAID', 1000, true, 1000, 1000, '{}', now())`, id, "T-"+strings.ToUpper(id[len(id)-12:]), buyer)
+		                    wallet_debit_krw, shipping_address, paid_at)
+		VALUES ($1, $2, $3, 'KR', 'KRW', 'PAID', 1000, true, 1000, 1000, 1000, '{}', now())`, id, "T-"+strings.ToUpper(id[len(id)-12:]), buyer)
 	if err != nil {
 		t.Fatal(err)
 	}
