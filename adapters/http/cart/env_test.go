@@ -172,7 +172,7 @@ func (e *env) noCart(t *testing.T, o cart.Owner) {
 
 func (e *env) setStock(t *testing.T, name string, i, onHand int) {
 	t.Helper()
-	if err := e.w.CatalogWorld.SetStock(t, e.sku(name, i), onHand); err != nil {
+	if err := e.w.SetStock(t, e.sku(name, i), onHand); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/cart"
-	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
 )

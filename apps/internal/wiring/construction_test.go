@@ -27,9 +27,6 @@ var catalogCore = []string{"CatalogReadModel", "CatalogReader", "CatalogReads", 
 // The carts' stores and metrics (the routes add their reads, coupons port and service).
 var cartCore = []string{"CartMetrics", "CartUnitOfWork"}
 
-// Inventory's reader: every binary that serves the catalog reads availability through it.
-var inventoryReads = []string{"InventoryReader"}
-
 // Inventory's stores, reader and service.
 var inventoryCore = []string{"InventoryReader", "InventoryService", "InventoryUnitOfWork"}
 
