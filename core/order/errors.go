@@ -1,6 +1,9 @@
 package order
 
-import "github.com/jupang/jupang/core/errs"
+import (
+	"github.com/jupang/jupang/core/coupon"
+	"github.com/jupang/jupang/core/errs"
+)
 
 // Errors of the orders area. A move the state machine refuses is the platform's
 // errs.ErrInvalidTransition (409 INVALID_STATE_TRANSITION); stock, limits, the wallet and coupons
@@ -70,14 +73,11 @@ var (
 // Codes lists every code the orders area declares.
 func Codes() errs.Codes {
 	return errs.Codes{Area: "order",
-		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken, ErrCouponNotApplicable},
+		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken},
 		Fields: []errs.FieldCode{FieldInvalidPostalCode, FieldInvalidRegion, FieldCountryNotServed, FieldNoShippingAddress,
 			FieldWalletAboveTotal, FieldInvalidPaymentMethod, FieldNotFulfilmentState, FieldInvalidOrderStatus}}
 }
 
-// ErrCouponNotApplicable is the refusal of a user coupon that cannot be used on this order; it carries "reasons".
-var ErrCouponNotApplicable = errs.New(errs.FailedPrecondition, "COUPON_NOT_APPLICABLE", errs.Text{
-	KO: "이 쿠폰은 이 주문에 사용할 수 없습니다.",
-	EN: "This coupon cannot be used on this order.",
-	JA: "このクーポンはこの注文には使用できません。",
-})
+// ErrCouponNotApplicable is the coupons area's COUPON_NOT_APPLICABLE (one code, declared once): a user
+// coupon that cannot be used on this order; it carries "reasons".
+var ErrCouponNotApplicable = coupon.ErrNotUsable
