@@ -22,23 +22,16 @@ import (
 
 	"github.com/jupang/jupang/adapters/auth"
 	identityhttp "github.com/jupang/jupang/adapters/http/identity"
+	"github.com/jupang/jupang/adapters/http/messages"
 	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/rbactest"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/seed"
-	"github.com/jupang/jupang/core/cart"
-	"github.com/jupang/jupang/core/catalog"
-	"github.com/jupang/jupang/core/coupon"
-	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
-	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
-	"github.com/jupang/jupang/core/order"
-	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
-	"github.com/jupang/jupang/core/wallet"
 )
 
 // Issuer is the iss of every token the kit's servers issue and accept (the default auth.issuer).
@@ -140,7 +133,7 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 	}
 	aud := audienceOf(binary)
 	cfg := server.Config{
-		Name: binary, Audience: aud, Messages: messages(), Idempotency: e.idempotency, OpenAPI: doc, DocsHTML: page,
+		Name: binary, Audience: aud, Messages: messages.Catalog(), Idempotency: e.idempotency, OpenAPI: doc, DocsHTML: page,
 		Auth: auth.NewAuthenticator(e.Keys, Issuer, aud, e.Clock),
 	}
 	if e.limiter != nil { // a nil *RateLimiter in the interface would not read as "no limiter"
@@ -151,20 +144,6 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 		t.Fatal(err)
 	}
 	return &Client{env: e, srv: srv, binary: binary, audience: aud}
-}
-
-// messages is the message catalog the binaries serve: the platform's texts and every area's.
-func messages() *i18n.Catalog {
-	return i18n.New(
-		identity.Codes(),
-		catalog.Codes(),
-		cart.Codes(),
-		coupon.Codes(),
-		inventory.Codes(),
-		order.Codes(),
-		partner.Codes(),
-		wallet.Codes(),
-	)
 }
 
 // audienceOf is the audience of binary's tokens; the worker's operators hold admin tokens.

@@ -76,12 +76,12 @@ func TestEveryCodeInTheSourceIsListed(t *testing.T) {
 	}
 	for _, c := range src.declaredErrors {
 		if !errorCodes[c.code] {
-			t.Errorf("%s: error code %s is declared but in no Codes list that wiring.Messages uses", c.at, c.code)
+			t.Errorf("%s: error code %s is declared but in no Codes list of messages.Catalog", c.at, c.code)
 		}
 	}
 	for _, c := range src.declaredFields {
 		if !fieldCodes[c.code] {
-			t.Errorf("%s: field code %s is declared but in no Codes list that wiring.Messages uses", c.at, c.code)
+			t.Errorf("%s: field code %s is declared but in no Codes list of messages.Catalog", c.at, c.code)
 		}
 	}
 	for _, c := range src.usedFields {

@@ -24,25 +24,18 @@ import (
 
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/devcerts"
+	"github.com/jupang/jupang/adapters/http/messages"
 	"github.com/jupang/jupang/adapters/http/openapi"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/adapters/seed"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
-	"github.com/jupang/jupang/core/cart"
-	"github.com/jupang/jupang/core/catalog"
-	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/i18n"
 	"github.com/jupang/jupang/core/idempotency"
-	"github.com/jupang/jupang/core/identity"
-	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
-	"github.com/jupang/jupang/core/order"
-	"github.com/jupang/jupang/core/partner"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
-	"github.com/jupang/jupang/core/wallet"
 )
 
 // PlatformSet is what every binary needs whatever areas it serves: logs, traces, metrics, messages,
@@ -77,20 +70,9 @@ func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return launch.Tracer(tp)
 // Metrics is the process-wide Prometheus registry with the HTTP metrics.
 func Metrics() *server.Metrics { return server.NewMetrics(prometheus.NewRegistry()) }
 
-// Messages is the binaries' message catalog: the platform's codes and every area's. A new area adds
-// its Codes here; TestEveryCodeIsTranslatedAndCatalogued checks them.
-func Messages() *i18n.Catalog {
-	return i18n.New(
-		identity.Codes(),
-		catalog.Codes(),
-		cart.Codes(),
-		coupon.Codes(),
-		inventory.Codes(),
-		order.Codes(),
-		partner.Codes(),
-		wallet.Codes(),
-	)
-}
+// Messages is the binaries' message catalog: the platform's codes and every area's (a new area adds
+// its Codes in adapters/http/messages); TestEveryCodeIsTranslatedAndCatalogued checks them.
+func Messages() *i18n.Catalog { return messages.Catalog() }
 
 // Clock is the wall clock.
 func Clock() kernel.Clock { return kernel.SystemClock{} }
