@@ -30,6 +30,7 @@ type Config struct {
 type DB struct {
 	*sqlx.DB
 	faults *faultWatch
+	cfg    Config // to open a side pool on the same database (OrderNumbers)
 }
 
 // Open connects and pings; the cleanup closes the pool.
@@ -73,7 +74,7 @@ func newPool(cfg Config) (*DB, error) {
 	if cfg.ConnMaxLifetime > 0 {
 		db.SetConnMaxLifetime(cfg.ConnMaxLifetime)
 	}
-	return &DB{DB: db, faults: faults}, nil
+	return &DB{DB: db, faults: faults, cfg: cfg}, nil
 }
 
 // Querier is what repositories run SQL on: the pool or an open transaction.

@@ -1,6 +1,8 @@
 package postgres_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,11 @@ func TestMockGatewayContractOnPostgres(t *testing.T) {
 // orderHarness gives each test a database of its own.
 func orderHarness(t *testing.T) contracttest.OrderHarness {
 	db, _ := pgtest.Another(t)
+	numbers, closeNumbers, err := postgres.NewOrderNumbers(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeNumbers)
 	newUser := func(t testing.TB) string { return insertBuyer(t, db) }
 	return contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{
@@ -32,7 +39,7 @@ func orderHarness(t *testing.T) contracttest.OrderHarness {
 		Wallet: contracttest.WalletHarness{Tx: postgres.NewUnitOfWork(db, postgres.WalletStores), Reader: postgres.NewWalletReader(db),
 			NewUser: newUser, NewOrder: func(t testing.TB, user string) string { return insertOrder(t, db, user) }},
 		Tx:        postgres.NewUnitOfWork(db, postgres.OrderStores),
-		Numbers:   postgres.NewOrderNumbers(db),
+		Numbers:   numbers,
 		Customers: postgres.NewCustomers(db),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(postgres.NewMockGatewayCharges(db), clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
@@ -41,3 +48,54 @@ func orderHarness(t *testing.T) contracttest.OrderHarness {
 }
 
 func TestOrderContract(t *testing.T) { contracttest.RunOrders(t, orderHarness) }
+
+// A checkout takes its number while its unit of work holds a connection of the main pool. With
+// every connection of that pool held so, numbers must still come (they come from a pool of their own).
+func TestOrderNumbersNeedNoConnectionOfTheMainPool(t *testing.T) {
+	ctx := context.Background()
+	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: pgtest.URL(t), MaxOpenConns: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeDB()
+	numbers, closeNumbers, err := postgres.NewOrderNumbers(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeNumbers()
+	tx := postgres.NewUnitOfWork(db, func(q postgres.Querier) postgres.Querier { return q })
+	day := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	holding := make(chan struct{}, 2)
+	seqs := make(chan int64, 2)
+	errs := make(chan error, 2)
+	for range 2 { // two units of work: both connections of the pool held
+		wg.Go(func() {
+			errs <- tx.Do(ctx, func(ctx context.Context, q postgres.Querier) error {
+				if _, err := q.ExecContext(ctx, "SELECT 1"); err != nil {
+					return err
+				}
+				holding <- struct{}{}
+				for len(holding) < 2 { // wait until the other one holds its connection too
+					time.Sleep(time.Millisecond)
+				}
+				wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+				defer cancel()
+				seq, err := numbers.Next(wait, day)
+				seqs <- seq
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	close(seqs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("a number while the main pool is held: %v", err)
+		}
+	}
+	if a, b := <-seqs, <-seqs; a == b || a < 1 || b < 1 {
+		t.Fatalf("numbers %d and %d: want two distinct sequence values", a, b)
+	}
+}

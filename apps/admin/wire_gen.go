@@ -119,7 +119,14 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
-	numbers := wiring.OrderNumbers(storage)
+	numbers, cleanup5, err := wiring.OrderNumbers(storage)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	unitOfWork5 := wiring.WalletUnitOfWork(storage)
 	walletReader := wiring.WalletReader(storage)
 	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
@@ -141,6 +148,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -149,6 +157,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	app := wiring.AdminApp(cfg, logger, adminServer)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

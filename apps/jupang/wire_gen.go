@@ -123,7 +123,14 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	couponStorefrontRoutes, cleanup4 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
-	numbers := wiring.OrderNumbers(storage)
+	numbers, cleanup5, err := wiring.OrderNumbers(storage)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	unitOfWork6 := wiring.WalletUnitOfWork(storage)
@@ -143,6 +150,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -168,6 +176,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -183,6 +192,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -191,6 +201,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -199,6 +210,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -224,6 +236,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -245,6 +258,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	seeder := wiring.Seed(deps, cfg)
 	app := wiring.SeededAllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -371,7 +385,15 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
-	numbers := wiring.OrderNumbers(storage)
+	numbers, cleanup6, err := wiring.OrderNumbers(storage)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	unitOfWork6 := wiring.WalletUnitOfWork(storage)
@@ -391,6 +413,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -417,6 +440,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -433,6 +457,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerServer, err := wiring.Partner(servers, partnerRoutes)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -442,6 +467,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	partnerListener, err := wiring.PartnerComponent(cfg, serviceName, logger, partnerServer)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -451,6 +477,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	workerServer, err := wiring.Worker(servers)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -477,6 +504,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -499,6 +527,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	seeder := wiring.Seed(deps, cfg)
 	app := wiring.AllInOneApp(cfg, logger, storefrontServer, adminServer, partnerListener, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent, seeder)
 	return app, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

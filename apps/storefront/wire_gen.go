@@ -129,7 +129,15 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
-	numbers := wiring.OrderNumbers(storage)
+	numbers, cleanup6, err := wiring.OrderNumbers(storage)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	unitOfWork6 := wiring.WalletUnitOfWork(storage)
@@ -149,6 +157,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -158,6 +167,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	app := wiring.StorefrontApp(cfg, logger, storefrontServer)
 	return app, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()

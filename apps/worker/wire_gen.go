@@ -135,7 +135,14 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	couponJobs := wiring.NewCouponJobs(couponService)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
-	numbers := wiring.OrderNumbers(storage)
+	numbers, cleanup5, err := wiring.OrderNumbers(storage)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	unitOfWork5 := wiring.InventoryUnitOfWork(storage)
 	inventoryService := wiring.InventoryService(unitOfWork5, inventoryReader, clock)
 	unitOfWork6 := wiring.WalletUnitOfWork(storage)
@@ -160,6 +167,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -172,6 +180,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	relayComponent := wiring.NewRelayComponent(storage, cfg, serviceName, clock, logger, metrics)
 	app := wiring.WorkerApp(cfg, logger, workerServer, runner, webhookComponent, feedSignalComponent, relayComponent)
 	return app, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()

@@ -33,9 +33,9 @@ func OrderUnitOfWork(st Storage) uow.UnitOfWork[order.Stores] {
 }
 
 // OrderNumbers hands out the daily order-number sequence, outside units of work.
-func OrderNumbers(st Storage) order.Numbers {
+func OrderNumbers(st Storage) (order.Numbers, func(), error) {
 	if st.memory != nil {
-		return memory.NewOrderNumbers()
+		return memory.NewOrderNumbers(), func() {}, nil
 	}
 	return postgres.NewOrderNumbers(st.postgres)
 }
