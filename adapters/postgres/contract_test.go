@@ -33,7 +33,7 @@ func partnerHarness(t *testing.T) contracttest.PartnerHarness {
 	hub := partner.NewHub()
 	listening, stop := hub.Subscribe("listener-ready")
 	defer stop()
-	listener := postgres.NewFeedListener(db, hub)
+	listener := postgres.NewListener(db, postgres.FeedChannel, hub.Notify, hub.NotifyAll)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { listener.Run(ctx); close(done) }()

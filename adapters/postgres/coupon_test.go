@@ -50,7 +50,7 @@ func TestSoldOutLatchClearsOnEveryInstance(t *testing.T) {
 	clock := kernel.NewFakeClock(contracttest.CouponEpoch)
 	a := coupon.NewService(tx, nil, clock, coupon.Options{LatchTTL: time.Hour})
 	b := coupon.NewService(tx, nil, clock, coupon.Options{LatchTTL: time.Hour})
-	listener := postgres.NewCouponListener(db, a.SoldOut())
+	listener := postgres.NewListener(db, postgres.CouponChannel, a.SoldOut().Clear, a.SoldOut().ClearAll)
 	listener.Ready = make(chan struct{})
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -1,10 +1,12 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -38,6 +40,8 @@ type relayRow struct {
 	TraceParent string    `db:"traceparent"`
 	OccurredAt  time.Time `db:"occurred_at"`
 	Attempts    int       `db:"attempts"`
+	LastError   *string   `db:"last_error"`
+	Seq         int64     `db:"seq"`
 }
 
 // Claim implements integration.RelayStore: it locks up to q.Partitions free partitions from
@@ -72,21 +76,33 @@ func (r *RelayStore) Claim(ctx context.Context, q integration.ClaimQuery) (integ
 	if len(parts) == 0 || q.Limit <= 0 {
 		return b, nil
 	}
+	// The claim marks its rows PUBLISHED in the same statement (one pass, no second lookup of 1000
+	// ids): the mark is only seen by others once Finish commits, after the broker acknowledged
+	// every event; a batch with failures puts its unpublished rows back first (Finish), and a batch
+	// that is never finished rolls back, leaving every row PENDING.
 	var rows []relayRow
 	if err := tx.SelectContext(ctx, &rows, `
-		SELECT o.id, o.type, o.source, o.subject, o.aggregate_id, o.topic, o.data, o.traceparent, o.occurred_at, o.attempts
+		WITH c AS (
+		SELECT o.ctid AS row_id, o.attempts AS old_attempts, o.last_error AS old_error
 		  FROM outbox_events o
 		 WHERE o.status = 'PENDING' AND o.partition = ANY($1::smallint[]) AND o.next_attempt_at <= now()
 		   AND NOT EXISTS (SELECT 1 FROM outbox_events w
 		                    WHERE w.status = 'PENDING' AND w.attempts > 0 AND w.aggregate_id = o.aggregate_id
 		                      AND w.seq < o.seq AND w.next_attempt_at > now())
 		 ORDER BY o.seq LIMIT $2
-		   FOR UPDATE OF o SKIP LOCKED`, parts, q.Limit); err != nil {
+		   FOR UPDATE OF o SKIP LOCKED)
+		UPDATE outbox_events o SET status = 'PUBLISHED', published_at = now(), attempts = c.old_attempts + 1, last_error = NULL
+		  FROM c WHERE o.ctid = c.row_id
+		RETURNING o.id, o.type, o.source, o.subject, o.aggregate_id, o.topic, o.data, o.traceparent, o.occurred_at,
+		          c.old_attempts AS attempts, c.old_error AS last_error, o.seq`, parts, q.Limit); err != nil {
 		b.Release()
 		return nil, err
 	}
+	slices.SortFunc(rows, func(x, y relayRow) int { return cmp.Compare(x.Seq, y.Seq) })
 	b.events = make([]integration.OutboxEntry, len(rows))
+	b.lastErrors = make([]*string, len(rows))
 	for i, row := range rows {
+		b.lastErrors[i] = row.LastError
 		b.events[i] = integration.OutboxEntry{Event: integration.Event{ID: row.ID, Type: row.Type, Source: row.Source,
 			Subject: row.Subject, AggregateID: row.AggregateID, Topic: row.Topic, Data: json.RawMessage(row.Data),
 			TraceParent: row.TraceParent, Time: row.OccurredAt}, Status: integration.OutboxPending, Attempts: row.Attempts}
@@ -112,23 +128,39 @@ func (r *RelayStore) Stats(ctx context.Context) (integration.OutboxStats, error)
 }
 
 type relayBatch struct {
-	tx     *sqlx.Tx
-	events []integration.OutboxEntry
-	done   bool
+	tx         *sqlx.Tx
+	events     []integration.OutboxEntry // marked PUBLISHED in tx by the claim
+	lastErrors []*string                 // each event's last_error before the claim
+	done       bool
 }
 
 func (b *relayBatch) Events() []integration.OutboxEntry { return b.events }
 
-// Finish marks the published rows in one statement and the failed ones in another, and commits.
+// Finish commits the claim's marks when every event was published; otherwise it first puts the
+// unpublished rows back to PENDING and records the failures (each one statement).
 func (b *relayBatch) Finish(ctx context.Context, published []string, failed []integration.Failure) error {
 	if b.done {
 		return integration.ErrBatchFinished
 	}
 	defer b.Release()
-	if len(published) > 0 {
+	if len(published) < len(b.events) {
+		// The claim marked every row PUBLISHED: put back the ones that were not, as they were.
+		sent := make(map[string]bool, len(published))
+		for _, id := range published {
+			sent[id] = true
+		}
+		var ids []string
+		var attempts []int
+		var errs []*string
+		for i, e := range b.events {
+			if !sent[e.ID] {
+				ids, attempts, errs = append(ids, e.ID), append(attempts, e.Attempts), append(errs, b.lastErrors[i])
+			}
+		}
 		if _, err := b.tx.ExecContext(ctx, `
-			UPDATE outbox_events SET status = 'PUBLISHED', published_at = now(), attempts = attempts + 1, last_error = NULL
-			 WHERE id = ANY($1::uuid[]) AND status = 'PENDING'`, published); err != nil {
+			UPDATE outbox_events o SET status = 'PENDING', published_at = NULL, attempts = r.attempts, last_error = r.last_error
+			  FROM unnest($1::uuid[], $2::int[], $3::text[]) AS r (id, attempts, last_error)
+			 WHERE o.id = r.id`, ids, attempts, errs); err != nil {
 			return err
 		}
 	}

@@ -125,7 +125,7 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 
 	clock := kernel.SystemClock{}
 	svc := coupon.NewService(postgres.NewUnitOfWork(db, postgres.CouponStores), nil, clock, coupon.Options{})
-	listener := postgres.NewCouponListener(db, svc.SoldOut())
+	listener := postgres.NewListener(db, postgres.CouponChannel, svc.SoldOut().Clear, svc.SoldOut().ClearAll)
 	lctx, stopListener := context.WithCancel(ctx)
 	defer stopListener()
 	go listener.Run(lctx)

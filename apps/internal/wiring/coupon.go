@@ -82,7 +82,7 @@ func NewCouponStorefrontRoutes(svc *coupon.Service, st Storage, cfg config.Confi
 	if st.postgres == nil {
 		return routes, func() {}
 	}
-	l := postgres.NewCouponListener(st.postgres, svc.SoldOut())
+	l := postgres.NewListener(st.postgres, postgres.CouponChannel, svc.SoldOut().Clear, svc.SoldOut().ClearAll)
 	l.OnError = func(err error) { log.Warn("coupons: LISTEN connection lost, reconnecting", zap.Error(err)) }
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -37,7 +37,7 @@ func PartnerFeedUnitOfWork(st Storage) uow.UnitOfWork[partner.Stores] {
 // them), which its component runs.
 type FeedSignal struct {
 	Hub      *partner.Hub
-	listener *postgres.FeedListener
+	listener *postgres.Listener
 }
 
 // FeedWakeups is the storage's feed signal.
@@ -46,7 +46,7 @@ func FeedWakeups(st Storage, log *zap.Logger) FeedSignal {
 		return FeedSignal{Hub: st.memory.FeedWakeups()}
 	}
 	hub := partner.NewHub()
-	l := postgres.NewFeedListener(st.postgres, hub)
+	l := postgres.NewListener(st.postgres, postgres.FeedChannel, hub.Notify, hub.NotifyAll)
 	l.OnError = func(err error) { log.Warn("partner feed: LISTEN connection lost, reconnecting", zap.Error(err)) }
 	return FeedSignal{Hub: hub, listener: l}
 }
