@@ -1,7 +1,7 @@
-// Command coupon_claim is the flash-sale load scenario: POST /v1/coupons/{code}/claim over HTTP on
-// PostgreSQL, through the storefront's real handler stack (platform middleware, JWT
-// authentication, idempotency, claim admission, the coupon routes and the Postgres adapters), in
-// one process with a raw-SQL baseline measured in the same run.
+// Command coupon_claim is the flash-sale load scenario: POST /v1/coupons/{code}/claim over HTTP
+// against the real storefront binary (./apps/storefront, built here) running as its own process on
+// PostgreSQL with its default logging and tracing, rate limits off; this program is the separate
+// load generator and runs a raw-SQL baseline in the same run (docs/coupon-flash-sale.md).
 //
 //	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000]
 //
@@ -13,11 +13,12 @@
 //     connections, each request by a random customer, half with an Idempotency-Key.
 //  3. baseline: the naive hot-row claim in raw SQL (one counter row, UPDATE … WHERE issued < total,
 //     plus the user-coupon insert, in one transaction) by -conns connections for -duration.
-//  4. overload: -overload connections for -duration/2 on a coupon of 5,000: every answer's p99,
+//  4. overload: -overload connections for -duration/2 on a coupon of -overload-total: every answer's p99,
 //     the shed ones (503 + Retry-After), and exactness again.
 //
 // It prints claims/s, p50/p99 and answers by code per phase, and the ratio of phase 2 to 3.
-// Tokens are minted before timing. The database named by -database-url is dropped and recreated.
+// Tokens are minted before timing (the driver signs with the key it gives the storefront). The
+// database named by -database-url is dropped and recreated.
 package main
 
 import (
@@ -155,8 +156,8 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 		return svc.Create(ctx, "", coupon.Coupon{Code: code, Name: map[kernel.Locale]string{kernel.LocaleKO: "부하", kernel.LocaleEN: "Load", kernel.LocaleJA: "負荷"},
 			Type: coupon.TypeFixed, Value: 1000, ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(24 * time.Hour), TotalQuantity: total, PerUserLimit: perUser})
 	}
-	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, server pool %d, admission ≤ %d\n",
-		nUsers, conns, duration, overload, pool, 4*pool)
+	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, storefront pool %d (log %s)\n",
+		nUsers, conns, duration, overload, pool, filepath.Join(dir, "storefront.log"))
 
 	// 1. Exactness: everyone at once on 500.
 	five := 500
