@@ -210,9 +210,9 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, err := w.svc.List(ctx, "", "", 10)
-		if err != nil || len(page.Items) != 1 {
-			t.Fatalf("list: %+v %v", page, err)
+		page, err := w.svc.List(ctx, "", "", 1) // newest first: this coupon
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != made.ID {
+			t.Fatalf("list: %d items, %v", len(page.Items), err)
 		}
 		st, err := w.svc.Stats(ctx, made.ID)
 		if err != nil {
