@@ -198,6 +198,31 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		}
 	})
 
+	t.Run("IssuedIsLiveInGetListAndStats", func(t *testing.T) {
+		w := newCouponWorld(t, newHarness)
+		made := w.create(t, draft(ptr(10), 1))
+		for _, u := range w.h.NewUsers(t, 3) {
+			if _, err := w.svc.Claim(ctx, u, made.Code); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := w.svc.Get(ctx, made.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, err := w.svc.List(ctx, "", "", 1) // newest first: this coupon
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != made.ID {
+			t.Fatalf("list: %d items, %v", len(page.Items), err)
+		}
+		st, err := w.svc.Stats(ctx, made.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Issued != 3 || page.Items[0].Issued != 3 || st.Issued != 3 || *st.Remaining != 7 {
+			t.Fatalf("after 3 claims with no definition change: get %d, list %d, stats %d remaining %v", got.Issued, page.Items[0].Issued, st.Issued, *st.Remaining)
+		}
+	})
+
 	t.Run("ClaimAnswers", func(t *testing.T) {
 		w := newCouponWorld(t, newHarness)
 		u := w.h.NewUsers(t, 1)[0]

@@ -1,7 +1,7 @@
-// Command coupon_claim is the flash-sale load scenario: POST /v1/coupons/{code}/claim over HTTP on
-// PostgreSQL, through the storefront's real handler stack (platform middleware, JWT
-// authentication, idempotency, claim admission, the coupon routes and the Postgres adapters), in
-// one process with a raw-SQL baseline measured in the same run.
+// Command coupon_claim is the flash-sale load scenario: POST /v1/coupons/{code}/claim over HTTP
+// against the real storefront binary (./apps/storefront, built here) running as its own process on
+// PostgreSQL with its default logging and tracing, rate limits off; this program is the separate
+// load generator and runs a raw-SQL baseline in the same run (docs/coupon-flash-sale.md).
 //
 //	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000]
 //
@@ -13,11 +13,12 @@
 //     connections, each request by a random customer, half with an Idempotency-Key.
 //  3. baseline: the naive hot-row claim in raw SQL (one counter row, UPDATE … WHERE issued < total,
 //     plus the user-coupon insert, in one transaction) by -conns connections for -duration.
-//  4. overload: -overload connections for -duration/2 on a coupon of 5,000: every answer's p99,
+//  4. overload: -overload connections for -duration/2 on a coupon of -overload-total: every answer's p99,
 //     the shed ones (503 + Retry-After), and exactness again.
 //
 // It prints claims/s, p50/p99 and answers by code per phase, and the ratio of phase 2 to 3.
-// Tokens are minted before timing. The database named by -database-url is dropped and recreated.
+// Tokens are minted before timing (the driver signs with the key it gives the storefront). The
+// database named by -database-url is dropped and recreated.
 package main
 
 import (
@@ -28,8 +29,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,17 +41,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
 	"github.com/jupang/jupang/adapters/auth"
-	couponhttp "github.com/jupang/jupang/adapters/http/coupon"
-	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/postgres"
-	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
-	"github.com/jupang/jupang/core/i18n"
-	"github.com/jupang/jupang/core/idempotency"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -60,9 +58,10 @@ func main() {
 	overload := flag.Int("overload", 512, "connections of the overload phase")
 	duration := flag.Duration("duration", 20*time.Second, "rate and baseline phase length (overload: half)")
 	users := flag.Int("users", 2000, "distinct customers")
-	pool := flag.Int("pool", 32, "the server's database pool")
+	pool := flag.Int("pool", 20, "the storefront's database pool (database.max_open_conns; 20 by default)")
+	overTotal := flag.Int("overload-total", 30000, "total quantity of the overload phase's coupon")
 	flag.Parse()
-	if err := run(*dbURL, *conns, *overload, *duration, *users, *pool); err != nil {
+	if err := run(*dbURL, *conns, *overload, *duration, *users, *pool, *overTotal); err != nil {
 		fmt.Fprintln(os.Stderr, "coupon_claim:", err)
 		os.Exit(1)
 	}
@@ -88,29 +87,57 @@ func recreate(ctx context.Context, dbURL string) error {
 	return err
 }
 
-func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool int) error {
+func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool, overTotal int) error {
 	ctx := context.Background()
 	if err := recreate(ctx, dbURL); err != nil {
 		return fmt.Errorf("recreate database: %w", err)
 	}
-	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: pool, MaxIdleConns: pool})
+	dir, err := os.MkdirTemp("", "coupon_claim")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(dir) }()
+	key, err := auth.GenerateKey("load-key")
+	if err != nil {
+		return err
+	}
+	pem, err := key.PrivatePEM()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "keys"), 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "keys", key.Kid+".pem"), pem, 0o600); err != nil {
+		return err
+	}
+	keys, err := auth.NewKeySet(key)
+	if err != nil {
+		return err
+	}
+	bin := filepath.Join(dir, "storefront")
+	fmt.Println("building apps/storefront ...")
+	if out, err := exec.Command("go", "build", "-o", bin, "./apps/storefront").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	sf, err := startStorefront(bin, dir, dbURL, pool)
+	if err != nil {
+		return err
+	}
+	defer sf.stop()
+	addr := sf.addr
+
+	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: 4, MaxIdleConns: 4})
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := postgres.MigrateUp(ctx, db.DB.DB); err != nil {
-		return err
-	}
 	ids := make([]string, nUsers)
 	for i := range ids {
 		ids[i] = kernel.NewID()
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO users (id, email, password_hash, name)
 		SELECT id, id::text || '@load.test', 'x', 'Claimer' FROM unnest($1::uuid[]) AS id`, ids); err != nil {
-		return err
-	}
-	keys, err := auth.GenerateKeySet()
-	if err != nil {
 		return err
 	}
 	signer := auth.NewSigner(keys, issuer)
@@ -122,33 +149,15 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 			return err
 		}
 	}
-
-	clock := kernel.SystemClock{}
-	svc := coupon.NewService(postgres.NewUnitOfWork(db, postgres.CouponStores), nil, clock, coupon.Options{})
-	listener := postgres.NewListener(db, postgres.CouponChannel, svc.SoldOut().Clear, svc.SoldOut().ClearAll)
-	lctx, stopListener := context.WithCancel(ctx)
-	defer stopListener()
-	go listener.Run(lctx)
-	keysUoW := postgres.NewUnitOfWork(db, postgres.IdempotencyStores)
-	admission := couponhttp.NewAdmission(couponhttp.AdmissionConfig{Max: int64(4 * pool), Min: int64(3 * pool), Target: 200 * time.Millisecond}) // as the storefront
-	srv, err := server.New(server.Config{Name: "storefront", Audience: kernel.AudienceStorefront,
-		Messages: i18n.New(catalog.Codes(), coupon.Codes()), Auth: auth.NewAuthenticator(keys, issuer, kernel.AudienceStorefront, clock),
-		Idempotency: idempotency.NewService(keysUoW, keysUoW, clock, 24*time.Hour, time.Minute)},
-		couponhttp.StorefrontRoutes(couponhttp.NewHandlers(svc, admission, nil)))
-	if err != nil {
-		return err
-	}
-	addr, stop, err := serve(srv.App())
-	if err != nil {
-		return err
-	}
-	defer stop()
+	// The driver defines the coupons and reads them back through the coupon use cases on the same
+	// database; every claim goes to the storefront process over HTTP.
+	svc := coupon.NewService(postgres.NewUnitOfWork(db, postgres.CouponStores), nil, kernel.SystemClock{}, coupon.Options{})
 	create := func(code string, total *int, perUser int) (coupon.Coupon, error) {
-		return svc.Create(ctx, "", coupon.Coupon{Code: code, Name: catalog.Localized{kernel.LocaleKO: "부하", kernel.LocaleEN: "Load", kernel.LocaleJA: "負荷"},
+		return svc.Create(ctx, "", coupon.Coupon{Code: code, Name: map[kernel.Locale]string{kernel.LocaleKO: "부하", kernel.LocaleEN: "Load", kernel.LocaleJA: "負荷"},
 			Type: coupon.TypeFixed, Value: 1000, ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(24 * time.Hour), TotalQuantity: total, PerUserLimit: perUser})
 	}
-	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, server pool %d, admission ≤ %d\n",
-		nUsers, conns, duration, overload, pool, 4*pool)
+	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, storefront pool %d (log %s)\n",
+		nUsers, conns, duration, overload, pool, filepath.Join(dir, "storefront.log"))
 
 	// 1. Exactness: everyone at once on 500.
 	five := 500
@@ -180,18 +189,17 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 	fmt.Printf("ratio ours/hot-row at %d connections: %.2f× (target ≥ 1.5×)\n", conns, ratio)
 
 	// 4. Overload on a limited coupon.
-	fiveK := 5000
-	big, err := create("OVER5000", &fiveK, coupon.MaxPerUserLimit)
+	big, err := create("OVERLOAD", &overTotal, coupon.MaxPerUserLimit)
 	if err != nil {
 		return err
 	}
-	over := drive(addr, "OVER5000", tokens, overload, duration/2, false)
+	over := drive(addr, "OVERLOAD", tokens, overload, duration/2, false)
 	issued, err = issuedOf(ctx, svc, big.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("overload (%d connections): %s; shed without Retry-After: %d; issued %d of 5000, 201s %d (%s)\n", overload, over,
-		over.noRetryAfter, issued, over.count["201"], verdict(issued == over.count["201"] && issued <= 5000))
+	fmt.Printf("overload (%d connections): %s; shed without Retry-After: %d; issued %d of %d, 201s %d (%s)\n", overload, over,
+		over.noRetryAfter, issued, overTotal, over.count["201"], verdict(issued == over.count["201"] && issued <= overTotal))
 	fmt.Printf("overload p99 of every answer: %v (target ≤ 100ms)\n", over.pct(0.99))
 	return nil
 }
@@ -209,15 +217,6 @@ func issuedOf(ctx context.Context, svc *coupon.Service, id string) (int, error) 
 	}
 	c, err := svc.Get(ctx, id)
 	return c.Issued, err
-}
-
-func serve(app *fiber.App) (string, func(), error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	go func() { _ = app.Listener(ln) }()
-	return ln.Addr().String(), func() { _ = app.Shutdown() }, nil
 }
 
 type result struct {
@@ -445,4 +444,64 @@ func hotClaim(ctx context.Context, db *postgres.DB, couponID, userID string) err
 		return err
 	}
 	return tx.Commit()
+}
+
+// process is the storefront binary, run on its own.
+type process struct {
+	cmd  *exec.Cmd
+	addr string
+}
+
+func (p *process) stop() {
+	_ = p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = p.cmd.Process.Kill()
+	}
+}
+
+// startStorefront runs the storefront binary on dbURL with its default logging and tracing (JSON
+// request logs to a file of dir), migrations applied at start, the driver's signing key, rate
+// limits off (2,000 customers claiming for 20 s would otherwise meet the per-customer claim limit
+// instead of the database) and a pool of pool connections.
+func startStorefront(bin, dir, dbURL string, pool int) (*process, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	logFile, err := os.Create(filepath.Join(dir, "storefront.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin) //nolint:gosec // the binary this program just built
+	cmd.Env = append(os.Environ(), "JUPANG_DATABASE_URL="+dbURL, "JUPANG_DATABASE_AUTO_MIGRATE=true",
+		"JUPANG_DATABASE_MAX_OPEN_CONNS="+strconv.Itoa(pool), "JUPANG_STOREFRONT_ADDR="+addr,
+		"JUPANG_AUTH_KEYS_DIR="+filepath.Join(dir, "keys"), "JUPANG_AUTH_ISSUER="+issuer,
+		"JUPANG_RATELIMIT_ENABLED=false", "JUPANG_SHUTDOWN_DRAIN_DELAY=0s")
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &process{cmd: cmd, addr: addr}
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		resp, err := http.Get("http://" + addr + "/readyz") //nolint:noctx // a local readiness poll
+		if err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			log, _ := os.ReadFile(logFile.Name()) //nolint:gosec // our own log file
+			return nil, fmt.Errorf("storefront not ready after 2m: %v\n%s", err, log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -38,6 +38,7 @@ type Config struct {
 	Catalog     Catalog     `mapstructure:"catalog"`
 	Orders      Orders      `mapstructure:"orders"`
 	Cart        Cart        `mapstructure:"cart"`
+	Coupons     Coupons     `mapstructure:"coupons"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
 
@@ -198,6 +199,15 @@ type Cart struct {
 	SweepInterval time.Duration `mapstructure:"sweep_interval"`
 }
 
+// Coupons configures the claim admission: at most ClaimMaxInFlight claims run at once per
+// instance; above ClaimLatencyTarget the bound shrinks towards ClaimMinInFlight, below it grows
+// back; the excess is answered 503 OVERLOADED with Retry-After.
+type Coupons struct {
+	ClaimMaxInFlight   int           `mapstructure:"claim_max_in_flight"`
+	ClaimMinInFlight   int           `mapstructure:"claim_min_in_flight"`
+	ClaimLatencyTarget time.Duration `mapstructure:"claim_latency_target"`
+}
+
 // Shutdown bounds graceful shutdown: on SIGTERM /readyz fails at once, serving goes on for
 // DrainDelay (so load balancers stop sending), then the servers drain; all within Timeout.
 type Shutdown struct {
@@ -315,6 +325,10 @@ func (c Config) Validate() error {
 			"must be positive and at most catalog.ranking_interval"},
 		{"catalog.reprice_interval", c.Catalog.RepriceInterval > 0, "must be a positive duration"},
 		{"catalog.seed_products", c.Catalog.SeedProducts >= 0, "must be 0 or more"},
+		{"coupons.claim_max_in_flight", c.Coupons.ClaimMaxInFlight > 0, "must be a positive number"},
+		{"coupons.claim_min_in_flight", c.Coupons.ClaimMinInFlight > 0 && c.Coupons.ClaimMinInFlight <= c.Coupons.ClaimMaxInFlight,
+			"must be positive and at most coupons.claim_max_in_flight"},
+		{"coupons.claim_latency_target", c.Coupons.ClaimLatencyTarget > 0, "must be a positive duration"},
 		{"orders.payment_timeout", c.Orders.PaymentTimeout > 0, "must be a positive duration"},
 		{"orders.card_payments_interval", c.Orders.CardPaymentsInterval > 0, "must be a positive duration"},
 		{"orders.expiry_interval", c.Orders.ExpiryInterval > 0, "must be a positive duration"},

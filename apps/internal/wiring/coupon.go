@@ -66,15 +66,11 @@ func CouponService(tx uow.UnitOfWork[coupon.Stores], read catalog.Reader, clock 
 type CouponStorefrontRoutes []server.Route
 
 // NewCouponStorefrontRoutes builds the claim, validation and my-coupons routes with claim admission
-// sized to the database pool (at most 4× its connections in flight, never fewer than 3× admitted:
-// beyond that claims would only queue for a connection), and, on PostgreSQL, the listener that clears this instance's sold-out
+// sized by the coupons.claim_* keys, and, on PostgreSQL, the listener that clears this instance's sold-out
 // latch when an admin on any instance reopens a coupon (stopped by the cleanup).
 func NewCouponStorefrontRoutes(svc *coupon.Service, st Storage, cfg config.Config, m coupon.Metrics, log *zap.Logger) (CouponStorefrontRoutes, func()) {
-	pool := int64(cfg.Database.MaxOpenConns)
-	if pool <= 0 {
-		pool = 32
-	}
-	admission := couponhttp.NewAdmission(couponhttp.AdmissionConfig{Max: 4 * pool, Min: 3 * pool, Target: 200 * time.Millisecond})
+	admission := couponhttp.NewAdmission(couponhttp.AdmissionConfig{Max: int64(cfg.Coupons.ClaimMaxInFlight),
+		Min: int64(cfg.Coupons.ClaimMinInFlight), Target: cfg.Coupons.ClaimLatencyTarget})
 	if cm, ok := m.(couponMetrics); ok {
 		admission.OnShed = func() { cm.shed.WithLabelValues().Inc() }
 	}
