@@ -32,20 +32,20 @@ var DefaultConfig = Config{PaymentTimeout: 15 * time.Minute, RetryEvery: 30 * ti
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Tx        uow.UnitOfWork[Stores]
-	Catalog   cart.Catalog     // prices, promotions, categories and rates (may lag the primary slightly)
-	Stock     inventory.Reader // which product a SKU belongs to, before the unit of work
-	Terms     cart.Coupons     // a user coupon's terms; nil: no coupons
+	Tx      uow.UnitOfWork[Stores]
+	Catalog cart.Catalog     // prices, promotions, categories and rates (may lag the primary slightly)
+	Stock   inventory.Reader // which product a SKU belongs to, before the unit of work
+	Terms   cart.Coupons     // a user coupon's terms; nil: no coupons
 	// CouponMetrics counts the user coupon transitions orders make (coupon_transitions_total),
 	// once their unit of work committed; nil counts nothing.
 	CouponMetrics coupon.Metrics
-	Customers Customers
-	Numbers   Numbers
-	Inventory *inventory.Service
-	Wallet    *wallet.Service
-	Gateway   PaymentGateway
-	Clock     kernel.Clock
-	Config    Config
+	Customers     Customers
+	Numbers       Numbers
+	Inventory     *inventory.Service
+	Wallet        *wallet.Service
+	Gateway       PaymentGateway
+	Clock         kernel.Clock
+	Config        Config
 }
 
 // Service is the orders area's use cases.
