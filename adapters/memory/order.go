@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/order"
 )
@@ -47,11 +48,11 @@ func newOrderTables() orderTables {
 	}
 }
 
-// OrderStores builds order.Stores for a unit of work. Coupons stay nil until the coupons area's
-// adapter is connected.
+// OrderStores builds order.Stores for a unit of work; the order's coupon is redeemed on the
+// coupons area's stores of the same unit of work.
 func OrderStores(tx *Tx) order.Stores {
 	return order.Stores{Orders: &Orders{tx}, Purchases: &Purchases{tx}, Inventory: InventoryStores(tx),
-		Wallet: WalletStores(tx), Carts: CartStores(tx).Carts, Outbox: NewOutbox(tx)}
+		Wallet: WalletStores(tx), Coupons: coupon.Redemptions{St: CouponStores(tx)}, Carts: CartStores(tx).Carts, Outbox: NewOutbox(tx)}
 }
 
 // Orders is the in-memory order.Repository of one unit of work. Units of work that write run one

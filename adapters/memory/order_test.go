@@ -41,6 +41,7 @@ func orderHarness(*testing.T) contracttest.OrderHarness {
 		Tx:        memory.NewUnitOfWork(store, memory.OrderStores),
 		Numbers:   memory.NewOrderNumbers(),
 		Customers: memory.NewCustomers(store),
+		Coupons:   memory.NewUnitOfWork(store, memory.CouponStores),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(charges, clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

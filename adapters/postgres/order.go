@@ -11,16 +11,17 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
 )
 
-// OrderStores builds order.Stores on q (the primary, inside a unit of work). Coupons stay nil until
-// the coupons area's adapter is connected.
+// OrderStores builds order.Stores on q (the primary, inside a unit of work); the order's coupon is
+// redeemed on the coupons area's stores of the same transaction.
 func OrderStores(q Querier) order.Stores {
 	return order.Stores{Orders: &Orders{q: q}, Purchases: &Purchases{q: q}, Inventory: InventoryStores(q),
-		Wallet: WalletStores(q), Carts: CartStores(q).Carts, Outbox: NewOutbox(q)}
+		Wallet: WalletStores(q), Coupons: coupon.Redemptions{St: CouponStores(q)}, Carts: CartStores(q).Carts, Outbox: NewOutbox(q)}
 }
 
 // Orders is order.Repository on orders, order_items, order_status_history and payments.

@@ -41,6 +41,7 @@ func orderHarness(t *testing.T) contracttest.OrderHarness {
 		Tx:        postgres.NewUnitOfWork(db, postgres.OrderStores),
 		Numbers:   numbers,
 		Customers: postgres.NewCustomers(db),
+		Coupons:   postgres.NewUnitOfWork(db, postgres.CouponStores),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(postgres.NewMockGatewayCharges(db), clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

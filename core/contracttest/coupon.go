@@ -592,7 +592,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		if st.Used != 1 || st.RedemptionRate != 1 || len(st.DiscountGiven) != 1 || st.DiscountGiven[0] != kernel.NewMoney(1200, kernel.KRW) {
 			t.Fatalf("stats after use %+v", st)
 		}
-		if err := w.svc.Release(ctx, order, ""); err != nil {
+		if err := w.svc.Release(ctx, order); err != nil {
 			t.Fatal(err)
 		}
 		h, err := w.svc.History(ctx, u, uc.ID)

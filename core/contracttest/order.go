@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/inventory"
@@ -27,6 +28,8 @@ type OrderHarness struct {
 	Tx        uow.UnitOfWork[order.Stores]
 	Numbers   order.Numbers
 	Customers order.Customers
+	// Coupons is the coupons area on the same storage (the order's coupon is used in its unit of work).
+	Coupons uow.UnitOfWork[coupon.Stores]
 	// Gateway builds the mock payment gateway on this storage, following clock.
 	Gateway func(clock kernel.Clock, lateDelay time.Duration) order.PaymentGateway
 }
@@ -38,6 +41,9 @@ type OrderWorld struct {
 	Wallets   *wallet.Service
 	Svc       *order.Service
 	Clock     *kernel.FakeClock
+	Coupons   *coupon.Service
+	// CouponMoves counts the user coupon transitions the orders service reported after commit.
+	CouponMoves *CountingCouponMetrics
 	ProductID string
 	SKUs      []string
 	Address   order.Address
@@ -61,7 +67,10 @@ func NewOrderWorld(t testing.TB, h OrderHarness, perCustomer int, opening ...int
 			t.Fatal(err)
 		}
 	}
+	w.Coupons = coupon.NewService(h.Coupons, nil, inv.Clock, coupon.Options{})
+	w.CouponMoves = &CountingCouponMetrics{}
 	w.Svc = order.NewService(order.Deps{Tx: h.Tx, Catalog: h.Inventory.Catalog.Reader, Stock: h.Inventory.Reader,
+		Terms: coupon.CartPort{Svc: w.Coupons}, CouponMetrics: w.CouponMoves,
 		Customers: h.Customers, Numbers: h.Numbers, Inventory: inv.Svc, Wallet: w.Wallets,
 		Gateway: h.Gateway(inv.Clock, 20*time.Minute), Clock: inv.Clock,
 		Config: order.Config{PaymentTimeout: 15 * time.Minute, RetryEvery: 30 * time.Second}})
@@ -159,6 +168,7 @@ func wantCode(t testing.TB, err error, code string) *errs.Error {
 // RunOrders is the orders suite: the use cases on one storage, races included.
 func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 	const oneUnit = OrderUnitPrice + 3000 // one unit plus shipping
+	runOrderCoupons(t, newHarness)
 
 	t.Run("a wallet order is paid, sold, debited and evented in one go", func(t *testing.T) {
 		w := NewOrderWorld(t, newHarness(t), 0, 5)

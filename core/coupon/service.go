@@ -413,7 +413,7 @@ func (s *Service) expireBatch(ctx context.Context) (int, error) {
 		}
 		n = len(due)
 		for _, uc := range due {
-			if err := s.transition(ctx, st, uc, Transition{From: UserAvailable, To: UserExpired, Reason: ReasonExpiredJob, At: now}, EventExpired); err != nil {
+			if err := record(ctx, st, uc, Transition{From: UserAvailable, To: UserExpired, Reason: ReasonExpiredJob, At: now}, EventExpired); err != nil {
 				return err
 			}
 		}
@@ -427,50 +427,14 @@ func (s *Service) expireBatch(ctx context.Context) (int, error) {
 	return n, err
 }
 
-type transitionEvent struct {
-	UserCouponID string     `json:"userCouponId"`
-	CouponID     string     `json:"couponId"`
-	UserID       string     `json:"userId"`
-	From         UserStatus `json:"from"`
-	To           UserStatus `json:"to"`
-	OrderID      string     `json:"orderId,omitempty"`
-	Reason       string     `json:"reason"`
-}
-
-func (s *Service) transition(ctx context.Context, st Stores, uc UserCoupon, t Transition, typ string) error {
-	next, err := t.Apply(uc)
-	if err != nil {
-		return err
-	}
-	if err := st.UserCoupons.Save(ctx, next); err != nil {
-		return err
-	}
-	if err := st.UserCoupons.AppendHistory(ctx, t.Entry(uc)); err != nil {
-		return err
-	}
-	ev, err := event(ctx, s.clock, typ, uc.CouponID, transitionEvent{UserCouponID: uc.ID, CouponID: uc.CouponID, UserID: uc.UserID,
-		From: t.From, To: t.To, OrderID: t.OrderID, Reason: t.Reason})
-	if err != nil {
-		return err
-	}
-	return st.Outbox.Append(ctx, ev)
-}
-
-// Use marks user's coupon USED by an order that saved discount (for the orders area, inside its
-// unit of work on the same storage). A coupon that is not the user's is ErrUserCouponNotFound; one
-// that cannot be used now (used, expired, cancelled, archived) is ErrNotUsable.
+// Use marks user's coupon USED by an order that saved discount, in a unit of work of its own (an
+// order uses its coupon through Redemptions, inside the order's). A coupon that is not the user's
+// is ErrUserCouponNotFound; one that cannot be used now (used, expired, cancelled, archived) is
+// ErrNotUsable.
 func (s *Service) Use(ctx context.Context, userID, userCouponID, orderID string, discount kernel.Money) error {
 	now := s.now()
 	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		uc, err := s.ownLocked(ctx, st, userID, userCouponID)
-		if err != nil {
-			return err
-		}
-		if uc.Status != UserAvailable || !now.Before(uc.ExpiresAt) {
-			return ErrNotUsable
-		}
-		return s.transition(ctx, st, uc, Transition{From: UserAvailable, To: UserUsed, Reason: ReasonOrderPlaced,
-			OrderID: orderID, ActorID: userID, Discount: discount, At: now}, EventUsed)
+		return Redemptions{St: st}.Use(ctx, userID, userCouponID, orderID, discount, now)
 	})
 	if err == nil {
 		s.metrics.Transition(UserUsed)
@@ -478,48 +442,34 @@ func (s *Service) Use(ctx context.Context, userID, userCouponID, orderID string,
 	return err
 }
 
-// Release gives back the coupons an order used when the order is cancelled: AVAILABLE again before
+// Release gives back the coupons order orderID used (its cancellation): AVAILABLE again before
 // their expiry, EXPIRED after it.
-func (s *Service) Release(ctx context.Context, orderID, actorID string) error {
+func (s *Service) Release(ctx context.Context, orderID string) error {
 	now := s.now()
-	return s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	var reached []UserStatus
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		reached = reached[:0]
 		used, err := st.UserCoupons.ByOrder(ctx, orderID)
 		if err != nil {
 			return err
 		}
 		for _, u := range used {
-			uc, err := st.UserCoupons.Lock(ctx, u.ID)
+			to, err := Redemptions{St: st}.Restore(ctx, u.ID, orderID, now)
 			if err != nil {
 				return err
 			}
-			if uc.Status != UserUsed || uc.UsedOrderID != orderID {
-				continue
-			}
-			to := UserAvailable
-			if !now.Before(uc.ExpiresAt) {
-				to = UserExpired
-			}
-			if err := s.transition(ctx, st, uc, Transition{From: UserUsed, To: to, Reason: ReasonOrderRelease,
-				OrderID: orderID, ActorID: actorID, At: now}, EventReleased); err != nil {
-				return err
+			if to != "" {
+				reached = append(reached, to)
 			}
 		}
 		return nil
 	})
-}
-
-func (s *Service) ownLocked(ctx context.Context, st Stores, userID, id string) (UserCoupon, error) {
-	if !kernel.IsID(id) {
-		return UserCoupon{}, ErrUserCouponNotFound
+	if err == nil {
+		for _, to := range reached {
+			s.metrics.Transition(to)
+		}
 	}
-	uc, err := st.UserCoupons.Lock(ctx, id)
-	if err != nil {
-		return UserCoupon{}, err
-	}
-	if uc.UserID != userID {
-		return UserCoupon{}, ErrUserCouponNotFound
-	}
-	return uc, nil
+	return err
 }
 
 // Reason is why a coupon does not apply, with its texts.

@@ -110,7 +110,9 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (Order, error) 
 		return Order{}, ErrOrderNotFound
 	}
 	var o Order
+	var moves couponMoves
 	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		moves = moves[:0]
 		var err error
 		o, err = st.Orders.Lock(ctx, id)
 		if err != nil {
@@ -119,13 +121,15 @@ func (s *Service) Cancel(ctx context.Context, id, reason string) (Order, error) 
 		if o.UserID != userID {
 			return ErrOrderNotFound
 		}
-		return s.cancel(ctx, st, &o, Customer(userID), reason)
+		return s.cancel(ctx, st, &o, Customer(userID), reason, &moves)
 	})
+	s.counted(moves, err)
 	return o, err
 }
 
-// cancel moves a locked order to CANCELLED and restores what it held, in st.
-func (s *Service) cancel(ctx context.Context, st Stores, o *Order, by Actor, reason string) error {
+// cancel moves a locked order to CANCELLED and restores what it held, in st; the state its coupon
+// reached, if it came back, is added to moves.
+func (s *Service) cancel(ctx context.Context, st Stores, o *Order, by Actor, reason string, moves *couponMoves) error {
 	prev, version, now := o.Status, o.Version, s.now()
 	if err := o.Transition(Cancelled, by, reason, now); err != nil {
 		return err
@@ -145,8 +149,12 @@ func (s *Service) cancel(ctx context.Context, st Stores, o *Order, by Actor, rea
 		}
 	}
 	if o.UserCouponID != "" && st.Coupons != nil {
-		if _, err := st.Coupons.Restore(ctx, o.UserCouponID, o.ID, now); err != nil {
+		to, err := st.Coupons.Restore(ctx, o.UserCouponID, o.ID, now)
+		if err != nil {
 			return err
+		}
+		if to != "" {
+			*moves = append(*moves, to)
 		}
 	}
 	if o.Amounts.WalletPaid > 0 {
@@ -228,20 +236,22 @@ func (s *Service) Fulfil(ctx context.Context, id string, to Status, staffID stri
 // reports how many. Orders are claimed FOR UPDATE SKIP LOCKED, so any number of workers may run it.
 func (s *Service) ExpirePending(ctx context.Context, limit int) (int, error) {
 	n := 0
+	var moves couponMoves
 	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		n = 0
+		n, moves = 0, moves[:0]
 		due, err := st.Orders.ExpiredPending(ctx, s.now(), limit)
 		if err != nil {
 			return err
 		}
 		for i := range due {
-			if err := s.cancel(ctx, st, &due[i], System, ReasonPaymentTimeout); err != nil {
+			if err := s.cancel(ctx, st, &due[i], System, ReasonPaymentTimeout, &moves); err != nil {
 				return err
 			}
 			n++
 		}
 		return nil
 	})
+	s.counted(moves, err)
 	return n, err
 }
 
@@ -323,7 +333,9 @@ func (s *Service) ask(ctx context.Context, c claim) (Charge, error) {
 // settle records the gateway's answer for an order in its own unit of work, against the order as
 // it is now (it may have been cancelled or expired while the gateway was asked).
 func (s *Service) settle(ctx context.Context, orderID string, ch Charge) error {
-	return s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	var moves couponMoves
+	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		moves = moves[:0]
 		o, err := st.Orders.Lock(ctx, orderID)
 		if err != nil {
 			return err
@@ -352,7 +364,7 @@ func (s *Service) settle(ctx context.Context, orderID string, ch Charge) error {
 			events = append(events, EventPaid)
 		case c.Status == CardPending && o.Status == Pending && ch.Status == ChargeDeclined:
 			c.Status, c.FailureCode, c.NextAttemptAt, c.Token = CardDeclined, ch.FailureCode, nil, ""
-			if err := s.cancel(ctx, st, &o, System, ReasonPaymentDeclined); err != nil {
+			if err := s.cancel(ctx, st, &o, System, ReasonPaymentDeclined, &moves); err != nil {
 				return err
 			}
 			return nil // cancel saved the order and emitted its event
@@ -377,4 +389,6 @@ func (s *Service) settle(ctx context.Context, orderID string, ch Charge) error {
 		}
 		return nil
 	})
+	s.counted(moves, err)
+	return err
 }

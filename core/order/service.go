@@ -9,6 +9,7 @@ import (
 
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/inventory"
@@ -31,17 +32,20 @@ var DefaultConfig = Config{PaymentTimeout: 15 * time.Minute, RetryEvery: 30 * ti
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Tx        uow.UnitOfWork[Stores]
-	Catalog   cart.Catalog     // prices, promotions, categories and rates (may lag the primary slightly)
-	Stock     inventory.Reader // which product a SKU belongs to, before the unit of work
-	Terms     cart.Coupons     // a user coupon's terms; nil: no coupons yet
-	Customers Customers
-	Numbers   Numbers
-	Inventory *inventory.Service
-	Wallet    *wallet.Service
-	Gateway   PaymentGateway
-	Clock     kernel.Clock
-	Config    Config
+	Tx      uow.UnitOfWork[Stores]
+	Catalog cart.Catalog     // prices, promotions, categories and rates (may lag the primary slightly)
+	Stock   inventory.Reader // which product a SKU belongs to, before the unit of work
+	Terms   cart.Coupons     // a user coupon's terms; nil: no coupons
+	// CouponMetrics counts the user coupon transitions orders make (coupon_transitions_total),
+	// once their unit of work committed; nil counts nothing.
+	CouponMetrics coupon.Metrics
+	Customers     Customers
+	Numbers       Numbers
+	Inventory     *inventory.Service
+	Wallet        *wallet.Service
+	Gateway       PaymentGateway
+	Clock         kernel.Clock
+	Config        Config
 }
 
 // Service is the orders area's use cases.
@@ -176,7 +180,23 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (Order, error) {
 	if err != nil {
 		return Order{}, err
 	}
+	if o.UserCouponID != "" {
+		s.counted(couponMoves{coupon.UserUsed}, nil)
+	}
 	return o, nil
+}
+
+// couponMoves are the states user coupons reached in one unit of work of the orders area.
+type couponMoves []coupon.UserStatus
+
+// counted counts moves once their unit of work committed (err nil).
+func (s *Service) counted(moves couponMoves, err error) {
+	if err != nil || s.d.CouponMetrics == nil {
+		return
+	}
+	for _, to := range moves {
+		s.d.CouponMetrics.Transition(to)
+	}
 }
 
 // place is Place's unit of work.
@@ -202,7 +222,7 @@ func (s *Service) place(ctx context.Context, st Stores, o *Order, priced pricedL
 		if st.Coupons == nil {
 			return ErrCouponNotApplicable.WithMessage("coupons are not connected")
 		}
-		if err := st.Coupons.Use(ctx, o.UserID, o.UserCouponID, o.ID, o.CreatedAt); err != nil {
+		if err := st.Coupons.Use(ctx, o.UserID, o.UserCouponID, o.ID, o.Money(o.Amounts.CouponDiscount), o.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -379,7 +399,12 @@ func (s *Service) couponTerms(ctx context.Context, userID, userCouponID string, 
 		if k := errs.KindOf(err); k == errs.Unavailable || k == errs.Internal {
 			return cart.CouponTerms{}, err
 		}
-		return cart.CouponTerms{}, ErrCouponNotApplicable.Wrap(err).WithExtra("reasons", []string{errs.As(err).Code})
+		e := errs.As(err)
+		reason := e.Code
+		if len(e.Fields) > 0 {
+			reason = e.Fields[0].Code // the coupons area's reason (ALREADY_USED, EXPIRED, …)
+		}
+		return cart.CouponTerms{}, ErrCouponNotApplicable.Wrap(err).WithExtra("reasons", []string{reason})
 	}
 	return t, nil
 }

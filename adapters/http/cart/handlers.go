@@ -31,7 +31,40 @@ func Routes(h *Handlers) []server.Route {
 		{Method: http.MethodPut, Path: "/v1/carts/current/items", Policy: access.Carts, Handler: h.setItem},
 		{Method: http.MethodDelete, Path: "/v1/carts/current/items/:itemId", Policy: access.Carts, Handler: h.removeItem},
 		{Method: http.MethodPost, Path: "/v1/carts/merge", Policy: access.CustomerOwnData, Handler: h.merge},
+		{Method: http.MethodPut, Path: "/v1/carts/current/coupon", Policy: access.CustomerOwnData, Handler: h.applyCoupon},
+		{Method: http.MethodDelete, Path: "/v1/carts/current/coupon", Policy: access.CustomerOwnData, Handler: h.removeCoupon},
 	}
+}
+
+type applyCouponRequest struct {
+	UserCouponID string `json:"userCouponId"`
+}
+
+// applyCoupon is PUT /v1/carts/current/coupon: the coupons area decides whether the coupon can be
+// used now (USER_COUPON_NOT_FOUND, COUPON_NOT_APPLICABLE otherwise).
+func (h *Handlers) applyCoupon(c *fiber.Ctx) error {
+	var in applyCouponRequest
+	if err := server.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	if !kernel.IsID(in.UserCouponID) {
+		return errs.ErrValidation.WithField("userCouponId", errs.FieldInvalidID.Code, "must be a UUID")
+	}
+	req := server.Request(c)
+	v, err := h.svc.ApplyCoupon(server.Ctx(c), req, in.UserCouponID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cartOf(v, req.Locale))
+}
+
+func (h *Handlers) removeCoupon(c *fiber.Ctx) error {
+	req := server.Request(c)
+	v, err := h.svc.RemoveCoupon(server.Ctx(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(cartOf(v, req.Locale))
 }
 
 func (h *Handlers) current(c *fiber.Ctx) error {

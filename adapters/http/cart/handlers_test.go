@@ -547,3 +547,39 @@ func TestCartRoutesFollowTheRBACTable(t *testing.T) {
 	e := newEnv(t)
 	rbactest.Sweep(t, e.sf.Server(), e.sf.Token, rbactest.Options{})
 }
+
+func TestCouponRoutesApplyAndRemoveTheCartsCoupon(t *testing.T) {
+	e := newEnv(t)
+	token, _ := e.customer(t)
+	opts := as(token, "", kernel.MarketKR)
+	e.put(t, opts, e.sku("Mug", 0), 2).Want(t, http.StatusOK)
+	uc := kernel.NewID()
+	e.coupons.terms[uc] = cart.CouponTerms{UserCouponID: uc, Code: "WELCOME10", Type: cart.CouponPercent, Value: 10}
+	apply := func(body any) handlertest.Response {
+		return e.sf.Do(t, http.MethodPut, "/v1/carts/current/coupon", append(opts, handlertest.JSON(body))...)
+	}
+	r := apply(map[string]any{"userCouponId": uc}).Want(t, http.StatusOK)
+	if r.Body["couponCode"] != "WELCOME10" || totals(t, r)["couponDiscount"] != 2000 {
+		t.Fatalf("applied: %s", r.Raw)
+	}
+	if r := e.get(t, opts).Want(t, http.StatusOK); r.Body["couponCode"] != "WELCOME10" {
+		t.Fatalf("read after apply: %s", r.Raw)
+	}
+	wantProblem(t, apply(map[string]any{"userCouponId": "nope"}), http.StatusBadRequest, "VALIDATION_FAILED")
+	wantProblem(t, apply(map[string]any{"userCouponId": uc, "extra": 1}), http.StatusBadRequest, "VALIDATION_FAILED")
+	other := kernel.NewID()
+	e.coupons.err[other] = errs.New(errs.NotFound, "USER_COUPON_NOT_FOUND", errs.Text{KO: "없음", EN: "none", JA: "なし"})
+	wantProblem(t, apply(map[string]any{"userCouponId": other}), http.StatusNotFound, "USER_COUPON_NOT_FOUND")
+	wantProblem(t, apply(map[string]any{"userCouponId": kernel.NewID()}), http.StatusUnprocessableEntity, cart.ErrCouponNotUsable.Code)
+	if r := e.get(t, opts).Want(t, http.StatusOK); r.Body["couponCode"] != "WELCOME10" {
+		t.Fatalf("a refused coupon replaced the applied one: %s", r.Raw)
+	}
+	r = e.sf.Do(t, http.MethodDelete, "/v1/carts/current/coupon", opts...).Want(t, http.StatusOK)
+	if r.Body["couponCode"] != nil || totals(t, r)["couponDiscount"] != 0 {
+		t.Fatalf("removed: %s", r.Raw)
+	}
+	guest := as("", contracttest.NewSessionID(), kernel.MarketKR)
+	wantProblem(t, e.sf.Do(t, http.MethodPut, "/v1/carts/current/coupon", append(guest, handlertest.JSON(map[string]any{"userCouponId": uc}))...),
+		http.StatusUnauthorized, "UNAUTHENTICATED")
+	wantProblem(t, e.sf.Do(t, http.MethodDelete, "/v1/carts/current/coupon", guest...), http.StatusUnauthorized, "UNAUTHENTICATED")
+}

@@ -154,6 +154,7 @@ func Build(opts ...Option) (*System, error) {
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
 	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,
+		Terms:     o.coupons,
 		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
 		Gateway: payment.NewMockGateway(payment.NewMemoryChargeStore(), sys.Clock, payment.MockConfig{}), Clock: sys.Clock})
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)

@@ -84,6 +84,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"coupon.go":    with(couponCore, "NewCouponAdminRoutes"),
 			"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
 			"order.go":     with(orderCore, "NewOrderAdminRoutes"),
+			"cart.go":      {"CartCoupons"}, // orders learn coupon terms as carts do
 			"wallet.go":    walletCore,
 			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
@@ -95,7 +96,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"identity.go":  with(identityCore, "NewIdentityJobs"),
 			"catalog.go":   with(catalogCore, "NewCatalogJobs"),
 			"coupon.go":    with(couponCore, "NewCouponJobs"),
-			"cart.go":      with(cartCore, "NewCartJobs"),
+			"cart.go":      with(cartCore, "NewCartJobs", "CartCoupons"),
 			"inventory.go": inventoryCore,
 			"order.go":     with(orderCore, "NewOrderJobs"),
 			"wallet.go":    walletCore,

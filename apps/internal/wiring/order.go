@@ -12,7 +12,9 @@ import (
 	"github.com/jupang/jupang/adapters/payment"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
@@ -58,11 +60,12 @@ func PaymentGateway(st Storage, clock kernel.Clock, cfg config.Config) order.Pay
 	return payment.NewMockGateway(charges, clock, payment.MockConfig{Latency: cfg.Orders.GatewayLatency})
 }
 
-// OrderService is the orders use cases.
+// OrderService is the orders use cases; a user coupon's terms come from the coupons area, as the
+// cart's do.
 func OrderService(tx uow.UnitOfWork[order.Stores], read catalog.Reader, stock inventory.Reader, customers order.Customers,
-	numbers order.Numbers, inv *inventory.Service, wallets *wallet.Service, gateway order.PaymentGateway, clock kernel.Clock,
-	cfg config.Config) *order.Service {
-	return order.NewService(order.Deps{Tx: tx, Catalog: read, Stock: stock, Customers: customers, Numbers: numbers,
+	numbers order.Numbers, inv *inventory.Service, wallets *wallet.Service, gateway order.PaymentGateway, terms cart.Coupons,
+	couponMetrics coupon.Metrics, clock kernel.Clock, cfg config.Config) *order.Service {
+	return order.NewService(order.Deps{Tx: tx, Catalog: read, Stock: stock, Terms: terms, CouponMetrics: couponMetrics, Customers: customers, Numbers: numbers,
 		Inventory: inv, Wallet: wallets, Gateway: gateway, Clock: clock,
 		Config: order.Config{PaymentTimeout: cfg.Orders.PaymentTimeout, RetryEvery: order.DefaultConfig.RetryEvery}})
 }
