@@ -36,7 +36,9 @@ func TestInvariantContract(t *testing.T) {
 }
 
 // tamper writes the memory State directly, past every use case.
-type tamper struct{ tx *memory.UnitOfWork[*memory.Tx] }
+type tamper struct {
+	tx *memory.UnitOfWork[*memory.Tx]
+}
 
 func (m tamper) SetBalance(ctx context.Context, userID string, balance int64) error {
 	return m.tx.Do(ctx, func(_ context.Context, tx *memory.Tx) error {

@@ -39,9 +39,10 @@ func orderHarnessOn(store *memory.Store) contracttest.OrderHarness {
 		},
 		Wallet: contracttest.WalletHarness{Tx: memory.NewUnitOfWork(store, memory.WalletStores), Reader: memory.NewWalletReader(store),
 			NewUser: newUser, NewOrder: func(testing.TB, string) string { return kernel.NewID() }},
-		Tx:        memory.NewUnitOfWork(store, memory.OrderStores),
-		Numbers:   memory.NewOrderNumbers(),
-		Customers: memory.NewCustomers(store),
+		Tx:         memory.NewUnitOfWork(store, memory.OrderStores),
+		Numbers:    memory.NewOrderNumbers(),
+		Customers:  memory.NewCustomers(store),
+		Invariants: memory.NewInvariants(store),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(charges, clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

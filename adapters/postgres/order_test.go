@@ -35,9 +35,10 @@ func orderHarnessOn(db *postgres.DB) contracttest.OrderHarness {
 		},
 		Wallet: contracttest.WalletHarness{Tx: postgres.NewUnitOfWork(db, postgres.WalletStores), Reader: postgres.NewWalletReader(db),
 			NewUser: newUser, NewOrder: func(t testing.TB, user string) string { return insertOrder(t, db, user) }},
-		Tx:        postgres.NewUnitOfWork(db, postgres.OrderStores),
-		Numbers:   postgres.NewOrderNumbers(db),
-		Customers: postgres.NewCustomers(db),
+		Tx:         postgres.NewUnitOfWork(db, postgres.OrderStores),
+		Numbers:    postgres.NewOrderNumbers(db),
+		Customers:  postgres.NewCustomers(db),
+		Invariants: postgres.NewInvariants(db),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(postgres.NewMockGatewayCharges(db), clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

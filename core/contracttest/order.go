@@ -12,6 +12,7 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/invariant"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
@@ -29,6 +30,8 @@ type OrderHarness struct {
 	Customers order.Customers
 	// Gateway builds the mock payment gateway on this storage, following clock.
 	Gateway func(clock kernel.Clock, lateDelay time.Duration) order.PaymentGateway
+	// Invariants reads the invariant checker's snapshot of this storage.
+	Invariants invariant.Snapshot
 }
 
 // OrderWorld is an orders service over a catalog with one product, its stock and customers.
@@ -437,6 +440,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 5 || l.Reserved != 0 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("stock 1 with 50 buyers makes exactly one order", func(t *testing.T) {
@@ -476,6 +480,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if paid != oneUnit {
 			t.Fatalf("customers paid %d in total", paid)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("a balance for one order and 10 parallel orders: exactly one succeeds", func(t *testing.T) {
@@ -508,6 +513,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 99 || l.Reserved != 0 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("20 concurrent retries with one key make one order and one debit", func(t *testing.T) {
@@ -539,6 +545,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 99 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("a per-customer limit holds under concurrent orders of one customer", func(t *testing.T) {
@@ -574,6 +581,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if b := w.Balance(t, buyer); b != 1000000-3*oneUnit {
 			t.Fatalf("balance %d", b)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("orders list newest first in pages", func(t *testing.T) {
