@@ -16,7 +16,7 @@ BINARIES := storefront admin partner worker jupang
 export JUPANG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 DIR ?= up
 
-.PHONY: help run build test test-short lint lint-openapi generate generate-check bench migrate seed docs clean
+.PHONY: help run build test test-short lint lint-openapi generate generate-check bench migrate seed check docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -73,6 +73,9 @@ migrate: ## apply (DIR=up), roll back one (DIR=down) or list (DIR=status) migrat
 
 seed: ## load the dev seed into JUPANG_DATABASE_URL
 	$(GO) run ./apps/jupang seed
+
+check: ## print the invariant report of JUPANG_DATABASE_URL (wallets, stock, coupons, orders); fails on violations
+	$(GO) run ./apps/jupang check
 
 clean: ## remove build output
 	rm -rf bin

@@ -13,8 +13,9 @@ import (
 	"github.com/jupang/jupang/core/order"
 )
 
-func orderHarness(*testing.T) contracttest.OrderHarness {
-	store := memory.NewStore()
+func orderHarness(*testing.T) contracttest.OrderHarness { return orderHarnessOn(memory.NewStore()) }
+
+func orderHarnessOn(store *memory.Store) contracttest.OrderHarness {
 	users := memory.NewUnitOfWork(store, memory.IdentityStores)
 	newUser := func(t testing.TB) string {
 		id := kernel.NewID()
@@ -38,10 +39,11 @@ func orderHarness(*testing.T) contracttest.OrderHarness {
 		},
 		Wallet: contracttest.WalletHarness{Tx: memory.NewUnitOfWork(store, memory.WalletStores), Reader: memory.NewWalletReader(store),
 			NewUser: newUser, NewOrder: func(testing.TB, string) string { return kernel.NewID() }},
-		Tx:        memory.NewUnitOfWork(store, memory.OrderStores),
-		Numbers:   memory.NewOrderNumbers(),
-		Customers: memory.NewCustomers(store),
-		Coupons:   memory.NewUnitOfWork(store, memory.CouponStores),
+		Tx:         memory.NewUnitOfWork(store, memory.OrderStores),
+		Numbers:    memory.NewOrderNumbers(),
+		Customers:  memory.NewCustomers(store),
+		Coupons:    memory.NewUnitOfWork(store, memory.CouponStores),
+		Invariants: memory.NewInvariants(store),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(charges, clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

@@ -23,6 +23,10 @@ func TestMockGatewayContractOnPostgres(t *testing.T) {
 // orderHarness gives each test a database of its own.
 func orderHarness(t *testing.T) contracttest.OrderHarness {
 	db, _ := pgtest.Another(t)
+	return orderHarnessOn(t, db)
+}
+
+func orderHarnessOn(t *testing.T, db *postgres.DB) contracttest.OrderHarness {
 	numbers, closeNumbers, err := postgres.NewOrderNumbers(db)
 	if err != nil {
 		t.Fatal(err)
@@ -38,10 +42,11 @@ func orderHarness(t *testing.T) contracttest.OrderHarness {
 		},
 		Wallet: contracttest.WalletHarness{Tx: postgres.NewUnitOfWork(db, postgres.WalletStores), Reader: postgres.NewWalletReader(db),
 			NewUser: newUser, NewOrder: func(t testing.TB, user string) string { return insertOrder(t, db, user) }},
-		Tx:        postgres.NewUnitOfWork(db, postgres.OrderStores),
-		Numbers:   numbers,
-		Customers: postgres.NewCustomers(db),
-		Coupons:   postgres.NewUnitOfWork(db, postgres.CouponStores),
+		Tx:         postgres.NewUnitOfWork(db, postgres.OrderStores),
+		Numbers:    numbers,
+		Customers:  postgres.NewCustomers(db),
+		Coupons:    postgres.NewUnitOfWork(db, postgres.CouponStores),
+		Invariants: postgres.NewInvariants(db),
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(postgres.NewMockGatewayCharges(db), clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

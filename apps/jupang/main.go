@@ -4,6 +4,7 @@
 //	jupang                     run everything (same as "jupang serve")
 //	jupang migrate up|down|status
 //	jupang seed                load the dev seed into the database
+//	jupang check               print the invariant report of the database; exit 1 on violations
 //	jupang sign [-key K] METHOD TARGET [BODY|@FILE]
 //	                           print curl -H flags signing a partner request (SPEC §9)
 //	jupang openapi DIR         write each binary's OpenAPI document to DIR/<binary>.json
@@ -26,7 +27,7 @@ import (
 	"github.com/jupang/jupang/apps/internal/launch"
 )
 
-const usage = `usage: jupang [serve | migrate up|down|status | seed | openapi DIR | sign [-key K] METHOD TARGET [BODY|@FILE] | kafka PORT]`
+const usage = `usage: jupang [serve | migrate up|down|status | seed | check | openapi DIR | sign [-key K] METHOD TARGET [BODY|@FILE] | kafka PORT]`
 
 func main() { os.Exit(run(os.Args[1:])) }
 
@@ -53,6 +54,8 @@ func run(args []string) int {
 		return exitCode(migrate(ctx, cfg, args[1]))
 	case cmd == "seed" && len(args) == 1:
 		return exitCode(seedDatabase(ctx, cfg))
+	case cmd == "check" && len(args) == 1:
+		return exitCode(check(ctx, cfg, os.Stdout))
 	case cmd == "sign":
 		return exitCode(sign(args[1:], os.Stdout))
 	case cmd == "openapi" && len(args) == 2:

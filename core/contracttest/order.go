@@ -13,6 +13,7 @@ import (
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/invariant"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
@@ -32,6 +33,8 @@ type OrderHarness struct {
 	Coupons uow.UnitOfWork[coupon.Stores]
 	// Gateway builds the mock payment gateway on this storage, following clock.
 	Gateway func(clock kernel.Clock, lateDelay time.Duration) order.PaymentGateway
+	// Invariants reads the invariant checker's snapshot of this storage.
+	Invariants invariant.Snapshot
 }
 
 // OrderWorld is an orders service over a catalog with one product, its stock and customers.
@@ -447,6 +450,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 5 || l.Reserved != 0 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("stock 1 with 50 buyers makes exactly one order", func(t *testing.T) {
@@ -486,6 +490,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if paid != oneUnit {
 			t.Fatalf("customers paid %d in total", paid)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("a balance for one order and 10 parallel orders: exactly one succeeds", func(t *testing.T) {
@@ -518,6 +523,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 99 || l.Reserved != 0 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("20 concurrent retries with one key make one order and one debit", func(t *testing.T) {
@@ -549,6 +555,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if l := w.Stock(t, w.SKUs[0]); l.OnHand != 99 {
 			t.Fatalf("stock: %+v", l)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("a per-customer limit holds under concurrent orders of one customer", func(t *testing.T) {
@@ -584,6 +591,7 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		if b := w.Balance(t, buyer); b != 1000000-3*oneUnit {
 			t.Fatalf("balance %d", b)
 		}
+		CheckInvariantsClean(t, w.H.Invariants)
 	})
 
 	t.Run("orders list newest first in pages", func(t *testing.T) {

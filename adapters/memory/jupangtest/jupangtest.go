@@ -29,6 +29,7 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
+	"github.com/jupang/jupang/core/invariant"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
@@ -74,6 +75,8 @@ type System struct {
 	// mock payment gateway (tokens tok_approve, tok_decline, tok_timeout, tok_late) when
 	// Orders.RunCardPayments runs, and Orders.ExpirePending cancels PENDING orders past their deadline.
 	Orders *order.Service
+	// Invariants checks wallets, stock, coupons and orders against their own records.
+	Invariants *invariant.Checker
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
 	// by any use case are delivered to the subscribed partners.
 	Feed *partner.Feed
@@ -153,6 +156,7 @@ func Build(opts ...Option) (*System, error) {
 	}
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
+	sys.Invariants = invariant.NewChecker(memory.NewInvariants(sys.Store))
 	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,
 		Terms:     o.coupons,
 		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
