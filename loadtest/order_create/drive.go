@@ -165,7 +165,7 @@ func do(client *fasthttp.Client, req *fasthttp.Request, resp *fasthttp.Response)
 	case err != nil:
 		return took, "transport: " + err.Error()
 	case resp.StatusCode() < 200 || resp.StatusCode() > 299:
-		return took, string(req.Header.Method()) + " " + string(req.URI().Path()) + ": " + strconv.Itoa(resp.StatusCode()) + " " + string(resp.Body())
+		return took, string(req.Header.Method()) + " " + string(req.URI().Path()) + ": " + strconv.Itoa(resp.StatusCode()) + " " + problemCode(resp.Body())
 	}
 	return took, ""
 }
@@ -197,7 +197,7 @@ func shopperFlows(o options, w world, addr string) (result, error) {
 		if failure != "" {
 			return time.Since(start), failure
 		}
-		if _, failure := post(client, addr, "/v1/carts/merge", token, "", "", `{"sessionId":"`+session+`"}`); failure != "" {
+		if _, failure := post(client, addr, "/v1/carts/merge", token, "", session, `{"sessionId":"`+session+`"}`); failure != "" {
 			return time.Since(start), failure
 		}
 		_, failure = post(client, addr, "/v1/orders", token, "flow-"+session, "",
@@ -227,4 +227,15 @@ func signIn(client *fasthttp.Client, addr, email string) (string, string) {
 		return "", "token answer without access_token: " + string(resp.Body())
 	}
 	return tok.AccessToken, ""
+}
+
+// problemCode is the code of a problem+json body, else the body.
+func problemCode(body []byte) string {
+	var p struct {
+		Code string `json:"code"`
+	}
+	if json.Unmarshal(body, &p) == nil && p.Code != "" {
+		return p.Code
+	}
+	return string(body)
 }
