@@ -15,22 +15,20 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"flag"
 	"fmt"
-	"net/url"
 	"os"
 	"slices"
 	"sync"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
 	kafkago "github.com/segmentio/kafka-go"
 
 	"github.com/jupang/jupang/adapters/kafka"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/loadtest/internal/bench"
 )
 
 func main() {
@@ -52,11 +50,12 @@ func main() {
 
 func run(n, batch, workers, rounds int) (float64, error) {
 	ctx := context.Background()
-	db, drop, err := scratchDatabase(ctx)
+	scratch, err := bench.ScratchDatabase(ctx, "jupang_load_relay", 20)
 	if err != nil {
 		return 0, err
 	}
-	defer drop()
+	defer scratch.Drop()
+	db := scratch.DB
 	b, err := kafka.StartDevBroker(0)
 	if err != nil {
 		return 0, err
@@ -194,41 +193,4 @@ func relay(ctx context.Context, db *postgres.DB, cfg kafka.WriterConfig, batch, 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// scratchDatabase creates and migrates a database of its own on the test server.
-func scratchDatabase(ctx context.Context) (*postgres.DB, func(), error) {
-	admin := os.Getenv("JUPANG_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	name := fmt.Sprintf("jupang_load_relay_%d", time.Now().UnixNano())
-	adm, err := sql.Open("pgx", admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		_ = adm.Close()
-		return nil, nil, err
-	}
-	u.Path = "/" + name
-	dropDB := func() {
-		_, _ = adm.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_ = adm.Close()
-	}
-	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: u.String(), MaxOpenConns: 20, MaxIdleConns: 20})
-	if err != nil {
-		dropDB()
-		return nil, nil, err
-	}
-	if err := postgres.MigrateUp(ctx, db.DB.DB); err != nil {
-		closeDB()
-		dropDB()
-		return nil, nil, err
-	}
-	return db, func() { closeDB(); dropDB() }, nil
 }

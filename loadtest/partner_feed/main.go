@@ -19,7 +19,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,7 +26,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -35,8 +33,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
 
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/devcerts"
@@ -48,6 +44,7 @@ import (
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/loadtest/internal/bench"
 )
 
 const (
@@ -71,11 +68,12 @@ func main() {
 
 func run(events, consumers, rounds int) error {
 	ctx := context.Background()
-	db, drop, err := scratchDatabase(ctx)
+	scratch, err := bench.ScratchDatabase(ctx, "jupang_load_feed", 20)
 	if err != nil {
 		return err
 	}
-	defer drop()
+	defer scratch.Drop()
+	db := scratch.DB
 	clock := kernel.SystemClock{}
 	hasher, err := auth.NewArgon2id(auth.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1})
 	if err != nil {
@@ -132,43 +130,6 @@ func run(events, consumers, rounds int) error {
 	median := ratios[len(ratios)/2]
 	fmt.Printf("median feed/raw %.2f\n", median)
 	return nil
-}
-
-// scratchDatabase creates and migrates a database of its own on the test server.
-func scratchDatabase(ctx context.Context) (*postgres.DB, func(), error) {
-	admin := os.Getenv("JUPANG_TEST_DATABASE_URL")
-	if admin == "" {
-		admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	name := fmt.Sprintf("jupang_load_feed_%d", time.Now().UnixNano())
-	adm, err := sql.Open("pgx", admin)
-	if err != nil {
-		return nil, nil, err
-	}
-	if _, err := adm.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		_ = adm.Close()
-		return nil, nil, err
-	}
-	u.Path = "/" + name
-	dropDB := func() {
-		_, _ = adm.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_ = adm.Close()
-	}
-	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: u.String(), MaxOpenConns: 20, MaxIdleConns: 20})
-	if err != nil {
-		dropDB()
-		return nil, nil, err
-	}
-	if err := postgres.MigrateUp(ctx, db.DB.DB); err != nil {
-		closeDB()
-		dropDB()
-		return nil, nil, err
-	}
-	return db, func() { closeDB(); dropDB() }, nil
 }
 
 // publish appends events through the outbox, 500 per transaction, as business transactions would.
