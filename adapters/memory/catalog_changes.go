@@ -59,6 +59,12 @@ func (l *changeLog) CatalogChanged(context.Context) error {
 	return nil
 }
 
+// ListingsChanged implements catalog.ChangeLog.
+func (l *changeLog) ListingsChanged(context.Context) error {
+	l.record(catalog.Change{Kind: catalog.ChangeListings})
+	return nil
+}
+
 // PruneChanges implements catalog.ChangeLog.
 func (l *changeLog) PruneChanges(_ context.Context, before time.Time) error {
 	t := &l.tx.State.Catalog

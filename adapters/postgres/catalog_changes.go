@@ -44,6 +44,12 @@ func (l *changeLog) CatalogChanged(ctx context.Context) error {
 	return err
 }
 
+// ListingsChanged implements catalog.ChangeLog.
+func (l *changeLog) ListingsChanged(ctx context.Context) error {
+	_, err := l.q.ExecContext(ctx, `INSERT INTO catalog_changes (kind) VALUES ('LISTINGS')`)
+	return err
+}
+
 // PruneChanges implements catalog.ChangeLog.
 func (l *changeLog) PruneChanges(ctx context.Context, before time.Time) error {
 	_, err := l.q.ExecContext(ctx, `DELETE FROM catalog_changes WHERE recorded_at < $1`, before)

@@ -214,7 +214,7 @@ func (s *Service) reprice(ctx context.Context, st Stores) error {
 			return err
 		}
 	}
-	return nil
+	return st.Changes.ListingsChanged(ctx)
 }
 
 // SavePromotion creates or updates a promotion; an empty id is assigned.

@@ -20,6 +20,9 @@ const (
 	// ChangeCatalog: categories, brands, exchange rates or promotions, which reach every price,
 	// name or path shown. Ref is empty.
 	ChangeCatalog ChangeKind = "CATALOG"
+	// ChangeListings: listing sort keys (popularity, listing prices) changed and nothing a card
+	// shows did; only rendered list pages are dropped. Ref is empty.
+	ChangeListings ChangeKind = "LISTINGS"
 )
 
 // Change is one entry of the change log.
@@ -46,6 +49,8 @@ type ChangeLog interface {
 	ProductsChanged(ctx context.Context, productIDs []string) error
 	// CatalogChanged records that categories, brands, rates or promotions changed.
 	CatalogChanged(ctx context.Context) error
+	// ListingsChanged records that listing sort keys changed (ranking, reprice).
+	ListingsChanged(ctx context.Context) error
 	// PruneChanges deletes the entries recorded before before (see ChangeLogRetention).
 	PruneChanges(ctx context.Context, before time.Time) error
 }

@@ -54,6 +54,6 @@ func (s *Service) RefreshRankings(ctx context.Context) error {
 				return err
 			}
 		}
-		return nil
+		return st.Changes.ListingsChanged(ctx)
 	})
 }

@@ -129,6 +129,7 @@ type cards struct {
 	skuOwner map[string]string // SKU id → product id, of the cached products
 	stock    map[string]stockEntry
 	memos    map[cardKey]*card
+	pages    pageCache
 }
 
 type stockEntry struct {
@@ -177,6 +178,7 @@ func (c *cards) apply(changes []Change, reset bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
+	c.pages.clear() // a page shows listings and cards: any change may reach it
 	if reset {
 		c.tree, c.brands, c.pricing, c.memos = nil, map[string]Brand{}, map[kernel.Market]*marketPricing{}, map[cardKey]*card{}
 		c.products, c.skuOwner, c.stock = map[string]Product{}, map[string]string{}, map[string]stockEntry{}
@@ -191,6 +193,7 @@ func (c *cards) apply(changes []Change, reset bool) {
 			if owner, ok := c.skuOwner[ch.Ref]; ok {
 				c.dropCards(owner)
 			}
+		case ChangeListings: // only the pages, dropped above
 		default: // ChangeCatalog, and kinds this version does not know
 			c.tree, c.brands, c.pricing, c.memos = nil, map[string]Brand{}, map[kernel.Market]*marketPricing{}, map[cardKey]*card{}
 		}

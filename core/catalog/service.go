@@ -110,8 +110,54 @@ type TopList struct {
 
 // ListProducts returns one page of the market's visible products.
 func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kernel.Page[ProductSummary], error) {
-	var page kernel.Page[ProductSummary]
+	return s.listProducts(ctx, s.cards.cardsFor(ctx), v, r, s.clock.Now())
+}
+
+// PageRenderer renders a page of the product list to the bytes of its response.
+type PageRenderer func(kernel.Page[ProductSummary]) ([]byte, error)
+
+// ListPage returns render(ListProducts(v, r)), from the read model's page cache when nothing the
+// page shows has changed since it was rendered: the cache is dropped by every change the read
+// model applies (so a change is visible as soon as it is for cards), and a page expires at the
+// next window edge of its market's pricing (so promotions start and end exactly on time).
+// render must depend on the page and on v's locale only.
+func (s *Service) ListPage(ctx context.Context, v View, r ListRequest, render PageRenderer) ([]byte, error) {
 	c := s.cards.cardsFor(ctx)
+	now := s.clock.Now()
+	if s.cards == nil || c != s.cards.shared { // no read model, or it is out of sync: nothing is stored
+		page, err := s.listProducts(ctx, c, v, r, now)
+		if err != nil {
+			return nil, err
+		}
+		return render(page)
+	}
+	key := pageKey{market: v.Market, locale: v.Locale, sort: r.Sort, category: r.Category, q: r.Q, cursor: r.Cursor, limit: r.Limit}
+	if body, ok := c.pages.get(key, now); ok {
+		return body, nil
+	}
+	gen := c.generation()
+	tree, err := c.categoryTree(ctx, s.loads())
+	if err != nil {
+		return nil, err
+	}
+	pricing, err := c.marketPricing(ctx, s.loads(), v.Market, now, tree)
+	if err != nil {
+		return nil, err
+	}
+	page, err := s.listProducts(ctx, c, v, r, now)
+	if err != nil {
+		return nil, err
+	}
+	body, err := render(page)
+	if err != nil {
+		return nil, err
+	}
+	c.storeIf(gen, func() { c.pages.put(key, pageEntry{body: body, from: pricing.from, to: pricing.until}) })
+	return body, nil
+}
+
+func (s *Service) listProducts(ctx context.Context, c *cards, v View, r ListRequest, now time.Time) (kernel.Page[ProductSummary], error) {
+	var page kernel.Page[ProductSummary]
 	tree, err := c.categoryTree(ctx, s.loads())
 	if err != nil {
 		return page, err
@@ -119,12 +165,12 @@ func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kern
 	q := ListingQuery{Market: v.Market, Locale: v.Locale, Q: r.Q, Sort: r.Sort, Limit: r.Limit + 1}
 	categoryID := ""
 	if r.Category != "" {
-		c, ok := tree.Find(r.Category)
+		cat, ok := tree.Find(r.Category)
 		if !ok {
 			return page, errs.ErrValidation.WithField("category", "UNKNOWN_CATEGORY", "no category has this id or slug")
 		}
-		categoryID = c.ID
-		q.CategoryIDs = tree.Subtree(c.ID)
+		categoryID = cat.ID
+		q.CategoryIDs = tree.Subtree(cat.ID)
 	}
 	scope := cursorScope(v.Market, v.Locale, categoryID, r.Q)
 	if q.After, err = decodeCursor(r.Cursor, r.Sort, scope); err != nil {
@@ -142,7 +188,7 @@ func (s *Service) ListProducts(ctx context.Context, v View, r ListRequest) (kern
 	for i, l := range listings {
 		ids[i] = l.ProductID
 	}
-	page.Items, err = c.summaries(ctx, s.loads(), v, s.clock.Now(), ids)
+	page.Items, err = c.summaries(ctx, s.loads(), v, now, ids)
 	return page, err
 }
 

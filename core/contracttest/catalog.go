@@ -169,6 +169,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 	ctx := context.Background()
 	world := func(t *testing.T) *CatalogWorld { return NewCatalogWorld(t, newHarness(t)) }
 	t.Run("read model", func(t *testing.T) { runCatalogReadModel(t, world) })
+	t.Run("page cache", func(t *testing.T) { runCatalogPageCache(t, world) })
 
 	t.Run("a product round-trips with texts, images, SKUs, explicit prices and markets", func(t *testing.T) {
 		w := world(t)

@@ -46,17 +46,22 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 		return err
 	}
 	req := server.Request(c)
-	page, err := h.svc.ListProducts(server.Ctx(c), catalog.ViewOf(req), r)
-	if err != nil {
-		return err
-	}
-	body, err := listBody(page, req.Locale)
+	body, err := h.svc.ListPage(server.Ctx(c), catalog.ViewOf(req), r, listRenderers[req.Locale])
 	if err != nil {
 		return err
 	}
 	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
-	return c.Send(body)
+	return c.Send(body) // the cached bytes are never written to: fasthttp only reads them
 }
+
+// listRenderers renders list pages in each language, built once so a request allocates no closure.
+var listRenderers = func() map[kernel.Locale]catalog.PageRenderer {
+	out := make(map[kernel.Locale]catalog.PageRenderer, len(kernel.Locales))
+	for _, l := range kernel.Locales {
+		out[l] = func(page kernel.Page[catalog.ProductSummary]) ([]byte, error) { return listBody(page, l) }
+	}
+	return out
+}()
 
 // listBody is the bytes json.Marshal(listJSON) writes for page, each item's from the memo.
 func listBody(page kernel.Page[catalog.ProductSummary], l kernel.Locale) ([]byte, error) {

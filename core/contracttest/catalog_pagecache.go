@@ -1,0 +1,230 @@
+package contracttest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/kernel"
+)
+
+// renderPage stands in for the HTTP edge's renderer: any function of the page alone.
+func renderPage(p kernel.Page[catalog.ProductSummary]) ([]byte, error) { return json.Marshal(p) }
+
+// runCatalogPageCache checks the rendered-page cache (Service.ListPage): a cached page is always
+// the bytes an uncached read renders, within 2 s of a change on another instance, at once on the
+// writing one, and exactly at promotion and rate edges.
+func runCatalogPageCache(t *testing.T, world func(t *testing.T) *CatalogWorld) {
+	ctx := context.Background()
+	kr := catalog.View{Market: kernel.MarketKR, Locale: kernel.LocaleEN}
+	us := catalog.View{Market: kernel.MarketUS, Locale: kernel.LocaleEN}
+
+	// fresh renders what a service without read model reads now.
+	fresh := func(t *testing.T, w *CatalogWorld, v catalog.View, r catalog.ListRequest) []byte {
+		t.Helper()
+		page, err := catalog.NewService(w.H.Reader, w.Levels, w.H.Tx, w.Clock).ListProducts(ctx, v, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := renderPage(page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+	page := func(t *testing.T, svc *catalog.Service, v catalog.View, r catalog.ListRequest) []byte {
+		t.Helper()
+		body, err := svc.ListPage(ctx, v, r, renderPage)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return body
+	}
+
+	t.Run("a price, stock, promotion or popularity change reaches cached pages: at once on the writer, within 2 s elsewhere", func(t *testing.T) {
+		w := world(t)
+		if w.H.NewFeed == nil {
+			t.Skip("the harness has no change feed")
+		}
+		other := w.NewService(catalog.DefaultReadModelConfig)
+		a := w.AddProduct(t, ProductSpec{Name: "Alpha", Category: w.Kitchen, Base: 30_000})
+		b := w.AddProduct(t, ProductSpec{Name: "Beta", Category: w.Kitchen, Base: 20_000})
+		requests := []catalog.ListRequest{
+			{Sort: catalog.SortNewest, Limit: 10}, {Sort: catalog.SortPriceAsc, Limit: 1},
+			{Sort: catalog.SortPopular, Limit: 10, Category: w.Kitchen.ID},
+		}
+		before := map[int][]byte{}
+		for i, r := range requests { // warm both instances
+			before[i] = page(t, other, kr, r)
+			if got, want := page(t, w.Svc, kr, r), fresh(t, w, kr, r); !bytes.Equal(got, want) || !bytes.Equal(before[i], want) {
+				t.Fatalf("%+v: cached %s, other %s, want %s", r, got, before[i], want)
+			}
+		}
+		step := func(what string, change func()) {
+			t.Helper()
+			change()
+			changed := false
+			for i, r := range requests {
+				want := fresh(t, w, kr, r)
+				changed = changed || !bytes.Equal(want, before[i])
+				if got := page(t, w.Svc, kr, r); !bytes.Equal(got, want) {
+					t.Fatalf("%s, %+v on the writer:\n got %s\nwant %s", what, r, got, want)
+				}
+				start := time.Now()
+				for got := page(t, other, kr, r); !bytes.Equal(got, want); got = page(t, other, kr, r) {
+					if time.Since(start) > 2*time.Second {
+						t.Fatalf("%s, %+v on the other instance after 2 s:\n got %s\nwant %s", what, r, got, want)
+					}
+					time.Sleep(20 * time.Millisecond)
+				}
+				before[i] = want
+			}
+			if !changed {
+				t.Fatalf("%s changed no page: the step checks nothing", what)
+			}
+		}
+		step("price", func() {
+			a.BasePrice = 10_000
+			saved, err := w.Svc.SaveProduct(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a = saved
+		})
+		step("stock (through catalog.StockChanges)", func() {
+			if err := w.SetStock(t, b.SKUs[0].ID, 0); err != nil {
+				t.Fatal(err)
+			}
+		})
+		step("promotion", func() {
+			now := w.Clock.Now()
+			if _, err := w.Svc.SavePromotion(ctx, catalog.Promotion{Type: catalog.PromotionPercent, Value: 10, StartsAt: now.Add(-time.Hour),
+				EndsAt: now.Add(time.Hour), Markets: []kernel.Market{kernel.MarketKR}, ProductIDs: []string{b.ID}, Names: names("할인", "Sale", "セール")}); err != nil {
+				t.Fatal(err)
+			}
+		})
+		step("popularity (the ranking job)", func() {
+			last := a
+			if a.ID < b.ID { // popular ties break on id: sell the one that comes last
+				last = b
+			}
+			if _, err := w.Svc.RecordPaidOrder(ctx, w.H.NewBuyer(t), kernel.MarketKR, w.Clock.Now().Add(-time.Hour),
+				[]catalog.PastOrderItem{{ProductID: last.ID, SKUID: last.SKUs[0].ID, Quantity: 3}}); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Svc.RefreshRankings(ctx); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+
+	t.Run("a cached page changes price exactly at promotion and rate edges", func(t *testing.T) {
+		w := world(t)
+		p := w.AddProduct(t, ProductSpec{Name: "Edge", Category: w.Laptops, Base: 100_000})
+		start := w.Clock.Now().Add(time.Hour)
+		end := start.Add(time.Hour)
+		if _, err := w.Svc.SavePromotion(ctx, catalog.Promotion{Type: catalog.PromotionPercent, Value: 20, StartsAt: start, EndsAt: end,
+			Markets: []kernel.Market{kernel.MarketKR}, ProductIDs: []string{p.ID}, Names: names("할인", "Sale", "セール")}); err != nil {
+			t.Fatal(err)
+		}
+		rateAt := start.Add(30 * time.Minute)
+		if _, err := w.Svc.SetRate(ctx, kernel.USD, "0.001", rateAt); err != nil {
+			t.Fatal(err)
+		}
+		r := catalog.ListRequest{Sort: catalog.SortNewest, Limit: 10}
+		check := func(at time.Time, krPrice, usPrice int64) {
+			t.Helper()
+			w.Clock.Set(at)
+			for _, v := range []catalog.View{kr, us} {
+				want := krPrice
+				if v.Market == kernel.MarketUS {
+					want = usPrice
+				}
+				for range 2 { // the second read is a cache hit
+					got := page(t, w.Svc, v, r)
+					var decoded kernel.Page[catalog.ProductSummary]
+					if err := json.Unmarshal(got, &decoded); err != nil || len(decoded.Items) != 1 || decoded.Items[0].Price.Amount != want {
+						t.Fatalf("%s at %v: page %s (%v); want price %d", v.Market, at.Sub(start), got, err, want)
+					}
+					if exp := fresh(t, w, v, r); !bytes.Equal(got, exp) {
+						t.Fatalf("%s at %v:\n got %s\nwant %s", v.Market, at.Sub(start), got, exp)
+					}
+				}
+			}
+		}
+		check(start.Add(-time.Second), 100_000, 7500)
+		check(start.Add(-time.Microsecond), 100_000, 7500)
+		check(start, 80_000, 7500)
+		check(rateAt.Add(-time.Microsecond), 80_000, 7500)
+		check(rateAt, 80_000, 10_000)
+		check(end.Add(-time.Microsecond), 80_000, 10_000)
+		check(end, 100_000, 10_000)
+	})
+
+	t.Run("cached pages under concurrent writes end equal to uncached renders", func(t *testing.T) {
+		w := world(t)
+		if w.H.NewFeed == nil {
+			t.Skip("the harness has no change feed")
+		}
+		var products []catalog.Product
+		for i := range 6 {
+			products = append(products, w.AddProduct(t, ProductSpec{Name: fmt.Sprint("P", i), Category: w.Phones, Base: int64(10_000 + i), Stock: []int{10, 10}}))
+		}
+		cached := w.NewService(catalog.DefaultReadModelConfig)
+		requests := []catalog.ListRequest{
+			{Category: w.Phones.ID, Sort: catalog.SortPriceAsc, Limit: 4}, {Sort: catalog.SortPriceDesc, Limit: 3},
+			{Sort: catalog.SortNewest, Limit: 20},
+		}
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		errs := make(chan error, 300)
+		for g := range 200 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, err := cached.ListPage(ctx, kr, requests[(g+i)%len(requests)], renderPage); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		for i := range 30 {
+			p := products[i%len(products)]
+			if err := w.SetStock(t, p.SKUs[i%2].ID, i%7); err != nil {
+				t.Fatal(err)
+			}
+			if i%3 == 0 {
+				p.BasePrice += 500
+				saved, err := w.Svc.SaveProduct(ctx, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				products[i%len(products)] = saved
+			}
+		}
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		time.Sleep(catalog.DefaultReadModelConfig.SyncEvery + 50*time.Millisecond)
+		for _, r := range requests {
+			if got, want := page(t, cached, kr, r), fresh(t, w, kr, r); !bytes.Equal(got, want) {
+				t.Fatalf("%+v:\n cached %s\nuncached %s", r, got, want)
+			}
+		}
+	})
+}
