@@ -13,8 +13,9 @@ import (
 	"github.com/jupang/jupang/core/order"
 )
 
-func orderHarness(*testing.T) contracttest.OrderHarness {
-	store := memory.NewStore()
+func orderHarness(*testing.T) contracttest.OrderHarness { return orderHarnessOn(memory.NewStore()) }
+
+func orderHarnessOn(store *memory.Store) contracttest.OrderHarness {
 	users := memory.NewUnitOfWork(store, memory.IdentityStores)
 	newUser := func(t testing.TB) string {
 		id := kernel.NewID()

@@ -21,6 +21,10 @@ func TestMockGatewayContractOnPostgres(t *testing.T) {
 // orderHarness gives each test a database of its own.
 func orderHarness(t *testing.T) contracttest.OrderHarness {
 	db, _ := pgtest.Another(t)
+	return orderHarnessOn(db)
+}
+
+func orderHarnessOn(db *postgres.DB) contracttest.OrderHarness {
 	newUser := func(t testing.TB) string { return insertBuyer(t, db) }
 	return contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{
