@@ -155,7 +155,9 @@ func (s *Notifications) Notify(_ context.Context, n notification.Notification) e
 type NotificationReader struct{ store *Store }
 
 // NewNotificationReader returns the reader on store.
-func NewNotificationReader(store *Store) *NotificationReader { return &NotificationReader{store: store} }
+func NewNotificationReader(store *Store) *NotificationReader {
+	return &NotificationReader{store: store}
+}
 
 // List implements notification.Reader.
 func (r *NotificationReader) List(ctx context.Context, userID, afterID string, limit int) ([]notification.Notification, error) {

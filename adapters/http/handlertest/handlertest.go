@@ -37,6 +37,7 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/wallet"
 )
@@ -164,6 +165,7 @@ func messages() *i18n.Catalog {
 		order.Codes(),
 		partner.Codes(),
 		wallet.Codes(),
+		refund.Codes(),
 	)
 }
 

@@ -40,6 +40,7 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/ratelimit"
 	"github.com/jupang/jupang/core/uow"
 	"github.com/jupang/jupang/core/wallet"
@@ -89,6 +90,7 @@ func Messages() *i18n.Catalog {
 		order.Codes(),
 		partner.Codes(),
 		wallet.Codes(),
+		refund.Codes(),
 	)
 }
 
