@@ -37,8 +37,8 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
-	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/ratelimit"
+	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/wallet"
 )
 

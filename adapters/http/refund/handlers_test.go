@@ -151,7 +151,7 @@ func TestRefundRefusals(t *testing.T) {
 	if p := e.shop.Get(t, "/v1/users/me/notifications?limit=0", handlertest.Bearer(e.token)).Want(t, 400).Problem(t); p.Code != "VALIDATION_FAILED" {
 		t.Fatalf("limit: %+v", p)
 	}
-	if p := e.shop.Get(t, "/v1/users/me/notifications?cursor=junk", handlertest.Bearer(e.token)).Want(t, 400).Problem(t); p.Code != "VALIDATION_FAILED" {
+	if p := e.shop.Get(t, "/v1/users/me/notifications?cursor=junk", handlertest.Bearer(e.token)).Want(t, 400).Problem(t); p.Code != "INVALID_CURSOR" {
 		t.Fatalf("cursor: %+v", p)
 	}
 	if n, _ := e.w.Entries(t, e.buyer, "REFUND"); n != 0 {
