@@ -63,6 +63,7 @@ type State struct {
 	Inventory inventoryTables
 	Order     orderTables
 	Wallet    walletTables
+	Refund    refundTables
 }
 
 func newState() *State {
@@ -77,6 +78,7 @@ func newState() *State {
 		Inventory: newInventoryTables(),
 		Order:     newOrderTables(),
 		Wallet:    newWalletTables(),
+		Refund:    newRefundTables(),
 	}
 }
 

@@ -54,6 +54,9 @@ var (
 	PartnerIntegrations = Policy{"/v1/integrations/*", []kernel.Role{external}}
 )
 
+// RefundReview: approving or rejecting a refund in review (POST /v1/admin/refunds/{id}/approve|reject).
+var RefundReview = Policy{"/v1/admin/refunds/*", []kernel.Role{admin}}
+
 // Table lists every policy, for documentation and the RBAC sweep test.
 var Table = []Policy{Public, Authenticated, SignUp, CatalogRead, Carts, CustomerOwnData, AdminCoupons,
-	AdminInventory, SupportDesk, CoreMetrics, AdminOnly, PartnerIntegrations}
+	AdminInventory, SupportDesk, CoreMetrics, AdminOnly, PartnerIntegrations, RefundReview}

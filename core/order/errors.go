@@ -24,6 +24,13 @@ var (
 		EN: "An order was already placed with this Idempotency-Key.",
 		JA: "この Idempotency-Key ではすでに注文が受け付けられています。",
 	})
+	// ErrRefundExceedsPaid: a refund would give back more than was paid for a line (units) or for
+	// the order (amount), counting the refunds already completed or in review.
+	ErrRefundExceedsPaid = errs.New(errs.FailedPrecondition, "REFUND_EXCEEDS_PAID", errs.Text{
+		KO: "환불 요청이 결제된 수량 또는 금액을 초과합니다.",
+		EN: "The refund would exceed the units or the amount that were paid.",
+		JA: "返金の申請が支払い済みの数量または金額を超えています。",
+	})
 )
 
 // Field codes of the orders area's inputs (besides the platform's REQUIRED, TOO_LONG, …).
@@ -73,7 +80,7 @@ var (
 // Codes lists every code the orders area declares.
 func Codes() errs.Codes {
 	return errs.Codes{Area: "order",
-		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken},
+		Errors: []*errs.Error{ErrOrderNotFound, ErrCartEmpty, ErrOrderKeyTaken, ErrRefundExceedsPaid},
 		Fields: []errs.FieldCode{FieldInvalidPostalCode, FieldInvalidRegion, FieldCountryNotServed, FieldNoShippingAddress,
 			FieldWalletAboveTotal, FieldInvalidPaymentMethod, FieldNotFulfilmentState, FieldInvalidOrderStatus}}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/wallet"
 )
 
@@ -26,5 +27,6 @@ func Catalog() *i18n.Catalog {
 		order.Codes(),
 		partner.Codes(),
 		wallet.Codes(),
+		refund.Codes(),
 	)
 }

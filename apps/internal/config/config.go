@@ -39,6 +39,7 @@ type Config struct {
 	Orders      Orders      `mapstructure:"orders"`
 	Cart        Cart        `mapstructure:"cart"`
 	Coupons     Coupons     `mapstructure:"coupons"`
+	Refunds     Refunds     `mapstructure:"refunds"`
 	Shutdown    Shutdown    `mapstructure:"shutdown"`
 }
 
@@ -192,6 +193,12 @@ type Orders struct {
 	GatewayLatency       time.Duration `mapstructure:"gateway_latency"`
 }
 
+// Refunds configures the refund policy: the largest KRW wallet credit approved without review
+// (within 7 days of delivery).
+type Refunds struct {
+	AutoApproveMax int64 `mapstructure:"auto_approve_max"`
+}
+
 // Cart configures carts: how long a guest cart lives after its last change, and how often the
 // sweeper deletes expired ones.
 type Cart struct {
@@ -333,6 +340,7 @@ func (c Config) Validate() error {
 		{"orders.card_payments_interval", c.Orders.CardPaymentsInterval > 0, "must be a positive duration"},
 		{"orders.expiry_interval", c.Orders.ExpiryInterval > 0, "must be a positive duration"},
 		{"orders.gateway_latency", c.Orders.GatewayLatency >= 0, "must not be negative"},
+		{"refunds.auto_approve_max", c.Refunds.AutoApproveMax >= 0, "must not be negative"},
 		{"cart.session_ttl", c.Cart.SessionTTL > 0, "must be a positive duration"},
 		{"cart.sweep_interval", c.Cart.SweepInterval > 0, "must be a positive duration"},
 		{"shutdown.timeout", c.Shutdown.Timeout > 0, "must be a positive duration"},

@@ -1,0 +1,17 @@
+package postgres_test
+
+import (
+	"testing"
+
+	"github.com/jupang/jupang/adapters/postgres"
+	"github.com/jupang/jupang/adapters/postgres/pgtest"
+	"github.com/jupang/jupang/core/contracttest"
+)
+
+func refundHarness(t *testing.T) contracttest.RefundHarness {
+	db, _ := pgtest.Another(t)
+	return contracttest.RefundHarness{Order: orderHarnessOn(t, db), Tx: postgres.NewUnitOfWork(db, postgres.RefundStores),
+		Notifications: postgres.NewNotificationReader(db)}
+}
+
+func TestRefundContract(t *testing.T) { contracttest.RunRefunds(t, refundHarness) }
