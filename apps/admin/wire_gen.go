@@ -139,6 +139,9 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	feed := wiring.PartnerFeed(unitOfWork6, feedSignal, identityService, clock, cfg)
 	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
+	unitOfWork7 := wiring.RefundUnitOfWork(storage)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	refundAdminRoutes := wiring.NewRefundAdminRoutes(refundService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
@@ -146,6 +149,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Inventory: inventoryAdminRoutes,
 		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
+		Refund:    refundAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {

@@ -140,6 +140,10 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
+	unitOfWork7 := wiring.RefundUnitOfWork(storage)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	notificationService := wiring.NotificationService(storage)
+	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
@@ -147,6 +151,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Coupon:   couponStorefrontRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
+		Refund:   refundStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -161,11 +166,12 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
 	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
-	unitOfWork7 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork8 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork7, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork8, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork8, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
+	refundAdminRoutes := wiring.NewRefundAdminRoutes(refundService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
@@ -173,6 +179,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Inventory: inventoryAdminRoutes,
 		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
+		Refund:    refundAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -184,7 +191,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork8, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,
@@ -403,6 +410,10 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
+	unitOfWork7 := wiring.RefundUnitOfWork(storage)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	notificationService := wiring.NotificationService(storage)
+	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
@@ -410,6 +421,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Coupon:   couponStorefrontRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
+		Refund:   refundStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {
@@ -425,11 +437,12 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	couponAdminRoutes := wiring.NewCouponAdminRoutes(couponService)
 	inventoryAdminRoutes := wiring.NewInventoryAdminRoutes(inventoryService)
 	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
-	unitOfWork7 := wiring.PartnerFeedUnitOfWork(storage)
+	unitOfWork8 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)
-	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
-	pusher := wiring.WebhookPusher(unitOfWork7, identityService, clock, cfg)
+	feed := wiring.PartnerFeed(unitOfWork8, feedSignal, identityService, clock, cfg)
+	pusher := wiring.WebhookPusher(unitOfWork8, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
+	refundAdminRoutes := wiring.NewRefundAdminRoutes(refundService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,
 		Catalog:   catalogRoutes,
@@ -437,6 +450,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Inventory: inventoryAdminRoutes,
 		Order:     orderAdminRoutes,
 		Partner:   partnerAdminRoutes,
+		Refund:    refundAdminRoutes,
 	}
 	adminServer, err := wiring.Admin(servers, adminRoutes)
 	if err != nil {
@@ -449,7 +463,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		return nil, nil, err
 	}
 	identityPartnerRoutes := wiring.NewIdentityPartnerRoutes(identityService, keySet)
-	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
+	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork8, clock)
 	partnerFeedRoutes := wiring.NewPartnerFeedRoutes(feed, gatekeeper)
 	partnerRoutes := wiring.PartnerRoutes{
 		Identity: identityPartnerRoutes,

@@ -147,6 +147,10 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
+	unitOfWork7 := wiring.RefundUnitOfWork(storage)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	notificationService := wiring.NotificationService(storage)
+	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{
 		Identity: identityStorefrontRoutes,
 		Catalog:  catalogRoutes,
@@ -154,6 +158,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Coupon:   couponStorefrontRoutes,
 		Order:    orderStorefrontRoutes,
 		Wallet:   walletRoutes,
+		Refund:   refundStorefrontRoutes,
 	}
 	storefrontServer, err := wiring.Storefront(servers, storefrontRoutes)
 	if err != nil {

@@ -32,8 +32,10 @@ import (
 	"github.com/jupang/jupang/core/invariant"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/notification"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/refund"
 	"github.com/jupang/jupang/core/wallet"
 )
 
@@ -75,6 +77,11 @@ type System struct {
 	// mock payment gateway (tokens tok_approve, tok_decline, tok_timeout, tok_late) when
 	// Orders.RunCardPayments runs, and Orders.ExpirePending cancels PENDING orders past their deadline.
 	Orders *order.Service
+	// Refunds are refund requests (auto-approved within 7 days of delivery up to ₩50,000 here),
+	// staff review, and their completion: wallet credit, stock back on request, order status.
+	Refunds *refund.Service
+	// Notifications are what the refunds told the customer (GET /v1/users/me/notifications).
+	Notifications *notification.Service
 	// Invariants checks wallets, stock, coupons and orders against their own records.
 	Invariants *invariant.Checker
 	// Feed is the partner feed (pull, ack, retry, dead letters); events appended to the outbox
@@ -161,6 +168,9 @@ func Build(opts ...Option) (*System, error) {
 		Terms:     o.coupons,
 		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
 		Gateway: payment.NewMockGateway(payment.NewMemoryChargeStore(), sys.Clock, payment.MockConfig{}), Clock: sys.Clock})
+	sys.Refunds = refund.NewService(refund.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.RefundStores), Inventory: sys.Inventory,
+		Wallet: sys.Wallet, Rates: reader, Clock: sys.Clock, Policy: refund.Policy{AutoApproveMax: 50000}})
+	sys.Notifications = notification.NewService(memory.NewNotificationReader(sys.Store))
 	feed := memory.NewUnitOfWork(sys.Store, memory.PartnerStores)
 	sys.Feed = partner.NewFeed(feed, sys.Store.FeedWakeups(), sys.Identity, sys.Clock, partner.FeedOptions{})
 	sys.Gatekeeper = partner.NewGatekeeper(sys.Identity, feed, sys.Clock)

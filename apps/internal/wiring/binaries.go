@@ -12,7 +12,7 @@ import (
 // Areas is every business area's provider set. Every injector includes it, and wire builds only
 // what the route groups and jobs of its binary (the structs below) need, so an area listed here
 // costs a binary nothing until one of those structs names it.
-var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, InventorySet, OrderSet, PartnerFeedSet, WalletSet)
+var Areas = wire.NewSet(IdentitySet, CatalogSet, CartSet, CouponSet, InventorySet, OrderSet, PartnerFeedSet, WalletSet, RefundSet)
 
 // What each binary serves, one field per area, in registration order. wire fills each field from
 // the area's providers; a binary takes its struct, never another binary's, so serving an area on a
@@ -26,6 +26,7 @@ type (
 		Coupon   CouponStorefrontRoutes
 		Order    OrderStorefrontRoutes
 		Wallet   WalletRoutes
+		Refund   RefundStorefrontRoutes
 	}
 	// AdminRoutes are the route groups of the admin binary.
 	AdminRoutes struct {
@@ -35,6 +36,7 @@ type (
 		Inventory InventoryAdminRoutes
 		Order     OrderAdminRoutes
 		Partner   PartnerAdminRoutes
+		Refund    RefundAdminRoutes
 	}
 	// PartnerRoutes are the route groups of the partner binary.
 	PartnerRoutes struct {

@@ -39,12 +39,14 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
 	t.Cleanup(stop)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Order: NewOrderStorefrontRoutes(sys.Orders), Wallet: NewWalletRoutes(sys.Wallet)})
+		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Order: NewOrderStorefrontRoutes(sys.Orders), Wallet: NewWalletRoutes(sys.Wallet),
+		Refund: NewRefundStorefrontRoutes(sys.Refunds, sys.Notifications)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ad, err := Admin(deps, AdminRoutes{Identity: NewIdentityAdminRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
-		Coupon: NewCouponAdminRoutes(sys.Coupons), Inventory: NewInventoryAdminRoutes(sys.Inventory), Order: NewOrderAdminRoutes(sys.Orders), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity)})
+		Coupon: NewCouponAdminRoutes(sys.Coupons), Inventory: NewInventoryAdminRoutes(sys.Inventory), Order: NewOrderAdminRoutes(sys.Orders), Partner: NewPartnerAdminRoutes(sys.Feed, sys.Pusher, sys.Identity),
+		Refund: NewRefundAdminRoutes(sys.Refunds)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,9 @@ var inventoryCore = []string{"InventoryReader", "InventoryService", "InventoryUn
 // The wallet's stores, reader and service.
 var walletCore = []string{"WalletReader", "WalletService", "WalletUnitOfWork"}
 
+// The refund area's stores and workflow.
+var refundCore = []string{"RefundService", "RefundUnitOfWork"}
+
 // The coupon area's stores, metrics and service.
 var couponCore = []string{"CouponMetrics", "CouponService", "CouponUnitOfWork"}
 
@@ -62,6 +65,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 		"inventory.go": with(inventoryCore, "NewInventoryAdminRoutes"),
 		"order.go":     with(orderCore, "NewOrderStorefrontRoutes", "NewOrderAdminRoutes", "NewOrderJobs"),
 		"wallet.go":    with(walletCore, "NewWalletRoutes"),
+		"refund.go":    with(refundCore, "NotificationService", "NewRefundStorefrontRoutes", "NewRefundAdminRoutes"),
 		"partner.go": with(partnerCore, "NewFeedSignalComponent", "PartnerGatekeeper", "WebhookPusher", "NewPartnerFeedRoutes",
 			"NewPartnerAdminRoutes", "NewPartnerFeedJobs", "NewWebhookDispatcher"),
 	}
@@ -77,6 +81,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"inventory.go": inventoryCore,
 			"order.go":     with(orderCore, "NewOrderStorefrontRoutes"),
 			"wallet.go":    with(walletCore, "NewWalletRoutes"),
+			"refund.go":    with(refundCore, "NotificationService", "NewRefundStorefrontRoutes"),
 		}},
 		{"admin", "initialize", map[string][]string{
 			"identity.go":  with(identityCore, "NewIdentityAdminRoutes"),
@@ -86,6 +91,7 @@ func TestEachBinaryConstructsOnlyWhatItServes(t *testing.T) {
 			"order.go":     with(orderCore, "NewOrderAdminRoutes"),
 			"cart.go":      {"CartCoupons"}, // orders learn coupon terms as carts do
 			"wallet.go":    walletCore,
+			"refund.go":    with(refundCore, "NewRefundAdminRoutes"),
 			"partner.go":   with(partnerCore, "WebhookPusher", "NewPartnerAdminRoutes"),
 		}},
 		{"partner", "initialize", map[string][]string{
