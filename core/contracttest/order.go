@@ -39,17 +39,17 @@ type OrderHarness struct {
 
 // OrderWorld is an orders service over a catalog with one product, its stock and customers.
 type OrderWorld struct {
-	H         OrderHarness
-	Inv       *InventoryWorld
-	Wallets   *wallet.Service
-	Svc       *order.Service
-	Clock     *kernel.FakeClock
-	Coupons   *coupon.Service
+	H       OrderHarness
+	Inv     *InventoryWorld
+	Wallets *wallet.Service
+	Svc     *order.Service
+	Clock   *kernel.FakeClock
+	Coupons *coupon.Service
 	// CouponMoves counts the user coupon transitions the orders service reported after commit.
 	CouponMoves *CountingCouponMetrics
-	ProductID string
-	SKUs      []string
-	Address   order.Address
+	ProductID   string
+	SKUs        []string
+	Address     order.Address
 }
 
 // OrderUnitPrice is the list price of the world's SKUs (₩10,000; under ₩19,800 shipping is ₩3,000).
