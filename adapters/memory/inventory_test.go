@@ -18,11 +18,12 @@ func inventoryHarness(*testing.T) contracttest.InventoryHarness {
 			StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		},
-		Tx:       memory.NewUnitOfWork(store, memory.InventoryStores),
-		Reader:   memory.NewInventoryReader(store),
-		Outbox:   memory.NewOutboxReader(store),
-		NewStaff: func(testing.TB) string { return kernel.NewID() },
-		NewOrder: func(testing.TB) string { return kernel.NewID() },
+		Tx:         memory.NewUnitOfWork(store, memory.InventoryStores),
+		Reader:     memory.NewInventoryReader(store),
+		Outbox:     memory.NewOutboxReader(store),
+		NewStaff:   func(testing.TB) string { return kernel.NewID() },
+		NewOrder:   func(testing.TB) string { return kernel.NewID() },
+		Invariants: memory.NewInvariants(store),
 	}
 }
 

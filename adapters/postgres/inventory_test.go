@@ -15,12 +15,13 @@ import (
 func inventoryHarness(t *testing.T) contracttest.InventoryHarness {
 	db, _ := pgtest.Another(t)
 	return contracttest.InventoryHarness{
-		Catalog:  catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
-		Tx:       postgres.NewUnitOfWork(db, postgres.InventoryStores),
-		Reader:   postgres.NewInventoryReader(db),
-		Outbox:   postgres.NewOutboxReader(db),
-		NewStaff: func(t testing.TB) string { return insertBuyer(t, db) },
-		NewOrder: func(t testing.TB) string { return insertOrder(t, db, insertBuyer(t, db)) },
+		Catalog:    catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+		Tx:         postgres.NewUnitOfWork(db, postgres.InventoryStores),
+		Reader:     postgres.NewInventoryReader(db),
+		Outbox:     postgres.NewOutboxReader(db),
+		NewStaff:   func(t testing.TB) string { return insertBuyer(t, db) },
+		NewOrder:   func(t testing.TB) string { return insertOrder(t, db, insertBuyer(t, db)) },
+		Invariants: postgres.NewInvariants(db),
 	}
 }
 

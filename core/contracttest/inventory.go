@@ -13,6 +13,7 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
+	"github.com/jupang/jupang/core/invariant"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/uow"
@@ -29,6 +30,9 @@ type InventoryHarness struct {
 	NewStaff func(t testing.TB) string
 	// NewOrder returns the id of an order audit rows may reference (on PostgreSQL: an order row).
 	NewOrder func(t testing.TB) string
+	// Invariants, when set, is the invariant checker's view of the same storage: the races end
+	// with its stock checks clean.
+	Invariants invariant.Snapshot
 }
 
 // InventoryWorld is an inventory service on a harness with a product whose SKUs have no stock yet.
@@ -528,6 +532,9 @@ func RunInventory(t *testing.T, newHarness func(t *testing.T) InventoryHarness) 
 		close(start)
 		wg.Wait()
 		l := CheckStockInvariant(t, w.H, skus[0])
+		if w.H.Invariants != nil {
+			CheckInvariantsClean(t, w.H.Invariants, invariant.SKU)
+		}
 		if l.OnHand != 30+int(adjusted.Load()) || l.Reserved != int(reserved.Load()) {
 			t.Errorf("level %+v after %d reserved and a net adjustment of %d", l, reserved.Load(), adjusted.Load())
 		}
