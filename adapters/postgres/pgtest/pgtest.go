@@ -107,6 +107,9 @@ func templateName() (string, error) {
 	return "jupang_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16], err
 }
 
+// testPoolConns bounds each test database's pool.
+const testPoolConns = 24
+
 func create(ctx context.Context) (*postgres.DB, func(), string, error) {
 	admin, err := sql.Open("pgx", AdminURL())
 	if err != nil {
@@ -146,7 +149,9 @@ func create(ctx context.Context) (*postgres.DB, func(), string, error) {
 	if _, err := conn.ExecContext(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
 		return nil, nil, "", fmt.Errorf("clone template: %w", err)
 	}
-	db, closePool, err := postgres.Open(ctx, postgres.Config{URL: withDatabase(AdminURL(), name), MaxOpenConns: 40, MaxIdleConns: 40})
+	// Test packages run in parallel on one server (max_connections 100): a pool keeps few idle
+	// connections, and 24 at once are enough to run any race for real.
+	db, closePool, err := postgres.Open(ctx, postgres.Config{URL: withDatabase(AdminURL(), name), MaxOpenConns: testPoolConns, MaxIdleConns: 4})
 	if err != nil {
 		return nil, nil, "", err
 	}
