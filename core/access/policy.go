@@ -54,7 +54,7 @@ var (
 	PartnerIntegrations = Policy{"/v1/integrations/*", []kernel.Role{external}}
 )
 
-// RefundReview: approving or rejecting a refund in review (POST /v1/admin/refunds/{id}/approve|reject).
+// RefundReview is approving or rejecting a refund in review (POST /v1/admin/refunds/{id}/approve|reject).
 var RefundReview = Policy{"/v1/admin/refunds/*", []kernel.Role{admin}}
 
 // Table lists every policy, for documentation and the RBAC sweep test.
