@@ -16,7 +16,7 @@ BINARIES := storefront admin partner worker jupang
 export JUPANG_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 DIR ?= up
 
-.PHONY: help run build test test-short lint lint-openapi generate generate-check bench migrate seed check docs clean
+.PHONY: help run build test test-short soak lint lint-openapi generate generate-check bench migrate seed check docs clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-15s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ test: ## every test, with the race detector, on a real PostgreSQL
 
 test-short: ## the same without the race detector (faster while editing)
 	$(GO) test -count=1 ./...
+
+soak: ## the long fault scenarios CI leaves out: broker paused 30 s under orders, rolling restart under load
+	$(GO) test -race -count=1 -tags soak -timeout 20m -run 'TestRelayCatchesUpAfterTheBrokerIsPaused|TestRollingRestartDropsNothing' ./apps/internal/e2e/
 
 lint: $(GOLANGCI) generate-check lint-openapi ## golangci-lint (depguard keeps core/ framework-free), vet, generated code up to date, API documents
 	$(GOLANGCI) run ./...
