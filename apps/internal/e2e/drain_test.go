@@ -44,24 +44,27 @@ func newReadinessProxy(ctx context.Context, addrs []string, every time.Duration)
 		},
 		Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: 30 * time.Second},
 	}
-	client := &http.Client{Timeout: every}
-	go func() {
-		for {
-			for _, b := range p.backends {
+	// Each backend is polled on its own, with a timeout far above the interval, as real balancers
+	// do: a slow answer on a loaded machine is not a failed check, and one slow backend does not
+	// delay the checks of the other.
+	client := &http.Client{Timeout: time.Second}
+	for _, b := range p.backends {
+		go func() {
+			for {
 				resp, err := client.Get(b.url.String() + "/readyz") //nolint:noctx // bounded by the client's timeout
 				if err == nil {
 					_, _ = io.Copy(io.Discard, resp.Body)
 					_ = resp.Body.Close()
 				}
 				b.ready.Store(err == nil && resp.StatusCode == http.StatusOK)
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(every):
+				}
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(every):
-			}
-		}
-	}()
+		}()
+	}
 	return p
 }
 
