@@ -18,4 +18,7 @@ func cartHarness(t *testing.T) contracttest.CartHarness {
 	}
 }
 
-func TestCartContract(t *testing.T) { contracttest.RunCart(t, cartHarness) }
+func TestCartContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunCart(t, cartHarness)
+}

@@ -50,6 +50,7 @@ func (e *explainQuerier) last(t *testing.T) string {
 // in 3 markets, eight days of hourly sales, two years of orders), analyzes it, and checks the plan of
 // every product-list shape and of the top-products path.
 func TestCatalogQueryPlansUseTheirIndexes(t *testing.T) {
+	t.Parallel() // a database of its own
 	ctx := context.Background()
 	db, _ := pgtest.Another(t)
 	buyer := insertBuyer(t, db)

@@ -39,4 +39,7 @@ func insertBuyer(t testing.TB, db *postgres.DB) string {
 	return id
 }
 
-func TestCatalogContract(t *testing.T) { contracttest.RunCatalog(t, catalogHarness) }
+func TestCatalogContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunCatalog(t, catalogHarness)
+}

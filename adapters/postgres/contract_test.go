@@ -67,4 +67,7 @@ func relayHarness(t *testing.T) contracttest.RelayHarness {
 	}
 }
 
-func TestRelayContract(t *testing.T) { contracttest.RunRelay(t, relayHarness) }
+func TestRelayContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunRelay(t, relayHarness)
+}

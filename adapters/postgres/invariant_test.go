@@ -14,6 +14,7 @@ import (
 
 // TestInvariantContract gives each test a database of its own: the checker reads every table.
 func TestInvariantContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
 	contracttest.RunInvariants(t, func(t *testing.T) contracttest.InvariantHarness {
 		db, _ := pgtest.Another(t)
 		return contracttest.InvariantHarness{

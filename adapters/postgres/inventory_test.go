@@ -25,7 +25,10 @@ func inventoryHarness(t *testing.T) contracttest.InventoryHarness {
 	}
 }
 
-func TestInventoryContract(t *testing.T) { contracttest.RunInventory(t, inventoryHarness) }
+func TestInventoryContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunInventory(t, inventoryHarness)
+}
 
 // insertOrder adds a paid order row of buyer for audit and ledger rows to reference.
 func insertOrder(t testing.TB, db *postgres.DB, buyer string) string {

@@ -53,7 +53,10 @@ func orderHarnessOn(t *testing.T, db *postgres.DB) contracttest.OrderHarness {
 	}
 }
 
-func TestOrderContract(t *testing.T) { contracttest.RunOrders(t, orderHarness) }
+func TestOrderContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunOrders(t, orderHarness)
+}
 
 // A checkout takes its number while its unit of work holds a connection of the main pool. With
 // every connection of that pool held so, numbers must still come (they come from a pool of their own).

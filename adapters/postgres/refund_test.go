@@ -14,4 +14,7 @@ func refundHarness(t *testing.T) contracttest.RefundHarness {
 		Notifications: postgres.NewNotificationReader(db)}
 }
 
-func TestRefundContract(t *testing.T) { contracttest.RunRefunds(t, refundHarness) }
+func TestRefundContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunRefunds(t, refundHarness)
+}
