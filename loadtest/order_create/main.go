@@ -25,7 +25,7 @@
 //
 // Last, the invariant checker (`jupang check`) on the database, when the binary has it.
 // -profile FILE writes a CPU profile of the storefront for the first measured -duration (built
-// with -tags pprof, see apps/storefront/pprof.go).
+// with -tags pprof, see apps/internal/launch/pprof.go).
 package main
 
 import (
