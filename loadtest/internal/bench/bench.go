@@ -6,12 +6,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
@@ -184,4 +186,34 @@ func WaitReady(addr string, limit time.Duration) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// CPUProfile fetches a CPU profile of d from the net/http/pprof listener at pprofAddr (a binary
+// built with -tags pprof, see apps/internal/launch/pprof.go) into path, in the background; wait
+// returns its error.
+func CPUProfile(pprofAddr string, d time.Duration, path string) (wait func() error) {
+	done := make(chan error, 1)
+	go func() { done <- fetchProfile(pprofAddr, d, path) }()
+	return func() error { return <-done }
+}
+
+func fetchProfile(pprofAddr string, d time.Duration, path string) error {
+	url := "http://" + pprofAddr + "/debug/pprof/profile?seconds=" + strconv.Itoa(max(1, int(d.Seconds())))
+	resp, err := http.Get(url) //nolint:noctx,gosec // the scenario's own process
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	f, err := os.Create(path) //nolint:gosec // the scenario's -profile flag
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
