@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
@@ -216,4 +217,45 @@ func fetchProfile(pprofAddr string, d time.Duration, path string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// WaitIdle waits until the process has used under a tenth of a core for a whole second (start-up
+// work done: a seed's outbox drained, first job runs), or limit passes; it reports the time it
+// waited. Where /proc cannot be read it returns at once.
+func (p *Process) WaitIdle(limit time.Duration) time.Duration {
+	start := time.Now()
+	prev, ok := cpuTime(p.cmd.Process.Pid)
+	for ok && time.Since(start) < limit {
+		time.Sleep(time.Second)
+		cur, ok2 := cpuTime(p.cmd.Process.Pid)
+		if !ok2 || cur-prev < 100*time.Millisecond {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(start)
+}
+
+// cpuTime is the user and system CPU time of a process (Linux /proc/PID/stat, in clock ticks of
+// 10 ms).
+func cpuTime(pid int) (time.Duration, bool) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name (which may hold spaces) start after its closing parenthesis.
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(raw[i+1:]))
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }
