@@ -362,24 +362,39 @@ func (c *CatalogRepository) SaveProduct(_ context.Context, p catalog.Product) er
 	return nil
 }
 
-// SaveListings implements catalog.Catalog.
-func (c *CatalogRepository) SaveListings(_ context.Context, productID string, ls []catalog.Listing) error {
-	t := Mutable(c.tx, &c.t().Listings)
+// SaveListings implements catalog.Catalog. The table is copied on its first write in a unit of
+// work, so a reprice that changes nothing copies and re-indexes nothing.
+func (c *CatalogRepository) SaveListings(_ context.Context, productID string, ls []catalog.Listing) (bool, error) {
+	t := c.t()
+	changed := false
 	keep := map[kernel.Market]bool{}
 	for _, l := range ls {
 		k := listingKey{l.Market, productID}
-		if old, ok := t.Get(k); ok {
-			l.Popularity = old.Popularity
-		}
-		t.Put(k, l)
 		keep[l.Market] = true
+		old, ok := t.Listings.Get(k)
+		if ok {
+			l.Popularity = old.Popularity
+			if sameListing(old, l) {
+				continue
+			}
+		}
+		Mutable(c.tx, &t.Listings).Put(k, l)
+		changed = true
 	}
 	for _, m := range kernel.Markets {
-		if !keep[m] {
-			t.Delete(listingKey{m, productID})
+		if _, ok := t.Listings.Get(listingKey{m, productID}); ok && !keep[m] {
+			Mutable(c.tx, &t.Listings).Delete(listingKey{m, productID})
+			changed = true
 		}
 	}
-	return nil
+	return changed, nil
+}
+
+// sameListing is a == b with instants compared as instants.
+func sameListing(a, b catalog.Listing) bool {
+	at, bt := a.CreatedAt, b.CreatedAt
+	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
+	return a == b && at.Equal(bt)
 }
 
 // SaveRate implements catalog.Catalog.
@@ -438,15 +453,17 @@ func (c *CatalogRepository) SaveRanking(_ context.Context, r catalog.Ranking) er
 }
 
 // SetPopularity implements catalog.RankingStore; only rows whose score changes are written.
-func (c *CatalogRepository) SetPopularity(_ context.Context, m kernel.Market, scores map[string]int64) error {
+func (c *CatalogRepository) SetPopularity(_ context.Context, m kernel.Market, scores map[string]int64) (bool, error) {
 	t := c.t()
+	changed := false
 	for k, l := range t.Listings.Ascend(listingsByMarket, Seek[catalog.Listing]{Group: string(m)}) {
 		if score := scores[k.productID]; l.Popularity != score {
 			l.Popularity = score
 			Mutable(c.tx, &t.Listings).Put(k, l)
+			changed = true
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 func dedupe(ids []string) []string {

@@ -82,7 +82,7 @@ func BenchmarkListingsPage(b *testing.B) {
 				id := kernel.NewID()
 				l := catalog.Listing{Market: kernel.MarketKR, ProductID: id, CategoryID: categories[i%len(categories)], Status: catalog.StatusActive,
 					CreatedAt: epoch.Add(time.Duration(i) * time.Second), Price: int64(1000 + i%5000)}
-				if err := s.Catalog.SaveListings(ctx, id, []catalog.Listing{l}); err != nil {
+				if _, err := s.Catalog.SaveListings(ctx, id, []catalog.Listing{l}); err != nil {
 					return err
 				}
 			}

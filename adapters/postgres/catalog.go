@@ -175,26 +175,41 @@ func (r *CatalogRepository) saveSKU(ctx context.Context, productID string, order
 	return nil
 }
 
-// SaveListings implements catalog.Catalog.
-func (r *CatalogRepository) SaveListings(ctx context.Context, productID string, ls []catalog.Listing) error {
+// SaveListings implements catalog.Catalog: rows that already hold these values are not updated
+// (a reprice that changes nothing leaves no dead tuples).
+func (r *CatalogRepository) SaveListings(ctx context.Context, productID string, ls []catalog.Listing) (bool, error) {
 	markets := make([]string, len(ls))
 	for i, l := range ls {
 		markets[i] = string(l.Market)
 	}
-	if _, err := r.q.ExecContext(ctx, `DELETE FROM product_listings WHERE product_id = $1 AND market <> ALL($2::text[])`, productID, markets); err != nil {
-		return err
+	res, err := r.q.ExecContext(ctx, `DELETE FROM product_listings WHERE product_id = $1 AND market <> ALL($2::text[])`, productID, markets)
+	if err != nil {
+		return false, err
 	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	changed := n > 0
 	for _, l := range ls {
-		if _, err := r.q.ExecContext(ctx, `
+		res, err := r.q.ExecContext(ctx, `
 			INSERT INTO product_listings (market, product_id, category_id, status, created_at, price_amount, currency, popularity_score)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 			ON CONFLICT (market, product_id) DO UPDATE SET category_id = EXCLUDED.category_id, status = EXCLUDED.status,
-			       created_at = EXCLUDED.created_at, price_amount = EXCLUDED.price_amount, currency = EXCLUDED.currency, updated_at = now()`,
-			string(l.Market), productID, l.CategoryID, string(l.Status), l.CreatedAt, l.Price, l.Market.Currency().Code, l.Popularity); err != nil {
-			return err
+			       created_at = EXCLUDED.created_at, price_amount = EXCLUDED.price_amount, currency = EXCLUDED.currency, updated_at = now()
+			 WHERE (product_listings.category_id, product_listings.status, product_listings.created_at, product_listings.price_amount,
+			        product_listings.currency)
+			       IS DISTINCT FROM (EXCLUDED.category_id, EXCLUDED.status, EXCLUDED.created_at, EXCLUDED.price_amount, EXCLUDED.currency)`,
+			string(l.Market), productID, l.CategoryID, string(l.Status), l.CreatedAt, l.Price, l.Market.Currency().Code, l.Popularity)
+		if err != nil {
+			return false, err
 		}
+		if n, err = res.RowsAffected(); err != nil {
+			return false, err
+		}
+		changed = changed || n > 0
 	}
-	return nil
+	return changed, nil
 }
 
 // SaveRate implements catalog.Catalog.
@@ -299,20 +314,24 @@ func (r *CatalogRepository) SaveRanking(ctx context.Context, rk catalog.Ranking)
 }
 
 // SetPopularity implements catalog.RankingStore; only rows whose score changes are written.
-func (r *CatalogRepository) SetPopularity(ctx context.Context, m kernel.Market, scores map[string]int64) error {
+func (r *CatalogRepository) SetPopularity(ctx context.Context, m kernel.Market, scores map[string]int64) (bool, error) {
 	ids := make([]string, 0, len(scores))
 	values := make([]int64, 0, len(scores))
 	for id, v := range scores {
 		ids, values = append(ids, id), append(values, v)
 	}
-	_, err := r.q.ExecContext(ctx, `
+	res, err := r.q.ExecContext(ctx, `
 		UPDATE product_listings l SET popularity_score = coalesce(x.score, 0), updated_at = now()
 		  FROM product_listings cur
 		  LEFT JOIN unnest($2::uuid[], $3::bigint[]) AS x(product_id, score) ON x.product_id = cur.product_id
 		 WHERE cur.market = $1 AND l.market = cur.market AND l.product_id = cur.product_id
 		   AND l.popularity_score <> coalesce(x.score, 0)`,
 		string(m), ids, values)
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 func nullString(s string) any {

@@ -115,7 +115,7 @@ func (s *Service) SaveProduct(ctx context.Context, p Product) (Product, error) {
 		if err := st.Catalog.SaveProduct(ctx, p); err != nil {
 			return err
 		}
-		if err := st.Catalog.SaveListings(ctx, p.ID, listings); err != nil {
+		if _, err := st.Catalog.SaveListings(ctx, p.ID, listings); err != nil {
 			return err
 		}
 		return st.Changes.ProductsChanged(ctx, []string{p.ID})
@@ -205,14 +205,23 @@ func (s *Service) reprice(ctx context.Context, st Stores) error {
 	if err != nil {
 		return err
 	}
+	// Most runs find every listing priced already (a rate that takes effect at once reprices in
+	// SaveRate): only rows whose price moved are written, and only then are every instance's
+	// rendered list pages dropped.
+	changed := false
 	for _, p := range products {
 		listings, err := Listings(p, pricers, nil)
 		if err != nil {
 			return err
 		}
-		if err := st.Catalog.SaveListings(ctx, p.ID, listings); err != nil {
+		c, err := st.Catalog.SaveListings(ctx, p.ID, listings)
+		if err != nil {
 			return err
 		}
+		changed = changed || c
+	}
+	if !changed {
+		return nil
 	}
 	return st.Changes.ListingsChanged(ctx)
 }

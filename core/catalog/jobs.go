@@ -35,6 +35,7 @@ func (s *Service) RefreshRankings(ctx context.Context) error {
 		if err := st.Rankings.ReplaceBuckets(ctx, start, Bucketize(lines)); err != nil {
 			return err
 		}
+		changed := false
 		for _, m := range kernel.Markets {
 			sales, err := st.Rankings.SalesByProduct(ctx, m, start, end)
 			if err != nil {
@@ -50,9 +51,14 @@ func (s *Service) RefreshRankings(ctx context.Context) error {
 			for _, p := range sales {
 				scores[p.ProductID] = p.Quantity
 			}
-			if err := st.Rankings.SetPopularity(ctx, m, scores); err != nil {
+			c, err := st.Rankings.SetPopularity(ctx, m, scores)
+			if err != nil {
 				return err
 			}
+			changed = changed || c
+		}
+		if !changed { // the popular sort is as it was: the rendered list pages stay
+			return nil
 		}
 		return st.Changes.ListingsChanged(ctx)
 	})

@@ -43,7 +43,9 @@ type Catalog interface {
 	SaveProduct(ctx context.Context, p Product) error
 	// SaveListings makes ls the product's listing rows: rows of markets not in ls are removed,
 	// existing rows keep their popularity (the ranking job owns it), new rows start at ls' value.
-	SaveListings(ctx context.Context, productID string, ls []Listing) error
+	// Rows that already hold these values are not written; changed reports whether any row was
+	// inserted, updated or removed.
+	SaveListings(ctx context.Context, productID string, ls []Listing) (changed bool, err error)
 	// SaveRate stores an exchange rate entry; a second entry for the same currency and instant is
 	// ErrRateExists.
 	SaveRate(ctx context.Context, r RateEntry) error
@@ -86,7 +88,8 @@ type RankingStore interface {
 	// SaveRanking replaces the (market, measure) top list.
 	SaveRanking(ctx context.Context, r Ranking) error
 	// SetPopularity sets the popularity of every listing row of market m: scores[productID], or 0.
-	SetPopularity(ctx context.Context, m kernel.Market, scores map[string]int64) error
+	// Only rows whose score changes are written; changed reports whether any was.
+	SetPopularity(ctx context.Context, m kernel.Market, scores map[string]int64) (changed bool, err error)
 }
 
 // Stores is what the catalog's write use cases and jobs get inside a unit of work.

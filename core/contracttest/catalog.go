@@ -299,7 +299,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 			if err := st.Catalog.SaveProduct(ctx, p); err != nil {
 				return err
 			}
-			if err := st.Catalog.SaveListings(ctx, p.ID, []catalog.Listing{{Market: kernel.MarketKR, ProductID: p.ID, CategoryID: p.CategoryID,
+			if _, err := st.Catalog.SaveListings(ctx, p.ID, []catalog.Listing{{Market: kernel.MarketKR, ProductID: p.ID, CategoryID: p.CategoryID,
 				Status: p.Status, CreatedAt: p.CreatedAt}}); err != nil {
 				return err
 			}
@@ -800,7 +800,8 @@ func categoryTree(t *testing.T, r catalog.Reader) catalog.CategoryTree {
 func setPopularity(t *testing.T, h CatalogHarness, m kernel.Market, scores map[string]int64) {
 	t.Helper()
 	if err := h.Tx.Do(context.Background(), func(ctx context.Context, st catalog.Stores) error {
-		return st.Rankings.SetPopularity(ctx, m, scores)
+		_, err := st.Rankings.SetPopularity(ctx, m, scores)
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"sync"
+	"slices"
 	"testing"
 	"time"
 
@@ -171,60 +170,59 @@ func runCatalogPageCache(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 		if w.H.NewFeed == nil {
 			t.Skip("the harness has no change feed")
 		}
-		var products []catalog.Product
-		for i := range 6 {
-			products = append(products, w.AddProduct(t, ProductSpec{Name: fmt.Sprint("P", i), Category: w.Phones, Base: int64(10_000 + i), Stock: []int{10, 10}}))
-		}
+		products := addPhones(t, w, "P")
 		cached := w.NewService(catalog.DefaultReadModelConfig)
 		requests := []catalog.ListRequest{
 			{Category: w.Phones.ID, Sort: catalog.SortPriceAsc, Limit: 4}, {Sort: catalog.SortPriceDesc, Limit: 3},
 			{Sort: catalog.SortNewest, Limit: 20},
 		}
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		errs := make(chan error, 300)
-		for g := range 200 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					if _, err := cached.ListPage(ctx, kr, requests[(g+i)%len(requests)], renderPage); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		for i := range 30 {
-			p := products[i%len(products)]
-			if err := w.SetStock(t, p.SKUs[i%2].ID, i%7); err != nil {
-				t.Fatal(err)
-			}
-			if i%3 == 0 {
-				p.BasePrice += 500
-				saved, err := w.Svc.SaveProduct(ctx, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				products[i%len(products)] = saved
-			}
-		}
-		close(stop)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		time.Sleep(catalog.DefaultReadModelConfig.SyncEvery + 50*time.Millisecond)
+		churn(t, w, products, func(g, i int) error {
+			_, err := cached.ListPage(ctx, kr, requests[(g+i)%len(requests)], renderPage)
+			return err
+		})
 		for _, r := range requests {
 			if got, want := page(t, cached, kr, r), fresh(t, w, kr, r); !bytes.Equal(got, want) {
 				t.Fatalf("%+v:\n cached %s\nuncached %s", r, got, want)
 			}
+		}
+	})
+
+	t.Run("a reprice or ranking run that changes no listing records no change: cached pages stay", func(t *testing.T) {
+		w := world(t)
+		if w.H.NewFeed == nil {
+			t.Skip("the harness has no change feed")
+		}
+		p := w.AddProduct(t, ProductSpec{Name: "Still", Category: w.Kitchen, Base: 15_000})
+		feed := w.H.NewFeed()
+		next := func() ([]catalog.Change, bool) {
+			t.Helper()
+			changes, reset, err := feed.Next(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return changes, reset
+		}
+		next() // positions the feed
+		if err := w.Svc.RepriceListings(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Svc.RefreshRankings(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if changes, reset := next(); len(changes) != 0 || reset {
+			t.Fatalf("after jobs that changed nothing: changes %v, reset %v", changes, reset)
+		}
+		// A future rate in effect now: the reprice moves a listing price, and says so.
+		if _, err := w.Svc.SetRate(ctx, kernel.USD, "0.002", w.Clock.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		next()
+		w.Clock.Advance(time.Hour)
+		if err := w.Svc.RepriceListings(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if changes, _ := next(); !slices.ContainsFunc(changes, func(c catalog.Change) bool { return c.Kind == catalog.ChangeListings }) {
+			t.Fatalf("after a reprice that moved %s's US price: changes %v, want a %s change", p.ID, changes, catalog.ChangeListings)
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -124,60 +125,19 @@ func runCatalogReadModel(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 		if w.H.NewFeed == nil {
 			t.Skip("the harness has no change feed")
 		}
-		var products []catalog.Product
-		for i := range 6 {
-			products = append(products, w.AddProduct(t, ProductSpec{Name: fmt.Sprint("C", i), Category: w.Phones, Base: int64(10_000 + i), Stock: []int{10, 10}}))
-		}
+		products := addPhones(t, w, "C")
 		ids := make([]string, len(products))
 		for i, p := range products {
 			ids[i] = p.ID
 		}
 		cached := w.NewService(catalog.DefaultReadModelConfig)
-		var wg sync.WaitGroup
-		stop := make(chan struct{})
-		errs := make(chan error, 300)
-		for g := range 200 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := 0; ; i++ {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					if _, err := cached.ProductDetail(ctx, kr, ids[(g+i)%len(ids)]); err != nil {
-						errs <- err
-						return
-					}
-					if _, err := cached.ListProducts(ctx, kr, catalog.ListRequest{Category: w.Phones.ID, Sort: catalog.SortPriceAsc, Limit: 4}); err != nil {
-						errs <- err
-						return
-					}
-				}
-			}()
-		}
-		for i := range 30 {
-			p := products[i%len(products)]
-			if err := w.SetStock(t, p.SKUs[i%2].ID, i%7); err != nil {
-				t.Fatal(err)
+		products = churn(t, w, products, func(g, i int) error {
+			if _, err := cached.ProductDetail(ctx, kr, ids[(g+i)%len(ids)]); err != nil {
+				return err
 			}
-			if i%3 == 0 {
-				p.BasePrice += 100
-				saved, err := w.Svc.SaveProduct(ctx, p)
-				if err != nil {
-					t.Fatal(err)
-				}
-				products[i%len(products)] = saved
-			}
-		}
-		close(stop)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
-		}
-		time.Sleep(catalog.DefaultReadModelConfig.SyncEvery + 50*time.Millisecond)
+			_, err := cached.ListProducts(ctx, kr, catalog.ListRequest{Category: w.Phones.ID, Sort: catalog.SortPriceAsc, Limit: 4})
+			return err
+		})
 		uncached := catalog.NewService(w.H.Reader, w.Levels, w.H.Tx, w.Clock)
 		for _, p := range products {
 			for _, v := range []catalog.View{kr, us} {
@@ -196,4 +156,64 @@ func runCatalogReadModel(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 			}
 		}
 	})
+}
+
+// addPhones adds six phones named prefix0…prefix5, each with two SKUs in stock.
+func addPhones(t *testing.T, w *CatalogWorld, prefix string) []catalog.Product {
+	t.Helper()
+	var products []catalog.Product
+	for i := range 6 {
+		products = append(products, w.AddProduct(t, ProductSpec{Name: fmt.Sprint(prefix, i), Category: w.Phones, Base: int64(10_000 + i), Stock: []int{10, 10}}))
+	}
+	return products
+}
+
+// churn writes 30 times to products (a stock level each time, every third time also a price)
+// while 200 goroutines call read(g, i) for their i-th read, then waits one sync interval, so a
+// read model following the feed has seen every write. It returns the products as last saved.
+func churn(t *testing.T, w *CatalogWorld, products []catalog.Product, read func(g, i int) error) []catalog.Product {
+	t.Helper()
+	products = slices.Clone(products)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	errs := make(chan error, 200)
+	for g := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if err := read(g, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for i := range 30 {
+		p := products[i%len(products)]
+		if err := w.SetStock(t, p.SKUs[i%2].ID, i%7); err != nil {
+			t.Fatal(err)
+		}
+		if i%3 == 0 {
+			p.BasePrice += 100
+			saved, err := w.Svc.SaveProduct(context.Background(), p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			products[i%len(products)] = saved
+		}
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	time.Sleep(catalog.DefaultReadModelConfig.SyncEvery + 50*time.Millisecond)
+	return products
 }

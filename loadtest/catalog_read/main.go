@@ -12,10 +12,12 @@
 //   - top: a bare Fiber server returning the same bytes.
 //
 // The load generator is wrk (apt-get install -y wrk), its own process: -threads threads, -conns
-// connections, -duration per case and server, after a short warm-up. It prints req/s, p50 and p99
+// connections, -rounds measurements of -duration per case and server (alternating which goes
+// first), after a short warm-up. It prints the medians of req/s, p50 and p99
 // of both, the ratio real/baseline and the p99 ratio, against the targets of issue 8.
 //
-//	go run ./loadtest/catalog_read [-duration 5s] [-conns 64] [-products 10000] [-modes memory,postgres]
+//	go run ./loadtest/catalog_read [-duration 5s] [-rounds 3] [-conns 64] [-products 10000] [-modes memory,postgres]
+//	                               [-profile PREFIX [-profile-case "list newest"]]
 //
 // On PostgreSQL it creates (once) and reuses the database jupang_catalog_read on -database-url's
 // server; seeding 10,000 products through the use cases takes a minute or two the first time.
@@ -29,7 +31,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -41,15 +42,21 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/jupang/jupang/loadtest/internal/bench"
 )
 
 type options struct {
 	duration, warmup time.Duration
 	conns, threads   int
+	rounds           int
 	products         int
 	modes            []string
 	databaseURL      string
 	dir              string
+	profile          string // path prefix of the CPU profiles; empty: none
+	profileCase      string
+	pprofAddr        string
 }
 
 func main() {
@@ -66,12 +73,15 @@ func main() {
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time per case and server before it")
 	flag.IntVar(&o.conns, "conns", 64, "keep-alive connections")
 	flag.IntVar(&o.threads, "threads", 2, "wrk threads")
+	flag.IntVar(&o.rounds, "rounds", 3, "measurements per case and server, alternating which goes first; the median is reported")
 	flag.IntVar(&o.products, "products", 10_000, "generated products on top of the dev seed")
 	flag.StringVar(&modes, "modes", "postgres,memory", "storage modes to measure, in order")
+	flag.StringVar(&o.profile, "profile", "", "build jupang with -tags pprof and write its CPU profile of -profile-case's measured run to PREFIX-<mode>.pprof")
+	flag.StringVar(&o.profileCase, "profile-case", "list newest", "the case -profile profiles")
 	flag.StringVar(&o.databaseURL, "database-url", envOr("JUPANG_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL server (any database on it) where jupang_catalog_read is created")
 	flag.Parse()
-	o.modes = strings.Split(modes, ",")
+	o.modes, o.rounds = strings.Split(modes, ","), max(1, o.rounds)
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "catalog_read:", err)
 		os.Exit(1)
@@ -114,12 +124,19 @@ func run(o options) error {
 	defer func() { _ = os.RemoveAll(dir) }()
 	o.dir = dir
 	bin := filepath.Join(dir, "jupang")
+	build := []string{"build", "-o", bin}
+	if o.profile != "" {
+		if o.pprofAddr, err = bench.FreeAddr(); err != nil {
+			return err
+		}
+		build = append(build, "-tags", "pprof")
+	}
 	fmt.Println("building apps/jupang ...")
-	if out, err := exec.Command("go", "build", "-o", bin, "./apps/jupang").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", append(build, "./apps/jupang")...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	fmt.Printf("wrk -t%d -c%d, %v per case and server (+%v warm-up), %d generated products × 3 markets; request logs go to %s\n",
-		o.threads, o.conns, o.duration, o.warmup, o.products, dir)
+	fmt.Printf("wrk -t%d -c%d, %d rounds of %v per case and server (+%v warm-up; medians), %d generated products × 3 markets; request logs go to %s\n",
+		o.threads, o.conns, o.rounds, o.duration, o.warmup, o.products, dir)
 	fmt.Println("Absolute numbers move with whatever else runs on this machine; compare the ratios, measured back to back.")
 	for _, mode := range o.modes {
 		if err := measureMode(o, bin, mode); err != nil {
@@ -129,39 +146,18 @@ func run(o options) error {
 	return nil
 }
 
-type proc struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-func (p *proc) stop() {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		_ = p.cmd.Process.Kill()
-	}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = ln.Close() }()
-	return ln.Addr().String(), nil
-}
-
-// jupangEnv is the environment of every jupang process: default logging and tracing, logs to a
-// file, rate limits off, every listener on a free loopback port.
+// jupangEnv is what every jupang process gets on top of this process's environment: default
+// logging and tracing, logs to a file, rate limits off, every listener on a free loopback port,
+// and with -profile the pprof listener.
 func jupangEnv(o options, databaseURL string) ([]string, string, error) {
-	env := append(os.Environ(), "JUPANG_RATELIMIT_ENABLED=false", "JUPANG_SHUTDOWN_DRAIN_DELAY=0s",
-		"JUPANG_CATALOG_SEED_PRODUCTS="+strconv.Itoa(o.products), "JUPANG_DATABASE_URL="+databaseURL)
+	env := []string{"JUPANG_RATELIMIT_ENABLED=false", "JUPANG_SHUTDOWN_DRAIN_DELAY=0s",
+		"JUPANG_CATALOG_SEED_PRODUCTS=" + strconv.Itoa(o.products), "JUPANG_DATABASE_URL=" + databaseURL}
+	if o.pprofAddr != "" {
+		env = append(env, "JUPANG_PPROF_ADDR="+o.pprofAddr)
+	}
 	var storefront string
 	for _, key := range []string{"STOREFRONT", "ADMIN", "PARTNER", "WORKER"} {
-		addr, err := freePort()
+		addr, err := bench.FreeAddr()
 		if err != nil {
 			return nil, "", err
 		}
@@ -173,43 +169,12 @@ func jupangEnv(o options, databaseURL string) ([]string, string, error) {
 	return env, storefront, nil
 }
 
-func startJupang(o options, bin, databaseURL, logName string) (*proc, error) {
+func startJupang(o options, bin, databaseURL, logName string) (*bench.Process, error) {
 	env, addr, err := jupangEnv(o, databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(filepath.Join(o.dir, logName))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin)
-	cmd.Env, cmd.Stdout, cmd.Stderr = env, logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &proc{cmd: cmd, addr: addr}
-	if err := waitReady(addr, 5*time.Minute); err != nil {
-		p.stop()
-		return nil, fmt.Errorf("jupang did not become ready (log %s): %w", logFile.Name(), err)
-	}
-	return p, nil
-}
-
-func waitReady(addr string, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("not ready after %v: %v", limit, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	return bench.Start(bin, nil, env, addr, filepath.Join(o.dir, logName), 5*time.Minute)
 }
 
 // preparePostgres creates jupang_catalog_read once, migrates it and loads the seed with the
@@ -243,8 +208,8 @@ func preparePostgres(o options, bin string) (string, error) {
 	}
 	for _, args := range [][]string{{"migrate", "up"}, {"seed"}} {
 		start := time.Now()
-		cmd := exec.Command(bin, args...)
-		cmd.Env = env
+		cmd := exec.Command(bin, args...) //nolint:gosec // the scenario's own build
+		cmd.Env = append(os.Environ(), env...)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return "", fmt.Errorf("jupang %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -278,10 +243,13 @@ func measureMode(o options, bin, mode string) error {
 	if err != nil {
 		return err
 	}
-	defer real.stop()
+	defer real.Stop()
 	fmt.Printf("  jupang serving after %v\n", time.Since(start).Round(100*time.Millisecond))
+	// Not while start-up work still runs (the seed's outbox drains, the jobs' first runs): it
+	// took 30 % of the CPU during the first cases measured.
+	fmt.Printf("  jupang idle after another %v\n", real.WaitIdle(2*time.Minute).Round(100*time.Millisecond))
 
-	ids, err := productIDs(real.addr, 200)
+	ids, err := productIDs(real.Addr, 200)
 	if err != nil {
 		return err
 	}
@@ -289,7 +257,7 @@ func measureMode(o options, bin, mode string) error {
 	bodies := map[string]string{}
 	for _, c := range cases() {
 		for _, uri := range uris(c, ids) {
-			body, err := get(real.addr, uri)
+			body, err := get(real.Addr, uri)
 			if err != nil {
 				return err
 			}
@@ -308,20 +276,16 @@ func measureMode(o options, bin, mode string) error {
 	if err != nil {
 		return err
 	}
-	baseAddr, err := freePort()
+	baseAddr, err := bench.FreeAddr()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command(self, "baseline", "-addr", baseAddr, "-bodies", bodiesFile, "-database-url", dsn, "-category", leafCategory)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
+	baseline, err := bench.Start(self, []string{"baseline", "-addr", baseAddr, "-bodies", bodiesFile, "-database-url", dsn, "-category", leafCategory},
+		nil, baseAddr, filepath.Join(o.dir, "baseline-"+mode+".log"), 30*time.Second)
+	if err != nil {
 		return err
 	}
-	baseline := &proc{cmd: cmd, addr: baseAddr}
-	defer baseline.stop()
-	if err := waitReady(baseAddr, 30*time.Second); err != nil {
-		return err
-	}
+	defer baseline.Stop()
 
 	fmt.Printf("  %-22s %-9s %10s %9s %9s | %-10s %10s %9s %9s | %6s %6s  %s\n", "case", "", "real/s", "p50", "p99",
 		"baseline", "req/s", "p50", "p99", "ratio", "p99×", "target")
@@ -334,18 +298,38 @@ func measureMode(o options, bin, mode string) error {
 		if err != nil {
 			return err
 		}
-		var realRes, baseRes wrkResult
-		for _, target := range []struct {
-			addr string
-			out  *wrkResult
-		}{{real.addr, &realRes}, {baseAddr, &baseRes}} {
-			if _, err := runWrk(o, target.addr, script, o.warmup); err != nil {
-				return err
+		// Rounds alternate which server goes first, so a neighbour's burst lands on both sides.
+		var realRuns, baseRuns []wrkResult
+		for round := range o.rounds {
+			targets := []string{real.Addr, baseAddr}
+			if round%2 == 1 {
+				targets[0], targets[1] = targets[1], targets[0]
 			}
-			if *target.out, err = runWrk(o, target.addr, script, o.duration); err != nil {
-				return err
+			for _, addr := range targets {
+				if round == 0 {
+					if _, err := runWrk(o, addr, script, o.warmup); err != nil {
+						return err
+					}
+				}
+				wait := func() error { return nil }
+				if o.profile != "" && c.name == o.profileCase && addr == real.Addr && round == 0 {
+					wait = bench.CPUProfile(o.pprofAddr, o.duration, o.profile+"-"+mode+".pprof")
+				}
+				res, err := runWrk(o, addr, script, o.duration)
+				if err != nil {
+					return err
+				}
+				if err := wait(); err != nil {
+					return fmt.Errorf("profile: %w", err)
+				}
+				if addr == real.Addr {
+					realRuns = append(realRuns, res)
+				} else {
+					baseRuns = append(baseRuns, res)
+				}
 			}
 		}
+		realRes, baseRes := medianRun(realRuns), medianRun(baseRuns)
 		ratio, p99x := realRes.rps/baseRes.rps, float64(realRes.p99)/float64(baseRes.p99)
 		fmt.Printf("  %-22s %-9s %10.0f %9v %9v | %-10s %10.0f %9v %9v | %6.2f %6.2f  %s\n", c.name, "", realRes.rps, realRes.p50, realRes.p99,
 			kind, baseRes.rps, baseRes.p50, baseRes.p99, ratio, p99x, verdict(mode, c, ratio, p99x))
@@ -410,6 +394,19 @@ type wrkResult struct {
 	rps      float64
 	p50, p99 time.Duration
 	errors   int
+}
+
+// medianRun is the median of each figure over the rounds, and every error.
+func medianRun(runs []wrkResult) wrkResult {
+	var out wrkResult
+	var rps []float64
+	var p50, p99 []time.Duration
+	for _, r := range runs {
+		rps, p50, p99 = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99)
+		out.errors += r.errors
+	}
+	out.rps, out.p50, out.p99 = bench.Median(rps), bench.Percentile(p50, 0.5), bench.Percentile(p99, 0.5)
+	return out
 }
 
 var (

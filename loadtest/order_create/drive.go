@@ -123,7 +123,7 @@ func measure(ctx context.Context, o options, w world, addr string, conns int, pr
 	parallel(conns, o.warmup, place)
 	var wait func() error
 	if profile && o.profile != "" {
-		wait = profileStorefront(o, o.duration)
+		wait = bench.CPUProfile(o.pprofAddr, o.duration, o.profile)
 	}
 	real = parallel(conns, o.duration, place)
 	if wait != nil {

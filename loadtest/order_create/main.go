@@ -25,7 +25,7 @@
 //
 // Last, the invariant checker (`jupang check`) on the database, when the binary has it.
 // -profile FILE writes a CPU profile of the storefront for the first measured -duration (built
-// with -tags pprof, see apps/storefront/pprof.go).
+// with -tags pprof, see apps/internal/launch/pprof.go).
 package main
 
 import (
@@ -33,8 +33,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,35 +235,6 @@ func startStorefront(o *options) (*bench.Process, error) {
 		env = append(env, "JUPANG_PPROF_ADDR="+o.pprofAddr)
 	}
 	return bench.Start(o.storefront, nil, env, addr, filepath.Join(o.dir, "storefront.log"), time.Minute)
-}
-
-// profileStorefront fetches a CPU profile of d from the storefront's pprof listener into
-// -profile, in the background; wait returns its error.
-func profileStorefront(o options, d time.Duration) (wait func() error) {
-	done := make(chan error, 1)
-	go func() { done <- fetchProfile(o, d) }()
-	return func() error { return <-done }
-}
-
-func fetchProfile(o options, d time.Duration) error {
-	url := "http://" + o.pprofAddr + "/debug/pprof/profile?seconds=" + strconv.Itoa(int(d.Seconds()))
-	resp, err := http.Get(url) //nolint:noctx,gosec // the scenario's own process
-	if err != nil {
-		return err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("pprof: %s", resp.Status)
-	}
-	f, err := os.Create(o.profile)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, resp.Body); err != nil {
-		_ = f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // check runs the invariant checker on the real path's database: exit 0 is clean, 1 violations.

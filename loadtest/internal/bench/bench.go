@@ -6,12 +6,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for the scratch database
@@ -184,4 +187,75 @@ func WaitReady(addr string, limit time.Duration) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// CPUProfile fetches a CPU profile of d from the net/http/pprof listener at pprofAddr (a binary
+// built with -tags pprof, see apps/internal/launch/pprof.go) into path, in the background; wait
+// returns its error.
+func CPUProfile(pprofAddr string, d time.Duration, path string) (wait func() error) {
+	done := make(chan error, 1)
+	go func() { done <- fetchProfile(pprofAddr, d, path) }()
+	return func() error { return <-done }
+}
+
+func fetchProfile(pprofAddr string, d time.Duration, path string) error {
+	url := "http://" + pprofAddr + "/debug/pprof/profile?seconds=" + strconv.Itoa(max(1, int(d.Seconds())))
+	resp, err := http.Get(url) //nolint:noctx,gosec // the scenario's own process
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: %s", resp.Status)
+	}
+	f, err := os.Create(path) //nolint:gosec // the scenario's -profile flag
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// WaitIdle waits until the process has used under a tenth of a core for a whole second (start-up
+// work done: a seed's outbox drained, first job runs), or limit passes; it reports the time it
+// waited. Where /proc cannot be read it returns at once.
+func (p *Process) WaitIdle(limit time.Duration) time.Duration {
+	start := time.Now()
+	prev, ok := cpuTime(p.cmd.Process.Pid)
+	for ok && time.Since(start) < limit {
+		time.Sleep(time.Second)
+		cur, ok2 := cpuTime(p.cmd.Process.Pid)
+		if !ok2 || cur-prev < 100*time.Millisecond {
+			break
+		}
+		prev = cur
+	}
+	return time.Since(start)
+}
+
+// cpuTime is the user and system CPU time of a process (Linux /proc/PID/stat, in clock ticks of
+// 10 ms).
+func cpuTime(pid int) (time.Duration, bool) {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the command name (which may hold spaces) start after its closing parenthesis.
+	i := strings.LastIndexByte(string(raw), ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(string(raw[i+1:]))
+	if len(fields) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return time.Duration(utime+stime) * 10 * time.Millisecond, true
 }

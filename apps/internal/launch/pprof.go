@@ -1,6 +1,6 @@
 //go:build pprof
 
-package main
+package launch
 
 import (
 	"net/http"
@@ -9,9 +9,9 @@ import (
 	"time"
 )
 
-// A storefront built with -tags pprof (loadtest/order_create -profile) serves net/http/pprof on
-// JUPANG_PPROF_ADDR, so the load scenario can profile the real binary under load. Release builds
-// have no such listener.
+// A binary built with -tags pprof (the storefront by loadtest/order_create -profile, jupang by
+// loadtest/catalog_read -profile) serves net/http/pprof on JUPANG_PPROF_ADDR, so the load scenario
+// can profile the real binary under load. Release builds have no such listener.
 func init() {
 	addr := os.Getenv("JUPANG_PPROF_ADDR")
 	if addr == "" {
