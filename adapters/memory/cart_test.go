@@ -17,7 +17,8 @@ func cartHarness(*testing.T) contracttest.CartHarness {
 			NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		},
 		Tx:    memory.NewUnitOfWork(store, memory.CartStores),
-		Reads: memory.NewCartReads(store),
+		Reads:  memory.NewCartReads(store),
+		Orders: memory.NewUnitOfWork(store, memory.OrderStores),
 	}
 }
 

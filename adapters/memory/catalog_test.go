@@ -17,6 +17,8 @@ func catalogHarness(*testing.T) contracttest.CatalogHarness {
 		StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 		NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		NewFeed:  func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(store) },
+		OrderTx:  memory.NewUnitOfWork(store, memory.OrderStores), Numbers: memory.NewOrderNumbers(),
+		WalletTx: memory.NewUnitOfWork(store, memory.WalletStores), WalletReader: memory.NewWalletReader(store),
 	}
 }
 

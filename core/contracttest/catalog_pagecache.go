@@ -11,6 +11,7 @@ import (
 
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 )
 
 // renderPage stands in for the HTTP edge's renderer: any function of the page alone.
@@ -113,10 +114,7 @@ func runCatalogPageCache(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 			if a.ID < b.ID { // popular ties break on id: sell the one that comes last
 				last = b
 			}
-			if _, err := w.Svc.RecordPaidOrder(ctx, w.H.NewBuyer(t), kernel.MarketKR, w.Clock.Now().Add(-time.Hour),
-				[]catalog.PastOrderItem{{ProductID: last.ID, SKUID: last.SKUs[0].ID, Quantity: 3}}); err != nil {
-				t.Fatal(err)
-			}
+			w.Sell(t, w.H.NewBuyer(t), kernel.MarketKR, w.Clock.Now().Add(-time.Hour), order.ItemInput{SKUID: last.SKUs[0].ID, Quantity: 3})
 			if err := w.Svc.RefreshRankings(ctx); err != nil {
 				t.Fatal(err)
 			}
