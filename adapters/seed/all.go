@@ -39,7 +39,9 @@ func All(ctx context.Context, d Deps) error {
 	if err := Wallets(ctx, d.Wallet, customers); err != nil {
 		return err
 	}
-	created, err := catalogProducts(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: d.Inventory, Clock: d.Clock,
+	// The stock opens before the history sells from it, so every SKU's audit trail reads in order.
+	opening := d.Inventory.WithClock(kernel.NewFakeClock(historyStart(d.Clock.Now())))
+	created, err := catalogProducts(ctx, CatalogDeps{Service: d.Catalog, Reader: d.CatalogReader, Stock: opening, Clock: d.Clock,
 		Sold: HistorySold()})
 	if err != nil {
 		return err

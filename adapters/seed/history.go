@@ -43,7 +43,8 @@ type pastOrder struct {
 
 // historyPlan draws seven days of orders before now in every market: a handful a day, one to
 // three lines each, with a fixed seed so that some products sell much more than others, and
-// within each product's per-order and per-customer limits. What it sells does not depend on now.
+// within each product's per-order and per-customer limits, oldest first. What it sells does not
+// depend on now.
 func historyPlan(now time.Time) []pastOrder {
 	rng := rand.New(rand.NewPCG(20261126, 7)) //nolint:gosec // reproducible demo data, not a secret
 	bought := map[[2]int]int{}                // (buyer, product) → units, for per-customer limits
@@ -87,8 +88,14 @@ func historyPlan(now time.Time) []pastOrder {
 			}
 		}
 	}
+	// Placed in time order, each SKU's audit trail and each wallet's ledger read in order.
+	slices.SortStableFunc(plan, func(a, b pastOrder) int { return a.at.Compare(b.at) })
 	return plan
 }
+
+// historyStart is an hour before the first order of the history placed at now: when its
+// customers' wallets and the seeded stock open.
+func historyStart(now time.Time) time.Time { return now.Add(-(HistoryDays*24 + 1) * time.Hour) }
 
 func skuID(productSlug string, i int) string {
 	return seedID("sku", fmt.Sprintf("%s/%d", productSlug, i))
@@ -123,8 +130,7 @@ var historyAddresses = map[kernel.Market]order.Address{
 func History(ctx context.Context, d HistoryDeps) error {
 	now := d.Clock.Now()
 	plan := historyPlan(now)
-	start := now.Add(-(HistoryDays*24 + 1) * time.Hour)
-	buyers, err := historyCustomers(ctx, d, start)
+	buyers, err := historyCustomers(ctx, d, historyStart(now))
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,12 @@ func newEnv(t *testing.T) *env {
 		NewBuyer: func(*testing.T) string { return kernel.NewID() }, NewFeed: func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(kit.Store) },
 		OrderTx: memory.NewUnitOfWork(kit.Store, memory.OrderStores), Numbers: memory.NewOrderNumbers(),
 		WalletTx: memory.NewUnitOfWork(kit.Store, memory.WalletStores), WalletReader: memory.NewWalletReader(kit.Store)}
-	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}, buyer: kernel.NewID()}
+	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}}
+	buyer, err := kit.Identity.UserByEmail(context.Background(), "customer@jupang.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.buyer = buyer.ID
 	add := func(spec contracttest.ProductSpec) {
 		e.w.Clock.Advance(time.Minute)
 		p := e.w.AddProduct(t, spec)
