@@ -36,10 +36,12 @@ import (
 
 	cataloghttp "github.com/jupang/jupang/adapters/http/catalog"
 	"github.com/jupang/jupang/adapters/http/server"
+	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/memory/jupangtest"
 	"github.com/jupang/jupang/core/access"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
+	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -188,7 +190,10 @@ func realStack(_ context.Context) (*server.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, clock := sys.Catalog, kernel.SystemClock{}
+	// The measured service is the storefront's (no read model, the wall clock) on the seeded store.
+	clock := kernel.SystemClock{}
+	svc := catalog.NewService(sys.CatalogReader, inventory.NewCatalogStock(memory.NewInventoryReader(sys.Store)),
+		memory.NewUnitOfWork(sys.Store, memory.CatalogStores), clock)
 	top := cataloghttp.NewTopCache(svc, clock, 30*time.Second)
 	return server.New(server.Config{Name: "storefront", Audience: kernel.AudienceStorefront,
 		Messages: i18n.New(catalog.Codes())}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))
