@@ -30,9 +30,6 @@ type cartTables struct {
 	Items         *Table[string, cartItemRow]
 	// ItemsByCartSKU is cart_items_cart_sku_key: cart id + SKU id → item id.
 	ItemsByCartSKU *Table[string, string]
-	// Purchases is the stand-in of the orders area's purchase counter (customer_product_purchases):
-	// user id + product id → units bought.
-	Purchases *Table[string, int]
 }
 
 var (
@@ -62,7 +59,6 @@ func newCartTables() cartTables {
 		ActiveByOwner:  newTable[string, string](strings.Compare),
 		Items:          newTable(strings.Compare, itemsByCart),
 		ItemsByCartSKU: newTable[string, string](strings.Compare),
-		Purchases:      newTable[string, int](strings.Compare),
 	}
 }
 
@@ -76,18 +72,17 @@ func ownerKey(o cart.Owner) string {
 // CartStores builds cart.Stores for a unit of work.
 func CartStores(tx *Tx) cart.Stores {
 	r := &CartRepository{state: func(context.Context) *State { return tx.State }, tx: tx}
-	return cart.Stores{Carts: r, Stock: r, Purchases: r}
+	return cart.Stores{Carts: r, Stock: r, Purchases: &Purchases{tx: tx}}
 }
 
 // NewCartReads returns the cart.Stores GET /v1/carts/current reads outside a unit of work: over
 // the committed state (or the caller's open unit of work). Its writes fail.
 func NewCartReads(store *Store) cart.Stores {
 	r := &CartRepository{state: store.Snapshot}
-	return cart.Stores{Carts: r, Stock: r, Purchases: r}
+	return cart.Stores{Carts: r, Stock: r, Purchases: NewPurchaseReads(store)}
 }
 
-// CartRepository is the in-memory cart.Carts, cart.Stock and cart.Purchases (the last two on the
-// stand-in tables of the inventory and orders areas).
+// CartRepository is the in-memory cart.Carts, and cart.Stock on the inventory area's table.
 type CartRepository struct {
 	state func(ctx context.Context) *State
 	tx    *Tx // nil for reads outside a unit of work
@@ -248,29 +243,4 @@ func (r *CartRepository) Available(ctx context.Context, skuIDs []string) (map[st
 		}
 	}
 	return out, nil
-}
-
-// Purchased implements cart.Purchases on the orders area's purchase counter.
-func (r *CartRepository) Purchased(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
-	t := r.state(ctx).Order.Purchases
-	out := make(map[string]int, len(productIDs))
-	for _, id := range productIDs {
-		if n, ok := t.Get(userID + "/" + id); ok {
-			out[id] = n
-		}
-	}
-	return out, nil
-}
-
-// RecordPurchase adds units of a product to what a customer bought: the stand-in of the orders
-// area's purchase counter, for tests and the seed until orders maintain it.
-func (r *CartRepository) RecordPurchase(_ context.Context, userID, productID string, units int) error {
-	if r.tx == nil {
-		return errCartReadOnly
-	}
-	t := &r.tx.State.Order
-	key := userID + "/" + productID
-	n, _ := t.Purchases.Get(key)
-	Mutable(r.tx, &t.Purchases).Put(key, n+units)
-	return nil
 }

@@ -16,8 +16,9 @@ func cartHarness(*testing.T) contracttest.CartHarness {
 			Reader: memory.NewCatalogReader(store), StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() },
 		},
-		Tx:    memory.NewUnitOfWork(store, memory.CartStores),
-		Reads: memory.NewCartReads(store),
+		Tx:     memory.NewUnitOfWork(store, memory.CartStores),
+		Reads:  memory.NewCartReads(store),
+		Orders: memory.NewUnitOfWork(store, memory.OrderStores),
 	}
 }
 

@@ -58,7 +58,6 @@ type catalogTables struct {
 	Rankings         *Table[rankingKey, catalog.Ranking]
 	Changes          *Table[int64, changeRow] // the change log read models follow (catalog_changes.go)
 	ChangeSeq        int64                    // sequence number of the last change recorded
-	standIns                                  // paid orders, until the orders area lands (catalog_standins.go)
 }
 
 // Listing indexes: per sort, a market's ACTIVE listings, and those of one category of a market
@@ -120,15 +119,13 @@ func newCatalogTables() catalogTables {
 		Sales:            newTable(compareBucketKeys, salesByHour, salesByMarket),
 		Rankings:         newTable[rankingKey, catalog.Ranking](compareRankingKeys),
 		Changes:          newChangeTable(),
-		standIns:         newStandIns(),
 	}
 }
 
 // CatalogStores builds catalog.Stores for a unit of work.
 func CatalogStores(tx *Tx) catalog.Stores {
 	r := &CatalogRepository{catalogQueries: catalogQueries{tables: func(context.Context) *catalogTables { return &tx.State.Catalog }}, tx: tx}
-	orders := &paidOrdersStandIn{tx: tx}
-	return catalog.Stores{Catalog: r, Changes: &changeLog{tx: tx}, Sales: orders, Rankings: r, History: orders}
+	return catalog.Stores{Catalog: r, Changes: &changeLog{tx: tx}, Sales: &Sales{tx: tx}, Rankings: r}
 }
 
 // catalogQueries answers the catalog's reads from the tables a context sees. The reader and the

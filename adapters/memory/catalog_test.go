@@ -6,7 +6,6 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
-	"github.com/jupang/jupang/core/kernel"
 )
 
 func catalogHarness(*testing.T) contracttest.CatalogHarness {
@@ -15,8 +14,10 @@ func catalogHarness(*testing.T) contracttest.CatalogHarness {
 		Tx:      memory.NewUnitOfWork(store, memory.CatalogStores),
 		Reader:  memory.NewCatalogReader(store),
 		StockTx: memory.NewUnitOfWork(store, memory.InventoryStores), StockReader: memory.NewInventoryReader(store),
-		NewBuyer: func(*testing.T) string { return kernel.NewID() },
+		NewBuyer: func(t *testing.T) string { return newUser(t, store) },
 		NewFeed:  func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(store) },
+		OrderTx:  memory.NewUnitOfWork(store, memory.OrderStores), Numbers: memory.NewOrderNumbers(),
+		WalletTx: memory.NewUnitOfWork(store, memory.WalletStores), WalletReader: memory.NewWalletReader(store),
 	}
 }
 

@@ -3,12 +3,14 @@ package memory
 import (
 	"cmp"
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/order"
@@ -34,6 +36,11 @@ var (
 		Order: func(a, b order.Order) int { return a.PaymentDeadline.Compare(*b.PaymentDeadline) },
 		Where: func(o order.Order) bool { return o.Status == order.Pending && o.PaymentDeadline != nil },
 	}
+	// ordersByPaidAt finds the orders paid in a window (orders_paid_at_idx), for the ranking.
+	ordersByPaidAt = &Index[order.Order]{
+		Order: func(a, b order.Order) int { return a.PaidAt.Compare(*b.PaidAt) },
+		Where: func(o order.Order) bool { return o.PaidAt != nil },
+	}
 	ordersCardDue = &Index[order.Order]{
 		Order: func(a, b order.Order) int { return a.Payment.Card.NextAttemptAt.Compare(*b.Payment.Card.NextAttemptAt) },
 		Where: func(o order.Order) bool { return o.Payment.Card != nil && o.Payment.Card.NextAttemptAt != nil },
@@ -42,7 +49,7 @@ var (
 
 func newOrderTables() orderTables {
 	return orderTables{
-		Orders:    newTable(strings.Compare, ordersByUser, ordersPendingByDeadline, ordersCardDue),
+		Orders:    newTable(strings.Compare, ordersByUser, ordersPendingByDeadline, ordersCardDue, ordersByPaidAt),
 		ByKey:     newTable[string, string](strings.Compare),
 		Purchases: newTable[string, int](strings.Compare),
 	}
@@ -51,7 +58,7 @@ func newOrderTables() orderTables {
 // OrderStores builds order.Stores for a unit of work; the order's coupon is redeemed on the
 // coupons area's stores of the same unit of work.
 func OrderStores(tx *Tx) order.Stores {
-	return order.Stores{Orders: &Orders{tx}, Purchases: &Purchases{tx}, Inventory: InventoryStores(tx),
+	return order.Stores{Orders: &Orders{tx}, Purchases: &Purchases{tx: tx}, Inventory: InventoryStores(tx),
 		Wallet: WalletStores(tx), Coupons: coupon.Redemptions{St: CouponStores(tx)}, Carts: CartStores(tx).Carts, Outbox: NewOutbox(tx)}
 }
 
@@ -181,11 +188,31 @@ func (s *Orders) DueCardPayments(_ context.Context, now time.Time, limit int) ([
 	return out, nil
 }
 
-// Purchases is the in-memory order.PurchaseHistory of one unit of work.
-type Purchases struct{ tx *Tx }
+// Purchases is the in-memory order.PurchaseHistory of one unit of work, and the cart.Purchases
+// carts read the same counts through (NewPurchaseReads outside a unit of work).
+type Purchases struct {
+	tx   *Tx                              // nil for reads outside a unit of work
+	read func(ctx context.Context) *State // set when tx is nil
+}
+
+// NewPurchaseReads returns the cart.Purchases of reads outside a unit of work: over the committed
+// state (or the caller's open unit of work).
+func NewPurchaseReads(store *Store) *Purchases { return &Purchases{read: store.Snapshot} }
+
+var errPurchasesReadOnly = errors.New("memory: purchase count written outside a unit of work")
+
+func (s *Purchases) state(ctx context.Context) *State {
+	if s.tx != nil {
+		return s.tx.State
+	}
+	return s.read(ctx)
+}
 
 // Add implements order.PurchaseHistory.
 func (s *Purchases) Add(_ context.Context, userID, productID string, quantity, limit int) (bool, error) {
+	if s.tx == nil {
+		return false, errPurchasesReadOnly
+	}
 	t := &s.tx.State.Order
 	n, _ := t.Purchases.Get(userID + "/" + productID)
 	if limit > 0 && n+quantity > limit {
@@ -197,6 +224,9 @@ func (s *Purchases) Add(_ context.Context, userID, productID string, quantity, l
 
 // Subtract implements order.PurchaseHistory.
 func (s *Purchases) Subtract(_ context.Context, userID, productID string, quantity int) error {
+	if s.tx == nil {
+		return errPurchasesReadOnly
+	}
 	t := &s.tx.State.Order
 	n, _ := t.Purchases.Get(userID + "/" + productID)
 	Mutable(s.tx, &t.Purchases).Put(userID+"/"+productID, max(0, n-quantity))
@@ -204,11 +234,38 @@ func (s *Purchases) Subtract(_ context.Context, userID, productID string, quanti
 }
 
 // Bought implements order.PurchaseHistory.
-func (s *Purchases) Bought(_ context.Context, userID string, productIDs []string) (map[string]int, error) {
+func (s *Purchases) Bought(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
+	t := s.state(ctx).Order.Purchases
 	out := map[string]int{}
 	for _, p := range productIDs {
-		if n, ok := s.tx.State.Order.Purchases.Get(userID + "/" + p); ok && n > 0 {
+		if n, ok := t.Get(userID + "/" + p); ok && n > 0 {
 			out[p] = n
+		}
+	}
+	return out, nil
+}
+
+// Purchased implements cart.Purchases: carts check per-customer limits against the same counts.
+func (s *Purchases) Purchased(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
+	return s.Bought(ctx, userID, productIDs)
+}
+
+// Sales is catalog.SalesSource on the orders table: the ranking counts the lines of paid orders.
+type Sales struct{ tx *Tx }
+
+// PaidLines implements catalog.SalesSource.
+func (s *Sales) PaidLines(_ context.Context, from, to time.Time) ([]catalog.SaleLine, error) {
+	var out []catalog.SaleLine
+	for _, o := range s.tx.State.Order.Orders.Ascend(ordersByPaidAt, Seek[order.Order]{Pivot: &order.Order{PaidAt: &from}}) {
+		if !o.PaidAt.Before(to) {
+			break
+		}
+		if !slices.Contains(catalog.PaidStatuses, string(o.Status)) {
+			continue
+		}
+		for _, l := range o.Lines {
+			out = append(out, catalog.SaleLine{Market: o.Market, ProductID: l.ProductID, PaidAt: *o.PaidAt, Quantity: int64(l.Quantity),
+				RefundedQuantity: int64(l.RefundedQuantity), LineTotal: l.LineTotal})
 		}
 	}
 	return out, nil

@@ -13,21 +13,24 @@ import (
 	"github.com/jupang/jupang/core/order"
 )
 
+// newUser adds a customer to store's identity tables, for wallets and orders to belong to.
+func newUser(t testing.TB, store *memory.Store) string {
+	t.Helper()
+	id := kernel.NewID()
+	err := memory.NewUnitOfWork(store, memory.IdentityStores).Do(context.Background(), func(ctx context.Context, st identity.Stores) error {
+		return st.Users.Create(ctx, identity.User{ID: id, Email: id + "@jupang.test", Name: "Buyer", Status: identity.UserActive,
+			Roles: []kernel.Role{kernel.RoleCustomer}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 func orderHarness(*testing.T) contracttest.OrderHarness { return orderHarnessOn(memory.NewStore()) }
 
 func orderHarnessOn(store *memory.Store) contracttest.OrderHarness {
-	users := memory.NewUnitOfWork(store, memory.IdentityStores)
-	newUser := func(t testing.TB) string {
-		id := kernel.NewID()
-		err := users.Do(context.Background(), func(ctx context.Context, st identity.Stores) error {
-			return st.Users.Create(ctx, identity.User{ID: id, Email: id + "@jupang.test", Name: "Buyer", Status: identity.UserActive,
-				Roles: []kernel.Role{kernel.RoleCustomer}})
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
+	newUser := func(t testing.TB) string { return newUser(t, store) }
 	charges := payment.NewMemoryChargeStore()
 	return contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{

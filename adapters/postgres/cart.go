@@ -14,7 +14,7 @@ import (
 // CartStores builds cart.Stores on q (a unit of work's transaction).
 func CartStores(q Querier) cart.Stores {
 	r := &CartRepository{run: func(ctx context.Context, fn func(ctx context.Context, q Querier) error) error { return fn(ctx, q) }, writable: true}
-	return cart.Stores{Carts: r, Stock: r, Purchases: r}
+	return cart.Stores{Carts: r, Stock: r, Purchases: &Purchases{q: q}}
 }
 
 // NewCartReads returns the cart.Stores GET /v1/carts/current reads outside a unit of work, on the
@@ -22,12 +22,11 @@ func CartStores(q Querier) cart.Stores {
 // writes fail.
 func NewCartReads(db *DB) cart.Stores {
 	r := &CartRepository{run: db.read}
-	return cart.Stores{Carts: r, Stock: r, Purchases: r}
+	return cart.Stores{Carts: r, Stock: r, Purchases: NewPurchaseReads(db)}
 }
 
-// CartRepository is cart.Carts on tables carts and cart_items, and cart.Stock and cart.Purchases
-// on the inventory and orders areas' tables (inventory, customer_product_purchases) until those
-// areas declare stores of their own.
+// CartRepository is cart.Carts on tables carts and cart_items, and cart.Stock on the inventory
+// area's table.
 type CartRepository struct {
 	run      func(ctx context.Context, fn func(ctx context.Context, q Querier) error) error
 	writable bool
@@ -272,38 +271,6 @@ func (r *CartRepository) Available(ctx context.Context, skuIDs []string) (out ma
 		return nil
 	})
 	return out, err
-}
-
-// Purchased implements cart.Purchases on table customer_product_purchases.
-func (r *CartRepository) Purchased(ctx context.Context, userID string, productIDs []string) (out map[string]int, err error) {
-	err = r.run(ctx, func(ctx context.Context, q Querier) error {
-		var rows []struct {
-			ProductID string `db:"product_id"`
-			Quantity  int    `db:"quantity"`
-		}
-		if err := q.SelectContext(ctx, &rows, `SELECT product_id, quantity FROM customer_product_purchases WHERE user_id = $1 AND product_id = ANY($2::uuid[])`,
-			userID, orEmptySlice(productIDs)); err != nil {
-			return err
-		}
-		out = make(map[string]int, len(rows))
-		for _, row := range rows {
-			out[row.ProductID] = row.Quantity
-		}
-		return nil
-	})
-	return out, err
-}
-
-// RecordPurchase adds units of a product to what a customer bought (customer_product_purchases):
-// the stand-in of the orders area's counter, for tests and the seed until orders maintain it.
-func (r *CartRepository) RecordPurchase(ctx context.Context, userID, productID string, units int) error {
-	return r.write(ctx, func(ctx context.Context, q Querier) error {
-		_, err := q.ExecContext(ctx, `
-			INSERT INTO customer_product_purchases (user_id, product_id, quantity) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id, product_id) DO UPDATE SET quantity = customer_product_purchases.quantity + EXCLUDED.quantity, updated_at = now()`,
-			userID, productID, units)
-		return err
-	})
 }
 
 func nullTime(t time.Time) any {

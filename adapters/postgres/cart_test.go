@@ -12,9 +12,10 @@ import (
 func cartHarness(t *testing.T) contracttest.CartHarness {
 	db, _ := pgtest.Another(t)
 	return contracttest.CartHarness{
-		Catalog: catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+		Catalog: catalogHarnessOn(t, db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
 		Tx:      postgres.NewUnitOfWork(db, postgres.CartStores),
 		Reads:   postgres.NewCartReads(db),
+		Orders:  postgres.NewUnitOfWork(db, postgres.OrderStores),
 	}
 }
 

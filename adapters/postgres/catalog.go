@@ -16,8 +16,7 @@ import (
 // CatalogStores builds catalog.Stores on q (the primary, inside a unit of work).
 func CatalogStores(q Querier) catalog.Stores {
 	r := &CatalogRepository{catalogQueries: queriesOn(q), q: q}
-	orders := &paidOrdersStandIn{q: q}
-	return catalog.Stores{Catalog: r, Changes: &changeLog{q: q}, Sales: orders, Rankings: r, History: orders}
+	return catalog.Stores{Catalog: r, Changes: &changeLog{q: q}, Sales: &Sales{q: q}, Rankings: r}
 }
 
 // CatalogRepository is the catalog's write side on the primary: catalog.Catalog and

@@ -14,16 +14,23 @@ import (
 // catalogHarness gives each test a database of its own: the suite counts and pages whole lists.
 func catalogHarness(t *testing.T) contracttest.CatalogHarness {
 	db, _ := pgtest.Another(t)
-	return catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil))
+	return catalogHarnessOn(t, db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil))
 }
 
-func catalogHarnessOn(primary *postgres.DB, router *postgres.ReadRouter) contracttest.CatalogHarness {
+func catalogHarnessOn(t testing.TB, primary *postgres.DB, router *postgres.ReadRouter) contracttest.CatalogHarness {
+	numbers, closeNumbers, err := postgres.NewOrderNumbers(primary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeNumbers)
 	return contracttest.CatalogHarness{
 		Tx:      postgres.NewUnitOfWork(primary, postgres.CatalogStores),
 		Reader:  postgres.NewCatalogReader(router),
 		StockTx: postgres.NewUnitOfWork(primary, postgres.InventoryStores), StockReader: postgres.NewInventoryReader(primary),
 		NewBuyer: func(t *testing.T) string { return insertBuyer(t, primary) },
 		NewFeed:  func() catalog.ChangeFeed { return postgres.NewCatalogChangeFeed(router) },
+		OrderTx:  postgres.NewUnitOfWork(primary, postgres.OrderStores), Numbers: numbers,
+		WalletTx: postgres.NewUnitOfWork(primary, postgres.WalletStores), WalletReader: postgres.NewWalletReader(primary),
 	}
 }
 

@@ -57,7 +57,7 @@ func TestAuditTablesAreAppendOnlyForTheAppRoleAndTheOwner(t *testing.T) {
 	ctx := context.Background()
 	owner, app := asAppRole(t)
 	h := contracttest.InventoryHarness{
-		Catalog:  catalogHarnessOn(app, postgres.NewReadRouter(app, nil, postgres.ReplicaConfig{}, nil)),
+		Catalog:  catalogHarnessOn(t, app, postgres.NewReadRouter(app, nil, postgres.ReplicaConfig{}, nil)),
 		Tx:       postgres.NewUnitOfWork(app, postgres.InventoryStores),
 		Reader:   postgres.NewInventoryReader(app),
 		Outbox:   postgres.NewOutboxReader(app),

@@ -70,7 +70,7 @@ func stockTakeWorld(t testing.TB) (stockTakeFixture, []string) {
 	t.Helper()
 	db, _ := pgtest.Another(t)
 	h := contracttest.InventoryHarness{
-		Catalog:  catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+		Catalog:  catalogHarnessOn(t, db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
 		Tx:       postgres.NewUnitOfWork(db, postgres.InventoryStores),
 		Reader:   postgres.NewInventoryReader(db),
 		Outbox:   postgres.NewOutboxReader(db),

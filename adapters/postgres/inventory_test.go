@@ -15,7 +15,7 @@ import (
 func inventoryHarness(t *testing.T) contracttest.InventoryHarness {
 	db, _ := pgtest.Another(t)
 	return contracttest.InventoryHarness{
-		Catalog:    catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+		Catalog:    catalogHarnessOn(t, db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
 		Tx:         postgres.NewUnitOfWork(db, postgres.InventoryStores),
 		Reader:     postgres.NewInventoryReader(db),
 		Outbox:     postgres.NewOutboxReader(db),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
@@ -406,7 +407,8 @@ func (s *Orders) DueCardPayments(ctx context.Context, now time.Time, limit int) 
 	return s.many(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = ANY($1) ORDER BY created_at, id`, ids)
 }
 
-// Purchases is order.PurchaseHistory on customer_product_purchases.
+// Purchases is order.PurchaseHistory on customer_product_purchases, and the cart.Purchases carts
+// read the same counts through inside a unit of work (PurchaseReads outside one).
 type Purchases struct{ q Querier }
 
 // Add implements order.PurchaseHistory in one conditional upsert: concurrent orders of one
@@ -448,6 +450,56 @@ func (s *Purchases) Bought(ctx context.Context, userID string, productIDs []stri
 	out := make(map[string]int, len(rows))
 	for _, r := range rows {
 		out[r.ProductID] = r.Quantity
+	}
+	return out, nil
+}
+
+// Purchased implements cart.Purchases.
+func (s *Purchases) Purchased(ctx context.Context, userID string, productIDs []string) (map[string]int, error) {
+	return s.Bought(ctx, userID, productIDs)
+}
+
+// PurchaseReads is cart.Purchases outside a unit of work, on the primary (a limit is checked right
+// after the order that counted against it).
+type PurchaseReads struct{ db *DB }
+
+// NewPurchaseReads returns the reads on db.
+func NewPurchaseReads(db *DB) PurchaseReads { return PurchaseReads{db: db} }
+
+// Purchased implements cart.Purchases.
+func (r PurchaseReads) Purchased(ctx context.Context, userID string, productIDs []string) (out map[string]int, err error) {
+	err = r.db.read(ctx, func(ctx context.Context, q Querier) error {
+		out, err = (&Purchases{q: q}).Bought(ctx, userID, productIDs)
+		return err
+	})
+	return out, err
+}
+
+// Sales is catalog.SalesSource on orders and order_items: the ranking counts the lines of paid orders.
+type Sales struct{ q Querier }
+
+// PaidLines implements catalog.SalesSource.
+func (r *Sales) PaidLines(ctx context.Context, from, to time.Time) ([]catalog.SaleLine, error) {
+	var rows []struct {
+		Market    string    `db:"market"`
+		ProductID string    `db:"product_id"`
+		PaidAt    time.Time `db:"paid_at"`
+		Quantity  int64     `db:"quantity"`
+		Refunded  int64     `db:"refunded_quantity"`
+		LineTotal int64     `db:"line_total"`
+	}
+	err := r.q.SelectContext(ctx, &rows, `
+		SELECT o.market, i.product_id, o.paid_at, i.quantity, i.refunded_quantity, i.line_total
+		  FROM orders o JOIN order_items i ON i.order_id = o.id
+		 WHERE o.paid_at >= $1 AND o.paid_at < $2 AND o.status = ANY($3::text[])`,
+		from, to, catalog.PaidStatuses)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.SaleLine, len(rows))
+	for i, row := range rows {
+		out[i] = catalog.SaleLine{Market: kernel.Market(row.Market), ProductID: row.ProductID, PaidAt: row.PaidAt.UTC(),
+			Quantity: row.Quantity, RefundedQuantity: row.Refunded, LineTotal: row.LineTotal}
 	}
 	return out, nil
 }

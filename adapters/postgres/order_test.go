@@ -35,7 +35,7 @@ func orderHarnessOn(t *testing.T, db *postgres.DB) contracttest.OrderHarness {
 	newUser := func(t testing.TB) string { return insertBuyer(t, db) }
 	return contracttest.OrderHarness{
 		Inventory: contracttest.InventoryHarness{
-			Catalog: catalogHarnessOn(db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
+			Catalog: catalogHarnessOn(t, db, postgres.NewReadRouter(db, nil, postgres.ReplicaConfig{}, nil)),
 			Tx:      postgres.NewUnitOfWork(db, postgres.InventoryStores), Reader: postgres.NewInventoryReader(db),
 			Outbox: postgres.NewOutboxReader(db), NewStaff: newUser,
 			NewOrder: func(t testing.TB) string { return insertOrder(t, db, insertBuyer(t, db)) },

@@ -64,10 +64,10 @@ func TestReplicaAtADeadPortFallsBackAndTheBreakerSkipsIt(t *testing.T) {
 	clock := kernel.NewFakeClock(contracttest.CatalogEpoch)
 	counts := newFallbackCounter(t)
 	router := postgres.NewReadRouter(primary, replica, postgres.ReplicaConfig{FailureThreshold: 3, OpenFor: 30 * time.Second, Now: clock.Now}, counts.c)
-	h := catalogHarnessOn(primary, router)
+	h := catalogHarnessOn(t, primary, router)
 	// The fixture is written by a world reading the primary only, so that the router's failures
 	// below are the reads this test makes (the catalog's read model reads while it writes).
-	w := contracttest.NewCatalogWorld(t, catalogHarnessOn(primary, postgres.NewReadRouter(primary, nil, postgres.ReplicaConfig{}, nil)))
+	w := contracttest.NewCatalogWorld(t, catalogHarnessOn(t, primary, postgres.NewReadRouter(primary, nil, postgres.ReplicaConfig{}, nil)))
 	p := w.AddProduct(t, contracttest.ProductSpec{Name: "On primary", Category: w.Kitchen, Base: 1000})
 
 	for i := 1; i <= 3; i++ {
@@ -121,10 +121,10 @@ func TestReplicaOnASecondDatabaseServesReadsAndFailsOverBothWays(t *testing.T) {
 		postgres.ReplicaConfig{Timeout: 300 * time.Millisecond, FailureThreshold: 2, OpenFor: time.Minute, Now: clock.Now}, counts.c)
 
 	// Seed both databases; the same id carries a different name on each, so a read shows where it went.
-	h := catalogHarnessOn(primary, router)
+	h := catalogHarnessOn(t, primary, router)
 	w := contracttest.NewCatalogWorld(t, h)
 	p := w.AddProduct(t, contracttest.ProductSpec{Name: "On primary", Category: w.Kitchen, Base: 1000})
-	onReplica := contracttest.NewCatalogWorld(t, catalogHarnessOn(replicaAdmin, postgres.NewReadRouter(replicaAdmin, nil, postgres.ReplicaConfig{}, nil)))
+	onReplica := contracttest.NewCatalogWorld(t, catalogHarnessOn(t, replicaAdmin, postgres.NewReadRouter(replicaAdmin, nil, postgres.ReplicaConfig{}, nil)))
 	onReplica.AddProduct(t, contracttest.ProductSpec{Name: "On replica", Category: onReplica.Kitchen, Base: 1000,
 		Mod: func(rp *catalog.Product) { rp.ID, rp.SKUs[0].ID = p.ID, p.SKUs[0].ID }})
 

@@ -42,6 +42,19 @@ var DemoStaff = []StaffAccount{
 	{"admin2@jupang.test", "Admin Demo 2", kernel.RoleAdmin},
 }
 
+// demoCustomerIDs returns the ids of the demo customers (seed Accounts first).
+func demoCustomerIDs(ctx context.Context, svc *identity.Service) ([]string, error) {
+	var ids []string
+	for _, email := range DemoCustomers {
+		u, err := svc.UserByEmail(ctx, email)
+		if err != nil {
+			return nil, fmt.Errorf("seed customer %s: %w", email, err)
+		}
+		ids = append(ids, u.ID)
+	}
+	return ids, nil
+}
+
 // Accounts creates the demo accounts and the partner-demo client (SPEC §0). The partner signs
 // requests with PartnerHMACKey, and its certificate subject is its client id.
 func Accounts(ctx context.Context, svc *identity.Service) error {

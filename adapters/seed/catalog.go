@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"time"
@@ -12,7 +11,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/jupang/jupang/core/catalog"
-	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -32,58 +30,46 @@ type CatalogDeps struct {
 	// Stock opens each seeded SKU's stock (an OPENING audit row each): inventory owns stock.
 	Stock *inventory.Service
 	Clock kernel.Clock
-	// Buyers own the seeded order history (customer ids; on PostgreSQL they must exist). Without
-	// buyers no history is written.
-	Buyers []string
-}
-
-// DemoBuyers returns the ids of the demo customers (seed Accounts first).
-func DemoBuyers(ctx context.Context, svc *identity.Service) ([]string, error) {
-	var ids []string
-	for _, email := range DemoCustomers {
-		u, err := svc.UserByEmail(ctx, email)
-		if err != nil {
-			return nil, fmt.Errorf("seed buyer %s: %w", email, err)
-		}
-		ids = append(ids, u.ID)
-	}
-	return ids, nil
+	// Sold is how many units of each SKU the order history will sell (HistorySold), opened on top
+	// of the stock the catalog shows; nil when no history follows.
+	Sold map[string]int
 }
 
 // Catalog seeds the dev catalog of SPEC §0: exchange rates, 16 categories (7 roots), 6 brands,
 // 64 visible products (and one hidden) with ko/en/ja texts, options and stock (some low, some
-// out), explicit US/JP prices on a few, live promotions (and one that has ended), seven days of
-// paid orders in every market, and a first ranking. On a catalog it already seeded it adds only what is missing and writes no
-// second order history; it always recomputes the ranking.
+// out), explicit US/JP prices on a few, live promotions (and one that has ended),
+// and a first ranking (of the history placed before it, if any). On a catalog it already seeded
+// it adds only what is missing; it always recomputes the ranking.
 func Catalog(ctx context.Context, d CatalogDeps) error {
+	if _, err := catalogProducts(ctx, d); err != nil {
+		return err
+	}
+	return d.Service.RefreshRankings(ctx)
+}
+
+// catalogProducts is Catalog without the ranking; it reports whether it created the products
+// (a first run), which is when the order history is placed.
+func catalogProducts(ctx context.Context, d CatalogDeps) (bool, error) {
 	svc := d.Service
 	for _, r := range []struct {
 		c    kernel.Currency
 		rate string
 	}{{kernel.USD, "0.00075"}, {kernel.JPY, "0.11"}} {
 		if _, err := svc.SetRate(ctx, r.c, r.rate, rateEpoch); err != nil && !errors.Is(err, catalog.ErrRateExists) {
-			return fmt.Errorf("seed rate %s: %w", r.c.Code, err)
+			return false, fmt.Errorf("seed rate %s: %w", r.c.Code, err)
 		}
 	}
 	if err := seedCategories(ctx, d); err != nil {
-		return err
+		return false, err
 	}
 	if err := seedBrands(ctx, d); err != nil {
-		return err
+		return false, err
 	}
 	created, err := seedProducts(ctx, d)
-	if err != nil {
-		return err
+	if err != nil || !created {
+		return created, err
 	}
-	if created {
-		if err := seedPromotions(ctx, d); err != nil {
-			return err
-		}
-		if err := seedHistory(ctx, d); err != nil {
-			return err
-		}
-	}
-	return svc.RefreshRankings(ctx)
+	return true, seedPromotions(ctx, d)
 }
 
 // rateEpoch is when the seeded exchange rates take effect.
@@ -344,6 +330,7 @@ func seedProducts(ctx context.Context, d CatalogDeps) (bool, error) {
 			if over, ok := stockOverrides[def.slug]; ok {
 				onHand = over[j]
 			}
+			onHand += d.Sold[sku.ID]
 			if _, err := d.Stock.Open(ctx, "", sku.ID, onHand, nil); err != nil && !errors.Is(err, inventory.ErrStockOpened) {
 				return false, fmt.Errorf("seed stock %s: %w", def.slug, err)
 			}
@@ -375,7 +362,7 @@ func productOf(def productDef, id string, createdAt time.Time) catalog.Product {
 		p.Markets = slices.Clone(ms)
 	}
 	for j := range p.SKUs {
-		p.SKUs[j].ID = seedID("sku", fmt.Sprintf("%s/%d", def.slug, j))
+		p.SKUs[j].ID = skuID(def.slug, j)
 		p.SKUs[j].Code = fmt.Sprintf("%s-%d", strings.ToUpper(def.slug), j+1)
 	}
 	if prices, ok := explicitPrices[def.slug]; ok {
@@ -408,63 +395,6 @@ func seedPromotions(ctx context.Context, d CatalogDeps) error {
 	for _, p := range promos {
 		if _, err := d.Service.SavePromotion(ctx, p); err != nil {
 			return fmt.Errorf("seed promotion %s: %w", p.Names[kernel.LocaleEN], err)
-		}
-	}
-	return nil
-}
-
-// HistoryDays is how far back the seeded paid orders go.
-const HistoryDays = 7
-
-// seedHistory writes seven days of paid orders in every market: a handful a day, one to three lines
-// each, drawn with a fixed seed so some products sell much more than others.
-func seedHistory(ctx context.Context, d CatalogDeps) error {
-	if len(d.Buyers) == 0 {
-		return nil
-	}
-	ids := make([]string, len(productDefs))
-	for i, p := range productDefs {
-		ids[i] = seedID("product", p.slug)
-	}
-	products, err := d.Reader.Products(ctx, ids)
-	if err != nil {
-		return err
-	}
-	byID := map[string]catalog.Product{}
-	for _, p := range products {
-		byID[p.ID] = p
-	}
-	rng := rand.New(rand.NewPCG(20261126, 7)) //nolint:gosec // reproducible demo data, not a secret
-	now := d.Clock.Now()
-	for mi, m := range kernel.Markets {
-		var sellable []catalog.Product
-		for _, id := range ids {
-			if p, ok := byID[id]; ok && p.Visible(m) {
-				sellable = append(sellable, p)
-			}
-		}
-		// Each market has its own favourites: rotate the list so the head differs.
-		offset := (mi * 17) % len(sellable)
-		sellable = append(sellable[offset:], sellable[:offset]...)
-		for day := range HistoryDays {
-			for range 6 + rng.IntN(5) {
-				paidAt := now.Add(-time.Duration(day)*24*time.Hour - time.Duration(1+rng.IntN(23*60))*time.Minute)
-				var items []catalog.PastOrderItem
-				seen := map[string]bool{}
-				for range 1 + rng.IntN(3) {
-					p := sellable[int(rng.ExpFloat64()*6)%len(sellable)]
-					sku := p.SKUs[rng.IntN(len(p.SKUs))]
-					if seen[sku.ID] {
-						continue
-					}
-					seen[sku.ID] = true
-					items = append(items, catalog.PastOrderItem{ProductID: p.ID, SKUID: sku.ID, Quantity: int64(1 + rng.IntN(3))})
-				}
-				buyer := d.Buyers[rng.IntN(len(d.Buyers))]
-				if _, err := d.Service.RecordPaidOrder(ctx, buyer, m, paidAt, items); err != nil {
-					return fmt.Errorf("seed order history: %w", err)
-				}
-			}
 		}
 	}
 	return nil

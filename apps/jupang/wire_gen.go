@@ -260,6 +260,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Inventory:     inventoryService,
 		Wallet:        walletService,
 		Coupons:       couponService,
+		Orders:        orderService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)
@@ -536,6 +537,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Inventory:     inventoryService,
 		Wallet:        walletService,
 		Coupons:       couponService,
+		Orders:        orderService,
 		Clock:         clock,
 	}
 	seeder := wiring.Seed(deps, cfg)

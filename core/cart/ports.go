@@ -9,16 +9,15 @@ import (
 )
 
 // Stock is what carts need of the inventory area: how many units of each SKU can be bought now
-// (on hand − reserved). Backed for now by the catalog's stand-in inventory table; the inventory
-// area will own it.
+// (on hand − reserved), on the inventory area's table.
 type Stock interface {
 	// Available returns the units left of each of these SKUs; a SKU without stock is absent (0).
 	Available(ctx context.Context, skuIDs []string) (map[string]int, error)
 }
 
 // Purchases is what carts need of the orders area: how many units of each product a customer has
-// already bought, for per-customer purchase limits. Backed for now by the purchase counter table
-// (customer_product_purchases) the orders area will maintain.
+// already bought, for per-customer purchase limits: the counts the orders area keeps as it places,
+// cancels and refunds orders (order.PurchaseHistory; the orders area's adapters implement both).
 type Purchases interface {
 	// Purchased returns the units of these products userID has bought; a product never bought is
 	// absent (0).

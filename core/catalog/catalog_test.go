@@ -460,15 +460,3 @@ func TestRateEntryValidate(t *testing.T) {
 		t.Error("KRW→KRW accepted")
 	}
 }
-
-func TestOrderAmountsFollowTheMarketTaxRule(t *testing.T) {
-	lines := []OrderLine{{UnitPrice: 11_000, Quantity: 2, Discount: 2_000}}
-	kr := PaidOrder{Market: kernel.MarketKR, Lines: lines}.Amounts()
-	if kr.Subtotal != 22_000 || kr.ItemDiscount != 2_000 || kr.Total != 20_000 || kr.Tax != 1_818 || !kr.TaxIncluded {
-		t.Errorf("KR = %+v", kr)
-	}
-	us := PaidOrder{Market: kernel.MarketUS, Lines: []OrderLine{{UnitPrice: 999, Quantity: 1}}}.Amounts()
-	if us.Tax != 80 || us.Total != 1_079 || us.TaxIncluded {
-		t.Errorf("US = %+v", us)
-	}
-}

@@ -99,7 +99,4 @@ type Stores struct {
 	Changes  ChangeLog
 	Sales    SalesSource
 	Rankings RankingStore
-	// History is the dev seed's stand-in for the orders area (see standins.go); no catalog use
-	// case uses it.
-	History SalesHistory
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/uow"
 )
 
@@ -21,6 +22,8 @@ type CartHarness struct {
 	// Tx is the unit of work of the carts' use cases; Reads their reads outside one.
 	Tx    uow.UnitOfWork[cart.Stores]
 	Reads cart.Stores
+	// Orders is the orders area on the same storage: it keeps the purchase counts carts read.
+	Orders uow.UnitOfWork[order.Stores]
 }
 
 // CartWorld is a catalog with a carts service on one harness, sharing its fake clock.
@@ -38,15 +41,13 @@ func NewCartWorld(t testing.TB, h CartHarness, cfg cart.Config) *CartWorld {
 	return w
 }
 
-// RecordPurchase records past purchases of a product by a customer through the stand-in.
+// RecordPurchase counts past purchases of a product by a customer, as the orders area counts an
+// order's lines (order.PurchaseHistory, no limit).
 func (w *CartWorld) RecordPurchase(t testing.TB, userID, productID string, units int) {
 	t.Helper()
-	err := w.Carts.Tx.Do(context.Background(), func(ctx context.Context, st cart.Stores) error {
-		rec, ok := st.Purchases.(cart.PurchaseRecorder)
-		if !ok {
-			return fmt.Errorf("%T records no purchases", st.Purchases)
-		}
-		return rec.RecordPurchase(ctx, userID, productID, units)
+	err := w.Carts.Orders.Do(context.Background(), func(ctx context.Context, st order.Stores) error {
+		_, err := st.Purchases.Add(ctx, userID, productID, units, 0)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

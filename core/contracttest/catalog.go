@@ -15,7 +15,9 @@ import (
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/uow"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // CatalogHarness is what an adapter provides to the catalog suite. Each call must return adapters
@@ -34,6 +36,13 @@ type CatalogHarness struct {
 	// NewFeed returns a new change feed over the storage, one per read model ("instance"). The
 	// world's service reads through a read model following one, syncing at every read.
 	NewFeed func() catalog.ChangeFeed
+	// OrderTx, Numbers, WalletTx and WalletReader are the orders and wallet areas on the same
+	// storage: the sales the ranking counts are orders placed through the orders service (Sell).
+	// Only suites that sell need them.
+	OrderTx      uow.UnitOfWork[order.Stores]
+	Numbers      order.Numbers
+	WalletTx     uow.UnitOfWork[wallet.Stores]
+	WalletReader wallet.Reader
 }
 
 // CatalogReads are the reads the catalog service makes outside a unit of work.
@@ -162,6 +171,40 @@ func (w *CatalogWorld) AddProduct(t testing.TB, spec ProductSpec) catalog.Produc
 		}
 	}
 	return saved
+}
+
+// saleFunds is what Sell deposits before each order, far above any fixture order.
+const saleFunds = 100_000_000
+
+// SaleAddresses are valid shipping addresses per market, for orders placed by fixtures.
+var SaleAddresses = map[kernel.Market]order.Address{
+	kernel.MarketKR: {Recipient: "김지수", Line1: "테헤란로 1", City: "서울", PostalCode: "06236", Country: "KR"},
+	kernel.MarketUS: {Recipient: "Jane Doe", Line1: "1 Market St", City: "San Francisco", Region: "CA", PostalCode: "94103", Country: "US"},
+	kernel.MarketJP: {Recipient: "山田花子", Line1: "千代田1-1", City: "千代田区", Region: "東京都", PostalCode: "100-0001", Country: "JP"},
+}
+
+// Sell places buyer's order of items in market m at instant at through the orders service (a
+// clock set to at), paid from the wallet, which it funds first: a PAID order with its stock sold,
+// its ledger entries and its events, as the ranking will count it.
+func (w *CatalogWorld) Sell(t testing.TB, buyer string, m kernel.Market, at time.Time, items ...order.ItemInput) order.Order {
+	t.Helper()
+	if w.H.OrderTx == nil || w.H.Numbers == nil || w.H.WalletTx == nil {
+		t.Fatal("Sell: the harness has no orders area (OrderTx, Numbers, WalletTx, WalletReader)")
+	}
+	clock := kernel.NewFakeClock(at)
+	wallets := wallet.NewService(w.H.WalletTx, w.H.WalletReader, clock)
+	ctx := kernel.WithRequest(context.Background(), CustomerRequest(buyer, m))
+	if _, err := wallets.Deposit(ctx, buyer, saleFunds, "fixture sales"); err != nil {
+		t.Fatal(err)
+	}
+	svc := order.NewService(order.Deps{Tx: w.H.OrderTx, Catalog: w.H.Reader, Stock: w.H.StockReader, Numbers: w.H.Numbers,
+		Inventory: w.Stock.WithClock(clock), Wallet: wallets, Clock: clock})
+	address := SaleAddresses[m]
+	o, err := svc.Place(ctx, order.PlaceInput{Items: items, ShippingAddress: &address, Payment: order.PaymentInput{Method: order.MethodWallet}})
+	if err != nil {
+		t.Fatalf("sell %v in %s at %v: %v", items, m, at, err)
+	}
+	return o
 }
 
 // RunCatalog checks the catalog ports and use cases on an adapter.
@@ -532,10 +575,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		buyer := w.H.NewBuyer(t)
 		from, to := CatalogEpoch.Add(-2*time.Hour), CatalogEpoch
 		for _, at := range []time.Time{from.Add(-time.Microsecond), from, to.Add(-time.Microsecond), to} {
-			if _, err := w.Svc.RecordPaidOrder(ctx, buyer, kernel.MarketKR, at, []catalog.PastOrderItem{
-				{ProductID: p.ID, SKUID: p.SKUs[0].ID, Quantity: 2}, {ProductID: p.ID, SKUID: p.SKUs[1].ID, Quantity: 1}}); err != nil {
-				t.Fatal(err)
-			}
+			w.Sell(t, buyer, kernel.MarketKR, at, order.ItemInput{SKUID: p.SKUs[0].ID, Quantity: 2}, order.ItemInput{SKUID: p.SKUs[1].ID, Quantity: 1})
 		}
 		err := w.H.Tx.Do(ctx, func(ctx context.Context, st catalog.Stores) error {
 			lines, err := st.Sales.PaidLines(ctx, from, to)
@@ -635,11 +675,9 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		for i := range 7 {
 			ps = append(ps, w.AddProduct(t, ProductSpec{Name: fmt.Sprint("R", i), Category: w.Kitchen, Base: int64(10_000 * (i + 1))}))
 		}
-		sell := func(p catalog.Product, qty int64, m kernel.Market, at time.Time) {
+		sell := func(p catalog.Product, qty int, m kernel.Market, at time.Time) {
 			t.Helper()
-			if _, err := w.Svc.RecordPaidOrder(ctx, buyer, m, at, []catalog.PastOrderItem{{ProductID: p.ID, SKUID: p.SKUs[0].ID, Quantity: qty}}); err != nil {
-				t.Fatal(err)
-			}
+			w.Sell(t, buyer, m, at, order.ItemInput{SKUID: p.SKUs[0].ID, Quantity: qty})
 		}
 		now := w.Clock.Now()
 		sell(ps[0], 5, kernel.MarketKR, now.Add(-time.Hour))
@@ -697,10 +735,7 @@ func RunCatalog(t *testing.T, newHarness func(t *testing.T) CatalogHarness) {
 		for i := range 6 {
 			p := w.AddProduct(t, ProductSpec{Name: fmt.Sprint("C", i), Category: w.Kitchen, Base: 1000})
 			for _, m := range kernel.Markets {
-				if _, err := w.Svc.RecordPaidOrder(ctx, buyer, m, CatalogEpoch.Add(-time.Duration(i)*time.Hour),
-					[]catalog.PastOrderItem{{ProductID: p.ID, SKUID: p.SKUs[0].ID, Quantity: int64(i + 1)}}); err != nil {
-					t.Fatal(err)
-				}
+				w.Sell(t, buyer, m, CatalogEpoch.Add(-time.Duration(i)*time.Hour), order.ItemInput{SKUID: p.SKUs[0].ID, Quantity: i + 1})
 			}
 		}
 		var wg sync.WaitGroup

@@ -24,6 +24,14 @@ func NewService(tx uow.UnitOfWork[Stores], read Reader, clock kernel.Clock) *Ser
 	return &Service{tx: tx, read: read, clock: clock}
 }
 
+// WithClock returns a copy of the service that tells time by clock: the dev seed writes its past
+// orders' stock moves at their own instants.
+func (s *Service) WithClock(clock kernel.Clock) *Service {
+	c := *s
+	c.clock = clock
+	return &c
+}
+
 // OrderRef names the order a stock operation belongs to and who caused it ("" for a system job).
 type OrderRef struct {
 	OrderID string

@@ -23,6 +23,14 @@ func NewService(tx uow.UnitOfWork[Stores], read Reader, clock kernel.Clock) *Ser
 	return &Service{tx: tx, read: read, clock: clock}
 }
 
+// WithClock returns a copy of the service that tells time by clock: the dev seed writes its past
+// orders' ledger entries at their own instants.
+func (s *Service) WithClock(clock kernel.Clock) *Service {
+	c := *s
+	c.clock = clock
+	return &c
+}
+
 // MaxAmount bounds a single movement (₩10,000,000,000,000), far above any order, so that sums of
 // balances never overflow.
 const MaxAmount int64 = 10_000_000_000_000

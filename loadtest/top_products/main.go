@@ -37,7 +37,7 @@ import (
 	cataloghttp "github.com/jupang/jupang/adapters/http/catalog"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
-	"github.com/jupang/jupang/adapters/seed"
+	"github.com/jupang/jupang/adapters/memory/jupangtest"
 	"github.com/jupang/jupang/core/access"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/i18n"
@@ -182,19 +182,18 @@ func verdict(ok bool) string {
 	return "MISSED"
 }
 
-// realStack is the storefront's catalog routes on the memory adapters with the dev seed, rate
-// limits off (ratelimit.enabled=false, as for load tests), logs discarded.
-func realStack(ctx context.Context) (*server.Server, error) {
-	store := memory.NewStore()
-	clock := kernel.SystemClock{}
-	reader := memory.NewCatalogReader(store)
-	stock := memory.NewInventoryReader(store)
-	svc := catalog.NewService(reader, inventory.NewCatalogStock(stock), memory.NewUnitOfWork(store, memory.CatalogStores), clock)
-	inv := inventory.NewService(memory.NewUnitOfWork(store, memory.InventoryStores), stock, clock)
-	if err := seed.Catalog(ctx, seed.CatalogDeps{Service: svc, Reader: reader, Stock: inv, Clock: clock,
-		Buyers: []string{kernel.NewID(), kernel.NewID()}}); err != nil {
+// realStack is the storefront's catalog routes on the memory adapters with the dev seed (its order
+// history placed through the orders service, so the top list is non-empty), rate limits off
+// (ratelimit.enabled=false, as for load tests), logs discarded.
+func realStack(_ context.Context) (*server.Server, error) {
+	sys, err := jupangtest.Build(jupangtest.WithSeed(), jupangtest.WithClockAt(time.Now()))
+	if err != nil {
 		return nil, err
 	}
+	// The measured service is the storefront's (no read model, the wall clock) on the seeded store.
+	clock := kernel.SystemClock{}
+	svc := catalog.NewService(sys.CatalogReader, inventory.NewCatalogStock(memory.NewInventoryReader(sys.Store)),
+		memory.NewUnitOfWork(sys.Store, memory.CatalogStores), clock)
 	top := cataloghttp.NewTopCache(svc, clock, 30*time.Second)
 	return server.New(server.Config{Name: "storefront", Audience: kernel.AudienceStorefront,
 		Messages: i18n.New(catalog.Codes())}, cataloghttp.Routes(cataloghttp.NewHandlers(svc, top)))

@@ -53,6 +53,7 @@ func newEnv(t testing.TB) *env {
 		Catalog: contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store), StockTx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(kit.Store),
 			NewBuyer: func(*testing.T) string { return kernel.NewID() }},
 		Tx: memory.NewUnitOfWork(kit.Store, memory.CartStores), Reads: memory.NewCartReads(kit.Store),
+		Orders: memory.NewUnitOfWork(kit.Store, memory.OrderStores),
 	}
 	e := &env{kit: kit, w: contracttest.NewCartWorld(t, h, cart.Config{}), p: map[string]catalog.Product{},
 		coupons: &fakeCoupons{terms: map[string]cart.CouponTerms{}, err: map[string]error{}}}

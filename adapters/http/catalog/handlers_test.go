@@ -21,6 +21,7 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/contracttest"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/order"
 )
 
 const ttl = 30 * time.Second
@@ -58,8 +59,15 @@ func newEnv(t *testing.T) *env {
 	kit := handlertest.New(t)
 	h := contracttest.CatalogHarness{Tx: memory.NewUnitOfWork(kit.Store, memory.CatalogStores), Reader: memory.NewCatalogReader(kit.Store),
 		StockTx: memory.NewUnitOfWork(kit.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(kit.Store),
-		NewBuyer: func(*testing.T) string { return kernel.NewID() }, NewFeed: func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(kit.Store) }}
-	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}, buyer: kernel.NewID()}
+		NewBuyer: func(*testing.T) string { return kernel.NewID() }, NewFeed: func() catalog.ChangeFeed { return memory.NewCatalogChangeFeed(kit.Store) },
+		OrderTx: memory.NewUnitOfWork(kit.Store, memory.OrderStores), Numbers: memory.NewOrderNumbers(),
+		WalletTx: memory.NewUnitOfWork(kit.Store, memory.WalletStores), WalletReader: memory.NewWalletReader(kit.Store)}
+	e := &env{kit: kit, w: contracttest.NewCatalogWorld(t, h), p: map[string]catalog.Product{}, visible: map[kernel.Market][]string{}}
+	buyer, err := kit.Identity.UserByEmail(context.Background(), "customer@jupang.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.buyer = buyer.ID
 	add := func(spec contracttest.ProductSpec) {
 		e.w.Clock.Advance(time.Minute)
 		p := e.w.AddProduct(t, spec)
@@ -113,14 +121,10 @@ func (e *env) server(t *testing.T, binary string) *handlertest.Client {
 	return e.kit.Server(t, binary, cataloghttp.Routes(h))
 }
 
-// sell records a paid KR order of qty units of the named product, paid a minute ago.
-func (e *env) sell(t *testing.T, name string, qty int64) {
+// sell places a paid KR order of qty units of the named product, paid a minute ago.
+func (e *env) sell(t *testing.T, name string, qty int) {
 	t.Helper()
-	p := e.p[name]
-	if _, err := e.w.Svc.RecordPaidOrder(context.Background(), e.buyer, kernel.MarketKR, e.w.Clock.Now().Add(-time.Minute),
-		[]catalog.PastOrderItem{{ProductID: p.ID, SKUID: p.SKUs[0].ID, Quantity: qty}}); err != nil {
-		t.Fatal(err)
-	}
+	e.w.Sell(t, e.buyer, kernel.MarketKR, e.w.Clock.Now().Add(-time.Minute), order.ItemInput{SKUID: e.p[name].SKUs[0].ID, Quantity: qty})
 }
 
 func ids(items []map[string]any) []string {

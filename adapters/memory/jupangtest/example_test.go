@@ -112,7 +112,9 @@ func Example_inventory() {
 		panic(err)
 	}
 	fmt.Println("on hand", d.Level.OnHand, "reserved", d.Level.Reserved, "available", d.Level.Available(), "version", d.Level.Version)
-	for _, a := range d.Audits { // newest first
+	// Newest first: the reservation and the stock-take, the seed's order history (each order
+	// reserved, then sold, through inventory), the opening stock.
+	for _, a := range d.Audits {
 		if a.Reason == inventory.ReasonOpening {
 			fmt.Println(a.Reason, "(the seed's stock)")
 			continue
@@ -122,9 +124,17 @@ func Example_inventory() {
 	_, err = sys.Inventory.Adjust(ctx, staff.ID, []inventory.AdjustmentLine{{SKUID: sku, SetOnHand: new(int), Reason: inventory.AdjustLost}})
 	fmt.Println(errs.As(err).Code)
 	// Output:
-	// on hand 10 reserved 3 available 7 version 3
+	// on hand 10 reserved 3 available 7 version 11
 	// RESERVE  → on hand 10, reserved 3
 	// ADJUSTMENT CORRECTION → on hand 10, reserved 0
+	// SALE  → on hand 68, reserved 0
+	// RESERVE  → on hand 70, reserved 2
+	// SALE  → on hand 70, reserved 0
+	// RESERVE  → on hand 71, reserved 1
+	// SALE  → on hand 71, reserved 0
+	// RESERVE  → on hand 73, reserved 2
+	// SALE  → on hand 73, reserved 0
+	// RESERVE  → on hand 76, reserved 3
 	// OPENING (the seed's stock)
 	// NEGATIVE_STOCK
 }

@@ -179,7 +179,7 @@ func Build(opts ...Option) (*System, error) {
 		partner.PushOptions{Policy: testPolicy})
 	if o.seed {
 		err := seed.All(context.Background(), seed.Deps{Identity: sys.Identity, Catalog: sys.Catalog,
-			CatalogReader: sys.CatalogReader, Coupons: sys.Coupons, Inventory: sys.Inventory, Wallet: sys.Wallet, Clock: sys.Clock})
+			CatalogReader: sys.CatalogReader, Coupons: sys.Coupons, Inventory: sys.Inventory, Wallet: sys.Wallet, Orders: sys.Orders, Clock: sys.Clock})
 		if err != nil {
 			return nil, err
 		}
