@@ -14,3 +14,5 @@ func refundHarness(*testing.T) contracttest.RefundHarness {
 }
 
 func TestRefundContract(t *testing.T) { contracttest.RunRefunds(t, refundHarness) }
+
+func TestNotificationContract(t *testing.T) { contracttest.RunNotifications(t, refundHarness) }

@@ -18,3 +18,8 @@ func TestRefundContract(t *testing.T) {
 	t.Parallel() // every harness has a database of its own
 	contracttest.RunRefunds(t, refundHarness)
 }
+
+func TestNotificationContract(t *testing.T) {
+	t.Parallel() // every harness has a database of its own
+	contracttest.RunNotifications(t, refundHarness)
+}
