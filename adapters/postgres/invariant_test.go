@@ -2,7 +2,12 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
@@ -28,31 +33,41 @@ func TestInvariantContract(t *testing.T) {
 	})
 }
 
+// refusedByConstraint marks an integrity-constraint violation (SQLSTATE class 23) as the
+// storage refusing the broken fact; every other error stays what it is.
+func refusedByConstraint(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "23") {
+		return fmt.Errorf("%w: %v", contracttest.ErrRefusedByConstraint, err)
+	}
+	return err
+}
+
 // tamper writes the tables directly, past every use case.
 type tamper struct{ db *postgres.DB }
 
 func (p tamper) SetBalance(ctx context.Context, userID string, balance int64) error {
 	_, err := p.db.ExecContext(ctx, `UPDATE wallets SET balance = $2 WHERE user_id = $1`, userID, balance)
-	return err
+	return refusedByConstraint(err)
 }
 
 func (p tamper) AppendEntry(ctx context.Context, userID string, amount, balanceAfter int64) error {
 	_, err := p.db.ExecContext(ctx, `
 		INSERT INTO wallet_ledger (id, user_id, type, amount, balance_after, currency, actor_id)
 		VALUES ($1, $2, 'ADJUSTMENT', $3, $4, 'KRW', $2)`, kernel.NewID(), userID, amount, balanceAfter)
-	return err
+	return refusedByConstraint(err)
 }
 
 func (p tamper) SetStock(ctx context.Context, skuID string, onHand, reserved int) error {
 	_, err := p.db.ExecContext(ctx, `UPDATE inventory SET on_hand = $2, reserved = $3 WHERE sku_id = $1`, skuID, onHand, reserved)
-	return err
+	return refusedByConstraint(err)
 }
 
 func (p tamper) AddClaim(ctx context.Context, couponID, userID string, claimNo int) error {
 	_, err := p.db.ExecContext(ctx, `
 		INSERT INTO user_coupons (id, coupon_id, user_id, claim_no, expires_at) VALUES ($1, $2, $3, $4, now() + interval '1 hour')`,
 		kernel.NewID(), couponID, userID, claimNo)
-	return err
+	return refusedByConstraint(err)
 }
 
 func (p tamper) DropOrderEvents(ctx context.Context, orderID, eventType string) error {
@@ -75,5 +90,5 @@ func (p tamper) CopyOrder(ctx context.Context, orderID string) error {
 		SELECT $2::uuid, 'C-' || upper(right($2::text, 12)), user_id, market, currency, status, subtotal, tax_included, total, wallet_paid,
 		       wallet_debit_krw, shipping_address, paid_at, idempotency_key
 		  FROM orders WHERE id = $1`, orderID, kernel.NewID())
-	return err
+	return refusedByConstraint(err)
 }

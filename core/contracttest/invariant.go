@@ -2,6 +2,7 @@ package contracttest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +13,13 @@ import (
 	"github.com/jupang/jupang/core/order"
 )
 
+// ErrRefusedByConstraint is what a tamper returns (wrapped) when the storage's own constraint (a
+// CHECK, a unique index) refuses the broken write: that invariant cannot break there.
+var ErrRefusedByConstraint = errors.New("the storage's own constraint refuses the write")
+
 // InvariantTamper breaks the storage behind the services' backs, one fact at a time, so the
-// suite can see the checker report it. A write the storage itself refuses (a CHECK constraint, a
-// unique index) returns its error: that invariant cannot break there.
+// suite can see the checker report it. A write the storage itself refuses returns an error
+// wrapping ErrRefusedByConstraint; any other error fails the test.
 type InvariantTamper interface {
 	SetBalance(ctx context.Context, userID string, balance int64) error               // the wallet row only
 	AppendEntry(ctx context.Context, userID string, amount, balanceAfter int64) error // a ledger row only
@@ -102,12 +107,15 @@ func RunInvariants(t *testing.T, newHarness func(t *testing.T) InvariantHarness)
 		t.Fatalf("%s %s %q not reported: %+v", e, id, check, r.Violations)
 	}
 	// reportedOrRefused: the storage may refuse the broken fact outright (a constraint); if it
-	// takes it, the checker must report it.
+	// takes it, the checker must report it. Any other failure of the write is a failed test.
 	reportedOrRefused := func(t *testing.T, w world, err error, e invariant.Entity, id, check string) {
 		t.Helper()
-		if err != nil {
+		if errors.Is(err, ErrRefusedByConstraint) {
 			t.Logf("the storage refuses it: %v", err)
 			return
+		}
+		if err != nil {
+			t.Fatalf("the tampering write failed for another reason than a constraint: %v", err)
 		}
 		reported(t, w, e, id, check)
 	}
