@@ -185,14 +185,18 @@ func (s *Orders) DueCardPayments(_ context.Context, now time.Time, limit int) ([
 type Purchases struct{ tx *Tx }
 
 // Add implements order.PurchaseHistory.
-func (s *Purchases) Add(_ context.Context, userID, productID string, quantity, limit int) (bool, error) {
+func (s *Purchases) Add(_ context.Context, userID string, purchases []order.Purchase) (string, error) {
 	t := &s.tx.State.Order
-	n, _ := t.Purchases.Get(userID + "/" + productID)
-	if limit > 0 && n+quantity > limit {
-		return false, nil
+	for _, p := range purchases {
+		if n, _ := t.Purchases.Get(userID + "/" + p.ProductID); p.Limit > 0 && n+p.Quantity > p.Limit {
+			return p.ProductID, nil
+		}
 	}
-	Mutable(s.tx, &t.Purchases).Put(userID+"/"+productID, n+quantity)
-	return true, nil
+	for _, p := range purchases {
+		n, _ := t.Purchases.Get(userID + "/" + p.ProductID)
+		Mutable(s.tx, &t.Purchases).Put(userID+"/"+p.ProductID, n+p.Quantity)
+	}
+	return "", nil
 }
 
 // Subtract implements order.PurchaseHistory.

@@ -215,13 +215,14 @@ func (s *Service) write(ctx context.Context, st Stores, o *Order, priced pricedL
 		}
 		return err
 	}
-	for _, p := range priced.products() {
-		ok, err := st.Purchases.Add(ctx, o.UserID, p.id, p.quantity, p.perCustomer)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return cart.PurchaseLimitExceeded(p.perCustomer).WithExtra("productId", p.id)
+	purchases := priced.products()
+	refused, err := st.Purchases.Add(ctx, o.UserID, purchases)
+	if err != nil {
+		return err
+	}
+	for _, p := range purchases {
+		if p.ProductID == refused {
+			return cart.PurchaseLimitExceeded(p.Limit).WithExtra("productId", p.ProductID)
 		}
 	}
 	if o.UserCouponID != "" {
@@ -474,23 +475,18 @@ type lineInfo struct {
 	perCustomer   int
 }
 
-type productQuantity struct {
-	id                    string
-	quantity, perCustomer int
-}
-
 // products sums the lines per product (limits count products, not SKUs).
-func (p pricedLines) products() []productQuantity {
-	var out []productQuantity
+func (p pricedLines) products() []Purchase {
+	var out []Purchase
 	index := map[string]int{}
 	for i, l := range p.lines {
 		j, ok := index[l.ProductID]
 		if !ok {
 			j = len(out)
 			index[l.ProductID] = j
-			out = append(out, productQuantity{id: l.ProductID, perCustomer: p.info[i].perCustomer})
+			out = append(out, Purchase{ProductID: l.ProductID, Limit: p.info[i].perCustomer})
 		}
-		out[j].quantity += int(l.Quantity)
+		out[j].Quantity += int(l.Quantity)
 	}
 	return out
 }
