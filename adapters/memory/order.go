@@ -209,17 +209,21 @@ func (s *Purchases) state(ctx context.Context) *State {
 }
 
 // Add implements order.PurchaseHistory.
-func (s *Purchases) Add(_ context.Context, userID, productID string, quantity, limit int) (bool, error) {
+func (s *Purchases) Add(_ context.Context, userID string, purchases []order.Purchase) (string, error) {
 	if s.tx == nil {
-		return false, errPurchasesReadOnly
+		return "", errPurchasesReadOnly
 	}
 	t := &s.tx.State.Order
-	n, _ := t.Purchases.Get(userID + "/" + productID)
-	if limit > 0 && n+quantity > limit {
-		return false, nil
+	for _, p := range purchases {
+		if n, _ := t.Purchases.Get(userID + "/" + p.ProductID); p.Limit > 0 && n+p.Quantity > p.Limit {
+			return p.ProductID, nil
+		}
 	}
-	Mutable(s.tx, &t.Purchases).Put(userID+"/"+productID, n+quantity)
-	return true, nil
+	for _, p := range purchases {
+		n, _ := t.Purchases.Get(userID + "/" + p.ProductID)
+		Mutable(s.tx, &t.Purchases).Put(userID+"/"+p.ProductID, n+p.Quantity)
+	}
+	return "", nil
 }
 
 // Subtract implements order.PurchaseHistory.

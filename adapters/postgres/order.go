@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -411,23 +413,40 @@ func (s *Orders) DueCardPayments(ctx context.Context, now time.Time, limit int) 
 // read the same counts through inside a unit of work (PurchaseReads outside one).
 type Purchases struct{ q Querier }
 
-// Add implements order.PurchaseHistory in one conditional upsert: concurrent orders of one
-// customer queue on the row, and each sees the count the one before it left.
-func (s *Purchases) Add(ctx context.Context, userID, productID string, quantity, limit int) (bool, error) {
-	if limit > 0 && quantity > limit {
-		return false, nil
+// Add implements order.PurchaseHistory in one statement: every count is raised by an upsert that
+// applies only within its limit (rows in product order, so two orders of one customer queue on
+// the same rows instead of deadlocking); a purchase missing from what it returns was refused.
+func (s *Purchases) Add(ctx context.Context, userID string, purchases []order.Purchase) (string, error) {
+	n := len(purchases)
+	products, quantities, limits := make([]string, n), make([]int32, n), make([]int32, n)
+	for i, p := range purchases {
+		if p.Limit > 0 && p.Quantity > p.Limit {
+			return p.ProductID, nil
+		}
+		limit := p.Limit
+		if limit == 0 {
+			limit = math.MaxInt32 // no limit: the guard below always holds
+		}
+		products[i], quantities[i], limits[i] = p.ProductID, int32(p.Quantity), int32(limit) //nolint:gosec // bounded by the core (MaxQuantity, 100 lines)
 	}
-	var n int
-	err := s.q.GetContext(ctx, &n, `
-		INSERT INTO customer_product_purchases (user_id, product_id, quantity) VALUES ($1, $2, $3)
+	var added []string
+	err := s.q.SelectContext(ctx, &added, `
+		INSERT INTO customer_product_purchases AS cp (user_id, product_id, quantity)
+		SELECT $1, p.product_id, p.quantity FROM unnest($2::uuid[], $3::int[]) AS p (product_id, quantity) ORDER BY p.product_id
 		ON CONFLICT (user_id, product_id) DO UPDATE
-		   SET quantity = customer_product_purchases.quantity + EXCLUDED.quantity, updated_at = now()
-		 WHERE $4 = 0 OR customer_product_purchases.quantity + EXCLUDED.quantity <= $4
-		RETURNING quantity`, userID, productID, quantity, limit)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
+		   SET quantity = cp.quantity + EXCLUDED.quantity, updated_at = now()
+		 WHERE cp.quantity::bigint + EXCLUDED.quantity <=
+		       (SELECT l.lim FROM unnest($2::uuid[], $4::int[]) AS l (product_id, lim) WHERE l.product_id = cp.product_id)
+		RETURNING product_id`, userID, products, quantities, limits)
+	if err != nil {
+		return "", err
 	}
-	return err == nil, err
+	for _, p := range purchases {
+		if !slices.Contains(added, p.ProductID) {
+			return p.ProductID, nil
+		}
+	}
+	return "", nil
 }
 
 // Subtract implements order.PurchaseHistory.

@@ -47,6 +47,18 @@ func orderHarnessOn(t *testing.T, db *postgres.DB) contracttest.OrderHarness {
 		Customers:  postgres.NewCustomers(db),
 		Coupons:    postgres.NewUnitOfWork(db, postgres.CouponStores),
 		Invariants: postgres.NewInvariants(db),
+		KillConnection: func(ctx context.Context) error {
+			var pid int
+			if err := db.Q(ctx).GetContext(ctx, &pid, `SELECT pg_backend_pid()`); err != nil {
+				return err
+			}
+			// From another connection, as an operator or a crashing backend would; wait until it is gone.
+			var gone bool
+			if err := db.DB.GetContext(context.Background(), &gone, `SELECT pg_terminate_backend($1, 5000)`, pid); err != nil || !gone {
+				t.Fatalf("pg_terminate_backend(%d): %v %v", pid, gone, err)
+			}
+			return nil
+		},
 		Gateway: func(clock kernel.Clock, late time.Duration) order.PaymentGateway {
 			return payment.NewMockGateway(postgres.NewMockGatewayCharges(db), clock, payment.MockConfig{LateDelay: late, LostAfter: 5 * time.Second})
 		},

@@ -20,34 +20,6 @@ func PartnerStores(q Querier) partner.Stores {
 // FeedChannel is the NOTIFY channel on which a partner's client id says its deliveries changed.
 const FeedChannel = "jupang_partner_feed"
 
-// fanOut writes the partner deliveries of events in the caller's transaction: one per active
-// partner subscribed to the event's type (the SQL form of partner.Subscribes), visible from the
-// event's time. Each partner that got one is notified at commit (NOTIFY is transactional and
-// coalesces repeats of one payload), which wakes its waiting pulls.
-func fanOut(ctx context.Context, q Querier, events []integration.Event) error {
-	if len(events) == 0 {
-		return nil
-	}
-	ids, types, topics, times := make([]string, len(events)), make([]string, len(events)), make([]string, len(events)), make([]time.Time, len(events))
-	for i, e := range events {
-		ids[i], types[i], topics[i], times[i] = e.ID, e.Type, e.Topic, e.Time
-	}
-	_, err := q.ExecContext(ctx, `
-		WITH ev AS (SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) AS e (id, type, topic, at)),
-		ins AS (
-			INSERT INTO partner_deliveries (client_id, event_id, event_type, topic, visible_at, created_at)
-			SELECT c.id, ev.id, ev.type, ev.topic, ev.at, ev.at
-			  FROM ev JOIN oauth_clients c ON c.status = 'ACTIVE'
-			   AND (cardinality(c.subscribed_types) = 0 OR EXISTS (
-			        SELECT 1 FROM unnest(c.subscribed_types) s
-			         WHERE s = ev.type OR (s LIKE '%.*' AND starts_with(ev.type, left(s, -1)))))
-			ON CONFLICT DO NOTHING
-			RETURNING client_id)
-		SELECT pg_notify('`+FeedChannel+`', client_id::text) FROM (SELECT DISTINCT client_id FROM ins) n`,
-		ids, types, topics, times)
-	return err
-}
-
 // Deliveries is partner.Deliveries on table partner_deliveries.
 type Deliveries struct{ q Querier }
 

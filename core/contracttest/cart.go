@@ -46,7 +46,7 @@ func NewCartWorld(t testing.TB, h CartHarness, cfg cart.Config) *CartWorld {
 func (w *CartWorld) RecordPurchase(t testing.TB, userID, productID string, units int) {
 	t.Helper()
 	err := w.Carts.Orders.Do(context.Background(), func(ctx context.Context, st order.Stores) error {
-		_, err := st.Purchases.Add(ctx, userID, productID, units, 0)
+		_, err := st.Purchases.Add(ctx, userID, []order.Purchase{{ProductID: productID, Quantity: units}})
 		return err
 	})
 	if err != nil {

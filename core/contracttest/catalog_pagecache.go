@@ -207,7 +207,9 @@ func runCatalogPageCache(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 		if err := w.Svc.RefreshRankings(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if changes, reset := next(); len(changes) != 0 || reset {
+		// The feed may hand back earlier changes again (at least once: its horizon is the oldest
+		// transaction open anywhere on the server), but the jobs must have added no LISTINGS change.
+		if changes, reset := next(); reset || slices.ContainsFunc(changes, func(c catalog.Change) bool { return c.Kind == catalog.ChangeListings }) {
 			t.Fatalf("after jobs that changed nothing: changes %v, reset %v", changes, reset)
 		}
 		// A future rate in effect now: the reprice moves a listing price, and says so.

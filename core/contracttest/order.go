@@ -35,6 +35,9 @@ type OrderHarness struct {
 	Gateway func(clock kernel.Clock, lateDelay time.Duration) order.PaymentGateway
 	// Invariants reads the invariant checker's snapshot of this storage.
 	Invariants invariant.Snapshot
+	// KillConnection ends, from another connection, the database session of the unit of work ctx
+	// is in (pg_terminate_backend); nil when the storage has no connection to lose.
+	KillConnection func(ctx context.Context) error
 }
 
 // OrderWorld is an orders service over a catalog with one product, its stock and customers.
@@ -172,11 +175,12 @@ func wantCode(t testing.TB, err error, code string) *errs.Error {
 func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 	const oneUnit = OrderUnitPrice + 3000 // one unit plus shipping
 	runOrderCoupons(t, newHarness)
+	runCheckoutFaults(t, newHarness)
 
 	t.Run("a wallet order is paid, sold, debited and evented in one go", func(t *testing.T) {
 		w := NewOrderWorld(t, newHarness(t), 0, 5)
 		buyer := w.Customer(t, 100000)
-		eventsBefore := len(w.events(t))
+		eventsBefore, changedBefore := len(w.events(t)), countOrderEvents(w.events(t), inventory.EventChanged, w.SKUs[0])
 		o, err := w.Svc.Place(As(buyer, "k1"), w.WalletOrder(w.SKUs[0], 2))
 		if err != nil {
 			t.Fatal(err)
@@ -196,8 +200,13 @@ func RunOrders(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
 		}
 		es := w.events(t)
 		if countOrderEvents(es, order.EventCreated, o.ID) != 1 || countOrderEvents(es, order.EventPaid, o.ID) != 1 ||
-			countOrderEvents(es, inventory.EventChanged, "") < 2 || len(es)-eventsBefore != 4 {
+			countOrderEvents(es, inventory.EventChanged, w.SKUs[0])-changedBefore != 1 || len(es)-eventsBefore != 3 {
 			t.Fatalf("events: %d new, %+v", len(es)-eventsBefore, es)
+		}
+		// Paid at once, the units are sold in one step: one SALE audit row, no reservation.
+		audits, err := w.H.Inventory.Reader.Audits(context.Background(), inventory.AuditQuery{OrderID: o.ID, Limit: 10})
+		if err != nil || len(audits) != 1 || audits[0].Reason != inventory.ReasonSale || audits[0].DeltaOnHand() != -2 || audits[0].DeltaReserved() != 0 {
+			t.Fatalf("audits: %+v %v", audits, err)
 		}
 		got, err := w.Svc.Get(As(buyer, ""), o.ID)
 		if err != nil || got.Number != o.Number || len(got.Timeline) != 1 || got.Timeline[0].To != order.Paid || got.ShippingAddress != w.Address {

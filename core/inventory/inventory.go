@@ -78,7 +78,7 @@ const (
 	ReasonOpening    Reason = "OPENING"    // the SKU's first stock (the seed, a new SKU)
 	ReasonReserve    Reason = "RESERVE"    // an order reserved units: reserved +q
 	ReasonRelease    Reason = "RELEASE"    // an unpaid order gave its reservation back: reserved −q
-	ReasonSale       Reason = "SALE"       // a paid order took its reserved units: on_hand −q, reserved −q
+	ReasonSale       Reason = "SALE"       // a paid order took its units: on_hand −q, and reserved −q when they were reserved first
 	ReasonCancel     Reason = "CANCEL"     // a paid order was cancelled: its units go back on hand, on_hand +q
 	ReasonReturn     Reason = "RETURN"     // refunded units came back to stock: on_hand +q
 	ReasonAdjustment Reason = "ADJUSTMENT" // staff changed on_hand (see AdjustmentReason)

@@ -48,7 +48,7 @@ func ForOrder(orderID, actorID string) OrderRef { return OrderRef{OrderID: order
 func (s *Service) Reserve(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
 	return s.orderMove(ctx, st, ref, ReasonReserve, lines, func(l Level, q int) (int, int, error) {
 		if l.Available() < q {
-			return 0, 0, ErrOutOfStock.WithExtra("skuId", l.SKUID).WithExtra("available", max(0, l.Available()))
+			return 0, 0, outOfStock(l)
 		}
 		return 0, q, nil
 	})
@@ -74,6 +74,19 @@ func (s *Service) CommitSale(ctx context.Context, st Stores, ref OrderRef, lines
 	})
 }
 
+// Sell takes units straight from what is available for an order paid in full at once: on_hand −q
+// per line, only where that many are available (reserved untouched), so the order needs one stock
+// step instead of Reserve then CommitSale. Refusals are Reserve's (OUT_OF_STOCK with "skuId" and
+// "available", SKU_NOT_FOUND), and nothing is sold.
+func (s *Service) Sell(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
+	return s.orderMove(ctx, st, ref, ReasonSale, lines, func(l Level, q int) (int, int, error) {
+		if l.Available() < q {
+			return 0, 0, outOfStock(l)
+		}
+		return -q, 0, nil
+	})
+}
+
 // CancelSale puts a cancelled paid order's units back on hand: on_hand +q per line.
 func (s *Service) CancelSale(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
 	return s.orderMove(ctx, st, ref, ReasonCancel, lines, restock)
@@ -85,6 +98,10 @@ func (s *Service) Return(ctx context.Context, st Stores, ref OrderRef, lines []L
 }
 
 func restock(_ Level, q int) (int, int, error) { return q, 0, nil }
+
+func outOfStock(l Level) error {
+	return ErrOutOfStock.WithExtra("skuId", l.SKUID).WithExtra("available", max(0, l.Available()))
+}
 
 func mismatch(skuID string) error {
 	return ErrStockMismatch.WithExtra("skuId", skuID)

@@ -144,7 +144,7 @@ func (s *Service) cancel(ctx context.Context, st Stores, o *Order, by Actor, rea
 		return err
 	}
 	for _, p := range productsOf(*o) {
-		if err := st.Purchases.Subtract(ctx, o.UserID, p.id, p.quantity); err != nil {
+		if err := st.Purchases.Subtract(ctx, o.UserID, p.ProductID, p.Quantity); err != nil {
 			return err
 		}
 	}
@@ -189,17 +189,17 @@ func later(t *time.Time, now time.Time) *time.Time {
 	return &now
 }
 
-func productsOf(o Order) []productQuantity {
-	var out []productQuantity
+func productsOf(o Order) []Purchase {
+	var out []Purchase
 	index := map[string]int{}
 	for _, l := range o.Lines {
 		j, ok := index[l.ProductID]
 		if !ok {
 			j = len(out)
 			index[l.ProductID] = j
-			out = append(out, productQuantity{id: l.ProductID})
+			out = append(out, Purchase{ProductID: l.ProductID})
 		}
-		out[j].quantity += l.Quantity
+		out[j].Quantity += l.Quantity
 	}
 	return out
 }

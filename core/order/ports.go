@@ -35,13 +35,21 @@ type Repository interface {
 // limits. Add is one conditional statement, so concurrent orders of one customer never pass the
 // limit together.
 type PurchaseHistory interface {
-	// Add adds quantity to the customer's count of the product if the result stays within limit
-	// (limit 0: no limit); otherwise it changes nothing and reports ok false.
-	Add(ctx context.Context, userID, productID string, quantity, limit int) (ok bool, err error)
+	// Add adds each purchase to the customer's count of its product where the result stays within
+	// its limit, in one step (purchases name each product at most once). It returns the first
+	// purchase, in the order given, that would pass its limit ("" when every one was added); the
+	// caller must then fail its unit of work, which undoes whatever Add did write.
+	Add(ctx context.Context, userID string, purchases []Purchase) (refused string, err error)
 	// Subtract takes quantity back (a cancellation, a refund); the count never goes below zero.
 	Subtract(ctx context.Context, userID, productID string, quantity int) error
 	// Bought returns the customer's counts of these products (absent: none).
 	Bought(ctx context.Context, userID string, productIDs []string) (map[string]int, error)
+}
+
+// Purchase is a quantity of one product in an order, and the product's per-customer limit (0: none).
+type Purchase struct {
+	ProductID       string
+	Quantity, Limit int
 }
 
 // Numbers hands out the daily sequence of order numbers. It runs outside the unit of work (like a

@@ -134,20 +134,27 @@ func (s *Service) now() time.Time { return s.d.Clock.Now().UTC().Truncate(time.M
 // the request's Idempotency-Key returns the order the first placed.
 func (s *Service) Place(ctx context.Context, in PlaceInput) (Order, error) {
 	req := kernel.RequestFrom(ctx)
-	userID, market, key := req.Principal.ID, req.Market, string(req.IdempotencyKey)
+	userID, key := req.Principal.ID, string(req.IdempotencyKey)
 	if userID == "" {
 		return Order{}, errs.ErrUnauthenticated
 	}
 	if err := validatePlace(in); err != nil {
 		return Order{}, err
 	}
-	if key != "" {
-		if o, err := s.byKey(ctx, userID, key); err == nil {
-			return o, nil
-		} else if !errors.Is(err, ErrOrderNotFound) {
-			return Order{}, err
+	o, err := s.place(ctx, userID, req.Market, key, in)
+	if err != nil && key != "" {
+		// The key's first order is looked up only when this attempt failed (it may have failed
+		// because that order took the stock, the balance or the coupon): a retry answers with the
+		// first order, and a first attempt, the common case, pays no extra read.
+		if first, ferr := s.byKey(ctx, userID, key); ferr == nil {
+			return first, nil
 		}
 	}
+	return o, err
+}
+
+// place is Place after validation.
+func (s *Service) place(ctx context.Context, userID string, market kernel.Market, key string, in PlaceInput) (Order, error) {
 	address, err := s.shippingAddress(ctx, userID, market, in.ShippingAddress)
 	if err != nil {
 		return Order{}, err
@@ -186,12 +193,8 @@ func (s *Service) Place(ctx context.Context, in PlaceInput) (Order, error) {
 	}
 	o := s.newOrder(userID, market, key, FormatNumber(NumberDay(now), seq), address, in, priced, totals, walletPaid, cardPaid, now)
 	err = s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		return s.place(ctx, st, &o, priced, cartID)
+		return s.write(ctx, st, &o, priced, cartID)
 	})
-	if errors.Is(err, ErrOrderKeyTaken) && key != "" {
-		// Another request with the same key won the race: answer with its order.
-		return s.byKey(ctx, userID, key)
-	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -214,23 +217,27 @@ func (s *Service) counted(moves couponMoves, err error) {
 	}
 }
 
-// place is Place's unit of work.
-func (s *Service) place(ctx context.Context, st Stores, o *Order, priced pricedLines, cartID string) error {
-	ref := inventory.ForOrder(o.ID, o.UserID)
-	stockLines := stockLinesOf(*o)
-	if _, err := s.d.Inventory.Reserve(ctx, st.Inventory, ref, stockLines); err != nil {
+// write is Place's unit of work.
+func (s *Service) write(ctx context.Context, st Stores, o *Order, priced pricedLines, cartID string) error {
+	// A fully wallet-paid order is sold in one stock step; a card part waits on a reservation.
+	take := s.d.Inventory.Reserve
+	if o.Status == Paid {
+		take = s.d.Inventory.Sell
+	}
+	if _, err := take(ctx, st.Inventory, inventory.ForOrder(o.ID, o.UserID), stockLinesOf(*o)); err != nil {
 		if errors.Is(err, inventory.ErrOutOfStock) {
 			return cart.OutOfStock(availableOf(err)).WithExtra("skuId", errs.As(err).Extra["skuId"])
 		}
 		return err
 	}
-	for _, p := range priced.products() {
-		ok, err := st.Purchases.Add(ctx, o.UserID, p.id, p.quantity, p.perCustomer)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return cart.PurchaseLimitExceeded(p.perCustomer).WithExtra("productId", p.id)
+	purchases := priced.products()
+	refused, err := st.Purchases.Add(ctx, o.UserID, purchases)
+	if err != nil {
+		return err
+	}
+	for _, p := range purchases {
+		if p.ProductID == refused {
+			return cart.PurchaseLimitExceeded(p.Limit).WithExtra("productId", p.ProductID)
 		}
 	}
 	if o.UserCouponID != "" {
@@ -244,11 +251,6 @@ func (s *Service) place(ctx context.Context, st Stores, o *Order, priced pricedL
 	if o.Amounts.WalletPaid > 0 {
 		if _, err := s.d.Wallet.Debit(ctx, st.Wallet, wallet.Movement{UserID: o.UserID, Type: wallet.TypePayment,
 			Amount: o.Amounts.WalletDebitKRW, OrderID: o.ID, Note: o.Number}); err != nil {
-			return err
-		}
-	}
-	if o.Status == Paid {
-		if _, err := s.d.Inventory.CommitSale(ctx, st.Inventory, ref, stockLines); err != nil {
 			return err
 		}
 	}
@@ -488,23 +490,18 @@ type lineInfo struct {
 	perCustomer   int
 }
 
-type productQuantity struct {
-	id                    string
-	quantity, perCustomer int
-}
-
 // products sums the lines per product (limits count products, not SKUs).
-func (p pricedLines) products() []productQuantity {
-	var out []productQuantity
+func (p pricedLines) products() []Purchase {
+	var out []Purchase
 	index := map[string]int{}
 	for i, l := range p.lines {
 		j, ok := index[l.ProductID]
 		if !ok {
 			j = len(out)
 			index[l.ProductID] = j
-			out = append(out, productQuantity{id: l.ProductID, perCustomer: p.info[i].perCustomer})
+			out = append(out, Purchase{ProductID: l.ProductID, Limit: p.info[i].perCustomer})
 		}
-		out[j].quantity += int(l.Quantity)
+		out[j].Quantity += int(l.Quantity)
 	}
 	return out
 }

@@ -124,17 +124,13 @@ func Example_inventory() {
 	_, err = sys.Inventory.Adjust(ctx, staff.ID, []inventory.AdjustmentLine{{SKUID: sku, SetOnHand: new(int), Reason: inventory.AdjustLost}})
 	fmt.Println(errs.As(err).Code)
 	// Output:
-	// on hand 10 reserved 3 available 7 version 11
+	// on hand 10 reserved 3 available 7 version 7
 	// RESERVE  → on hand 10, reserved 3
 	// ADJUSTMENT CORRECTION → on hand 10, reserved 0
 	// SALE  → on hand 68, reserved 0
-	// RESERVE  → on hand 70, reserved 2
 	// SALE  → on hand 70, reserved 0
-	// RESERVE  → on hand 71, reserved 1
 	// SALE  → on hand 71, reserved 0
-	// RESERVE  → on hand 73, reserved 2
 	// SALE  → on hand 73, reserved 0
-	// RESERVE  → on hand 76, reserved 3
 	// OPENING (the seed's stock)
 	// NEGATIVE_STOCK
 }
