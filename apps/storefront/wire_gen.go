@@ -126,7 +126,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	}
 	cartService := wiring.CartService(unitOfWork2, cartReadStores, reader, coupons, clock, cfg, recorder)
 	cartRoutes := wiring.NewCartRoutes(cartService)
-	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, storage, cfg, couponMetrics, logger)
+	couponStorefrontRoutes, cleanup5 := wiring.NewCouponStorefrontRoutes(couponService, cartService, storage, cfg, couponMetrics, logger)
 	unitOfWork4 := wiring.OrderUnitOfWork(storage)
 	customers := wiring.OrderCustomers(storage)
 	numbers, cleanup6, err := wiring.OrderNumbers(storage)

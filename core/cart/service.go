@@ -53,18 +53,43 @@ func (s *Service) Current(ctx context.Context, r kernel.Request) (View, error) {
 }
 
 func (s *Service) current(ctx context.Context, r kernel.Request) (View, error) {
-	owner, err := OwnerOf(r)
+	c, err := s.active(ctx, r)
 	if err != nil {
 		return View{}, err
 	}
+	return s.price(ctx, r, c)
+}
+
+// active reads the caller's cart without locking it; one it does not have is empty.
+func (s *Service) active(ctx context.Context, r kernel.Request) (Cart, error) {
+	owner, err := OwnerOf(r)
+	if err != nil {
+		return Cart{}, err
+	}
 	c, ok, err := s.read.Carts.Active(ctx, owner)
 	if err != nil {
-		return View{}, err
+		return Cart{}, err
 	}
 	if !ok || c.Expired(s.now()) {
 		c = Cart{Owner: owner, Market: r.Market, Status: StatusActive}
 	}
-	return s.price(ctx, r, c)
+	return c, nil
+}
+
+// CurrentLines are the lines of the caller's current cart that count in its totals, priced for
+// the request's market exactly as Current prices them (category ancestry included): what a coupon
+// is validated against for POST /v1/coupons/validate {cart: "current"}. An empty cart has none.
+func (s *Service) CurrentLines(ctx context.Context, r kernel.Request) ([]Line, error) {
+	c, err := s.active(ctx, r)
+	if err != nil || len(c.Items) == 0 {
+		return nil, err
+	}
+	pr, err := s.pricing(ctx, r.Market, s.now(), c.Items)
+	if err != nil {
+		return nil, err
+	}
+	_, lines := pr.lines(c.Items, r.Locale)
+	return lines, nil
 }
 
 // SetItem sets the quantity (1..999) of SKU skuID in the caller's cart, adding the line when the

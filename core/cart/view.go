@@ -99,13 +99,7 @@ func (s *Service) price(ctx context.Context, r kernel.Request, c Cart) (View, er
 			return View{}, err
 		}
 		in.Rate = pr.rate
-		for _, it := range c.Items {
-			iv, line := pr.line(it, r.Locale)
-			v.Items = append(v.Items, iv)
-			if iv.Availability.Counts() {
-				in.Lines = append(in.Lines, line)
-			}
-		}
+		v.Items, in.Lines = pr.lines(c.Items, r.Locale)
 	}
 	terms, err := s.couponTerms(ctx, c, m, now)
 	if err != nil {
@@ -229,6 +223,20 @@ func (s *Service) pricing(ctx context.Context, m kernel.Market, now time.Time, i
 	return pricing{market: m, pricer: pricer, tree: tree, rate: rate, products: byID, stock: stock}, nil
 }
 
+// lines prices items: their views, and the calculator's lines of those that count in the totals.
+func (pr pricing) lines(items []Item, l kernel.Locale) ([]ItemView, []Line) {
+	views := make([]ItemView, 0, len(items))
+	var lines []Line
+	for _, it := range items {
+		iv, line := pr.line(it, l)
+		views = append(views, iv)
+		if iv.Availability.Counts() {
+			lines = append(lines, line)
+		}
+	}
+	return views, lines
+}
+
 // line prices item it: its view and, when it counts, its line for the calculator.
 func (pr pricing) line(it Item, l kernel.Locale) (ItemView, Line) {
 	zero := kernel.Zero(pr.market.Currency())
@@ -257,10 +265,16 @@ func (pr pricing) line(it Item, l kernel.Locale) (ItemView, Line) {
 	default:
 		iv.Availability = LineInStock
 	}
-	line := Line{Key: it.ID, ProductID: p.ID, CategoryAncestry: pr.tree.Ancestry(p.CategoryID), UnitPrice: price.List.Amount,
-		UnitPromotionDiscount: price.List.Sub(price.Sale).Amount, Quantity: int64(it.Quantity)}
+	return iv, PricedLine(it.ID, p, price, pr.tree, it.Quantity)
+}
+
+// PricedLine is the calculator's line for quantity units of a SKU of product p at price (what
+// catalog.Pricer answered), its category ancestry taken from tree for coupon targets.
+func PricedLine(key string, p catalog.Product, price catalog.Price, tree catalog.CategoryTree, quantity int) Line {
+	line := Line{Key: key, ProductID: p.ID, CategoryAncestry: tree.Ancestry(p.CategoryID), UnitPrice: price.List.Amount,
+		UnitPromotionDiscount: price.List.Sub(price.Sale).Amount, Quantity: int64(quantity)}
 	if price.Promotion != nil {
 		line.PromotionID = price.Promotion.ID
 	}
-	return iv, line
+	return line
 }

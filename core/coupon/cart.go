@@ -25,11 +25,36 @@ func (p CartPort) Terms(ctx context.Context, userID, userCouponID string, _ kern
 	if reasons := UsableAt(c, &uc, at); len(reasons) > 0 {
 		return cart.CouponTerms{}, ErrNotUsable.WithField("userCouponId", reasons[0].Code, reasons[0].Text.EN)
 	}
-	t := cart.CouponTerms{UserCouponID: uc.ID, CouponID: c.ID, Code: c.Code, Type: cart.CouponType(c.Type), Value: c.Value,
-		MinOrderAmount: c.MinOrderAmount, Targets: cart.CouponTargets{Markets: append([]kernel.Market(nil), c.Targets.Markets...),
-			ProductIDs: append([]string(nil), c.Targets.ProductIDs...), CategoryIDs: append([]string(nil), c.Targets.CategoryIDs...)}}
-	if c.MaxDiscount != nil {
-		t.MaxDiscount = *c.MaxDiscount
+	return CartTerms(c, uc.ID), nil
+}
+
+// Carts is what validation against the current cart needs of the carts area: the lines of the
+// caller's current cart that count in its totals, as the totals calculator takes them (with
+// category ancestry, for targets). cart.Service satisfies it.
+type Carts interface {
+	CurrentLines(ctx context.Context, r kernel.Request) ([]cart.Line, error)
+}
+
+var _ Carts = (*cart.Service)(nil)
+
+// CartValidation validates coupons against the caller's current cart (POST /v1/coupons/validate
+// {cart: "current"}). It is apart from Service because the carts area already depends on the
+// coupon service (CartPort): the two are built one after the other.
+type CartValidation struct {
+	Coupons *Service
+	Carts   Carts
+}
+
+// Validate is Service.Validate of in's coupon against the lines of r's current cart (in.Items and
+// in.Lines are ignored).
+func (v CartValidation) Validate(ctx context.Context, r kernel.Request, in ValidateInput) (Verdict, error) {
+	lines, err := v.Carts.CurrentLines(ctx, r)
+	if err != nil {
+		return Verdict{}, err
 	}
-	return t, nil
+	in.Items, in.Lines = nil, lines
+	if in.Lines == nil {
+		in.Lines = []cart.Line{}
+	}
+	return v.Coupons.Validate(ctx, r.Principal.ID, r.Market, in)
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
@@ -30,9 +31,9 @@ func (p CatalogPrices) Rate(ctx context.Context, m kernel.Market, at time.Time) 
 	return rates.For(m)
 }
 
-// Lines implements Catalog: each item at its sale price times its quantity. A product that is not
+// Lines implements Catalog: each item priced as a cart line of it would be. A product that is not
 // sold in m, or a SKU it does not have, is a validation error on the item.
-func (p CatalogPrices) Lines(ctx context.Context, m kernel.Market, items []Item, at time.Time) ([]Line, error) {
+func (p CatalogPrices) Lines(ctx context.Context, m kernel.Market, items []Item, at time.Time) ([]cart.Line, error) {
 	ids := make([]string, len(items))
 	for i, it := range items {
 		ids[i] = it.ProductID
@@ -67,7 +68,7 @@ func (p CatalogPrices) Lines(ctx context.Context, m kernel.Market, items []Item,
 		return nil, err
 	}
 	var v errs.Validation
-	lines := make([]Line, 0, len(items))
+	lines := make([]cart.Line, 0, len(items))
 	for i, it := range items {
 		prod, ok := byID[it.ProductID]
 		field := "items[" + strconv.Itoa(i) + "]"
@@ -78,9 +79,7 @@ func (p CatalogPrices) Lines(ctx context.Context, m kernel.Market, items []Item,
 		if !v.Check(ok && sku.Active, field+".skuId", catalog.FieldUnknownSKU, "the product has no such option") {
 			continue
 		}
-		price := pricer.SKUPrice(prod, sku)
-		lines = append(lines, Line{ProductID: prod.ID, CategoryPath: tree.Ancestry(prod.CategoryID),
-			Amount: price.Sale.Mul(int64(it.Quantity))})
+		lines = append(lines, cart.PricedLine(field, prod, pricer.SKUPrice(prod, sku), tree, it.Quantity))
 	}
 	if err := v.Err(); err != nil {
 		return nil, err

@@ -91,7 +91,7 @@ func (t Targets) clone() Targets {
 }
 
 // Coupon is a coupon definition. Money amounts (Value of a FIXED coupon, MaxDiscount,
-// MinOrderAmount) are KRW; other markets convert them at the current rate (see Terms).
+// MinOrderAmount) are KRW; other markets convert them at the current rate (see CartTerms).
 type Coupon struct {
 	ID             string
 	Code           string

@@ -3,9 +3,12 @@ package coupon_test
 import (
 	"errors"
 	"math/big"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
@@ -21,20 +24,21 @@ func valid() coupon.Coupon {
 
 func krw(n int64) kernel.Money { return kernel.NewMoney(n, kernel.KRW) }
 
+func line(product string, ancestry []string, amount int64) cart.Line {
+	return cart.Line{Key: product, ProductID: product, CategoryAncestry: ancestry, UnitPrice: amount, Quantity: 1}
+}
+
 func TestDiscount(t *testing.T) {
 	identity := kernel.FXRate{From: kernel.KRW, To: kernel.KRW, Rate: big.NewRat(1, 1)}
 	usd := kernel.FXRate{From: kernel.KRW, To: kernel.USD, Rate: big.NewRat(75, 100000)} // 0.00075
 	cap3000, laptops, phone := int64(3000), "11111111-1111-7111-8111-111111111111", "22222222-2222-7222-8222-222222222222"
-	lines := []coupon.Line{
-		{ProductID: phone, CategoryPath: []string{"phones"}, Amount: krw(12345)},
-		{ProductID: "33333333-3333-7333-8333-333333333333", CategoryPath: []string{laptops, "electronics"}, Amount: krw(20000)},
-	}
+	lines := []cart.Line{line(phone, []string{"phones"}, 12345), line("33333333-3333-7333-8333-333333333333", []string{laptops, "electronics"}, 20000)}
 	tests := []struct {
 		name   string
 		edit   func(*coupon.Coupon)
 		market kernel.Market
 		rate   kernel.FXRate
-		lines  []coupon.Line
+		lines  []cart.Line
 		want   kernel.Money
 		reason string
 	}{
@@ -44,20 +48,26 @@ func TestDiscount(t *testing.T) {
 		{"category target takes only its lines", func(c *coupon.Coupon) { c.Targets.CategoryIDs = []string{laptops} }, kernel.MarketKR, identity, lines, krw(2000), ""},
 		{"product target", func(c *coupon.Coupon) { c.Targets.ProductIDs = []string{phone} }, kernel.MarketKR, identity, lines, krw(1235), ""},
 		{"below the minimum", func(c *coupon.Coupon) { c.MinOrderAmount = 40000 }, kernel.MarketKR, identity, lines, krw(0), "BELOW_MINIMUM_ORDER"},
-		{"minimum counts eligible lines only", func(c *coupon.Coupon) { c.MinOrderAmount, c.Targets.ProductIDs = 20000, []string{phone} }, kernel.MarketKR, identity, lines, krw(0), "BELOW_MINIMUM_ORDER"},
+		// The minimum is of the whole merchandise after promotions and the coupon (cart.Calculate's rule).
+		{"minimum reached exactly after the coupon", func(c *coupon.Coupon) { c.MinOrderAmount = 32345 - 3235 }, kernel.MarketKR, identity, lines, krw(3235), ""},
+		{"minimum missed by one after the coupon", func(c *coupon.Coupon) { c.MinOrderAmount = 32345 - 3235 + 1 }, kernel.MarketKR, identity, lines, krw(0), "BELOW_MINIMUM_ORDER"},
+		{"minimum counts untargeted lines too", func(c *coupon.Coupon) { c.MinOrderAmount, c.Targets.ProductIDs = 20000, []string{phone} }, kernel.MarketKR, identity, lines, krw(1235), ""},
 		{"wrong market", func(c *coupon.Coupon) { c.Targets.Markets = []kernel.Market{kernel.MarketJP} }, kernel.MarketKR, identity, lines, krw(0), "WRONG_MARKET"},
 		{"not targeted", func(c *coupon.Coupon) { c.Targets.ProductIDs = []string{laptops} }, kernel.MarketKR, identity, lines, krw(0), "NOT_TARGETED"},
 		{"empty", func(*coupon.Coupon) {}, kernel.MarketKR, identity, nil, krw(0), "EMPTY_ORDER"},
 		{"fixed KRW converted to USD half-up", func(c *coupon.Coupon) { c.Type, c.Value = coupon.TypeFixed, 5000 }, kernel.MarketUS, usd,
-			[]coupon.Line{{ProductID: phone, Amount: kernel.NewMoney(2000, kernel.USD)}}, kernel.NewMoney(375, kernel.USD), ""},
+			[]cart.Line{line(phone, nil, 2000)}, kernel.NewMoney(375, kernel.USD), ""},
 		{"USD cap converted", func(c *coupon.Coupon) { c.MaxDiscount = &cap3000 }, kernel.MarketUS, usd,
-			[]coupon.Line{{ProductID: phone, Amount: kernel.NewMoney(99999, kernel.USD)}}, kernel.NewMoney(225, kernel.USD), ""},
+			[]cart.Line{line(phone, nil, 99999)}, kernel.NewMoney(225, kernel.USD), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := valid()
 			tt.edit(&c)
-			got, reasons := coupon.TermsOf(c, tt.market, tt.rate).Discount(tt.lines)
+			got, reasons, err := coupon.Discount(coupon.CartTerms(c, ""), tt.market, tt.rate, tt.lines)
+			if err != nil {
+				t.Fatal(err)
+			}
 			reason := ""
 			if len(reasons) > 0 {
 				reason = reasons[0].Code
@@ -66,6 +76,57 @@ func TestDiscount(t *testing.T) {
 				t.Fatalf("got %v %q, want %v %q", got, reason, tt.want, tt.reason)
 			}
 		})
+	}
+}
+
+// TestDiscountIsTheCartCalculatorsRule: validation's answer (discount, and whether it applies)
+// equals what the cart and order totals calculator charges, for random coupons and carts around
+// the minimum-order boundary. A second eligibility rule anywhere would fail it.
+func TestDiscountIsTheCartCalculatorsRule(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11)) //nolint:gosec // reproducible cases
+	usd := kernel.FXRate{From: kernel.KRW, To: kernel.USD, Rate: big.NewRat(75, 100000)}
+	products := []string{"p1", "p2", "p3"}
+	for i := range 2000 {
+		c := valid()
+		c.Type, c.Value = coupon.TypePercent, 1+rng.Int64N(100)
+		if rng.IntN(2) == 0 {
+			c.Type, c.Value = coupon.TypeFixed, rng.Int64N(30000)
+		}
+		if rng.IntN(2) == 0 {
+			c.Targets.ProductIDs = []string{products[rng.IntN(3)]}
+		}
+		if rng.IntN(4) == 0 {
+			c.Targets.Markets = []kernel.Market{kernel.MarketJP}
+		}
+		m, rate := kernel.MarketKR, kernel.FXRate{From: kernel.KRW, To: kernel.KRW, Rate: big.NewRat(1, 1)}
+		if rng.IntN(3) == 0 {
+			m, rate = kernel.MarketUS, usd
+		}
+		var lines []cart.Line
+		var merchandise int64
+		for k := range 1 + rng.IntN(3) {
+			l := cart.Line{Key: strconv.Itoa(k), ProductID: products[rng.IntN(3)], UnitPrice: 100 + rng.Int64N(20000), Quantity: 1 + rng.Int64N(3)}
+			l.UnitPromotionDiscount = rng.Int64N(l.UnitPrice / 2)
+			lines = append(lines, l)
+			merchandise += (l.UnitPrice - l.UnitPromotionDiscount) * l.Quantity
+		}
+		// Minimums near the merchandise (in KRW), where a rule on another amount would disagree.
+		c.MinOrderAmount = max(0, merchandise-rng.Int64N(8000)+2000)
+		if m == kernel.MarketUS {
+			c.MinOrderAmount = max(0, merchandise*10000/75-rng.Int64N(800000)+200000)
+		}
+		terms := coupon.CartTerms(c, "uc")
+		got, reasons, err := coupon.Discount(terms, m, rate, lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := cart.Calculate(cart.Input{Market: m, Lines: lines, Coupon: &terms, Rate: rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want.CouponDiscount || (len(reasons) == 0) != (len(want.Coupon.Reasons) == 0) {
+			t.Fatalf("case %d: validation says %v %v, the calculator charges %v %v", i, got, reasons, want.CouponDiscount, want.Coupon.Reasons)
+		}
 	}
 }
 

@@ -4,114 +4,51 @@ import (
 	"slices"
 	"time"
 
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// Terms are what one user coupon gives an order in one market: the definition's KRW figures
-// converted into the market's currency (half-up to its minor unit, like every converted price), and
-// its targets. The cart and order calculators take their coupon discount from Terms.Discount.
-type Terms struct {
-	UserCouponID string
-	CouponID     string
-	Code         string
-	Market       kernel.Market
-	Type         Type
-	Percent      int64         // PERCENT: 1..100
-	Fixed        kernel.Money  // FIXED: the amount off
-	MaxDiscount  *kernel.Money // PERCENT: the cap, if any
-	MinOrder     kernel.Money  // the eligible amount must reach it
-	Targets      Targets
-	ExpiresAt    time.Time
-}
-
-// TermsOf converts c's figures into market m's currency with rate (KRW → m's currency; the
-// identity rate for KR).
-func TermsOf(c Coupon, m kernel.Market, rate kernel.FXRate) Terms {
-	krw := func(v int64) kernel.Money { return rate.Convert(kernel.NewMoney(v, kernel.KRW)) }
-	t := Terms{CouponID: c.ID, Code: c.Code, Market: m, Type: c.Type, MinOrder: krw(c.MinOrderAmount),
-		Targets: c.Targets.clone(), ExpiresAt: c.ValidUntil}
-	switch c.Type {
-	case TypePercent:
-		t.Percent = c.Value
-		if c.MaxDiscount != nil {
-			limit := krw(*c.MaxDiscount)
-			t.MaxDiscount = &limit
-		}
-	case TypeFixed:
-		t.Fixed = krw(c.Value)
+// CartTerms are coupon c's figures as the cart and order totals calculator (cart.Calculate) takes
+// them, for user coupon userCouponID: KRW amounts, converted there to the market's currency.
+func CartTerms(c Coupon, userCouponID string) cart.CouponTerms {
+	t := cart.CouponTerms{UserCouponID: userCouponID, CouponID: c.ID, Code: c.Code, Type: cart.CouponType(c.Type), Value: c.Value,
+		MinOrderAmount: c.MinOrderAmount, Targets: cart.CouponTargets{Markets: slices.Clone(c.Targets.Markets),
+			ProductIDs: slices.Clone(c.Targets.ProductIDs), CategoryIDs: slices.Clone(c.Targets.CategoryIDs)}}
+	if c.MaxDiscount != nil {
+		t.MaxDiscount = *c.MaxDiscount
 	}
 	return t
 }
 
-// Line is one order line as a coupon sees it: what product (and its category with every ancestor)
-// and what it costs after item promotions.
-type Line struct {
-	ProductID    string
-	CategoryPath []string // the product's category and its ancestors
-	Amount       kernel.Money
-}
-
-func (t Targets) applies(l Line) bool {
-	if len(t.CategoryIDs) == 0 && len(t.ProductIDs) == 0 {
-		return true
-	}
-	if slices.Contains(t.ProductIDs, l.ProductID) {
-		return true
-	}
-	for _, c := range l.CategoryPath {
-		if slices.Contains(t.CategoryIDs, c) {
-			return true
-		}
-	}
-	return false
-}
-
-// Discount is what the coupon takes off lines, and why it does not apply when it does not (then the
-// discount is zero). The eligible amount is the total of the targeted lines; it must reach the
-// minimum order amount. A percentage is of the eligible amount, rounded half-up to the minor unit
-// and capped by MaxDiscount; a fixed amount is capped by the eligible amount, so a coupon never
-// makes an order negative.
-func (t Terms) Discount(lines []Line) (kernel.Money, []errs.FieldCode) {
-	cur := t.Market.Currency()
-	zero := kernel.Zero(cur)
+// Discount is what terms take off lines in market m (rate converts KRW into m's currency), and why
+// they do not apply when they do not (then the discount is zero). It is the totals calculator's
+// rule itself (cart.Calculate: targets, rounding, cap, minimum order), so validation, the cart and
+// the order can never disagree on eligibility or amount.
+func Discount(terms cart.CouponTerms, m kernel.Market, rate kernel.FXRate, lines []cart.Line) (kernel.Money, []Reason, error) {
+	zero := kernel.Zero(m.Currency())
 	if len(lines) == 0 {
-		return zero, []errs.FieldCode{ReasonEmptyOrder}
+		return zero, []Reason{ReasonEmptyOrder}, nil
 	}
-	if len(t.Targets.Markets) > 0 && !slices.Contains(t.Targets.Markets, t.Market) {
-		return zero, []errs.FieldCode{ReasonWrongMarket}
+	t, err := cart.Calculate(cart.Input{Market: m, Lines: lines, Coupon: &terms, Rate: rate})
+	if err != nil {
+		return zero, nil, err
 	}
-	eligible, targeted := zero, false
-	for _, l := range lines {
-		if l.Amount.Currency != cur {
-			continue // a line priced for another market is not this order's
-		}
-		if t.Targets.applies(l) {
-			eligible, targeted = eligible.Add(l.Amount), true
-		}
+	if len(t.Coupon.Reasons) == 0 {
+		return t.CouponDiscount, nil, nil
 	}
-	if !targeted {
-		return zero, []errs.FieldCode{ReasonNotTargeted}
+	reasons := make([]Reason, 0, len(t.Coupon.Reasons))
+	for _, r := range t.Coupon.Reasons {
+		reasons = append(reasons, reasonOf[r])
 	}
-	if t.MinOrder.Currency == cur && eligible.Cmp(t.MinOrder) < 0 {
-		return zero, []errs.FieldCode{ReasonBelowMinimum}
-	}
-	var d kernel.Money
-	switch t.Type {
-	case TypePercent:
-		d = eligible.Percent(t.Percent)
-		if t.MaxDiscount != nil && t.MaxDiscount.Currency == cur {
-			d = d.Min(*t.MaxDiscount)
-		}
-	case TypeFixed:
-		d = t.Fixed
-		if d.Currency != cur {
-			return zero, []errs.FieldCode{ReasonWrongMarket}
-		}
-	default:
-		return zero, []errs.FieldCode{ReasonNotActive}
-	}
-	return d.Min(eligible), nil
+	return zero, reasons, nil
+}
+
+// reasonOf translates the calculator's reasons into validation's.
+var reasonOf = map[cart.CouponReason]Reason{
+	cart.CouponMarketNotTargeted: ReasonWrongMarket,
+	cart.CouponNoEligibleLines:   ReasonNotTargeted,
+	cart.CouponMinOrderNotMet:    ReasonBelowMinimum,
 }
 
 // UsableAt lists why user coupon uc of coupon c cannot be used at instant at (nil: it can).

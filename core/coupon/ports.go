@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -119,8 +120,9 @@ type Item struct {
 type Catalog interface {
 	// Rate converts KRW into market m's currency at instant at.
 	Rate(ctx context.Context, m kernel.Market, at time.Time) (kernel.FXRate, error)
-	// Lines prices items in market m at instant at, promotions applied.
-	Lines(ctx context.Context, m kernel.Market, items []Item, at time.Time) ([]Line, error)
+	// Lines prices items in market m at instant at, promotions applied, as the totals
+	// calculator takes them.
+	Lines(ctx context.Context, m kernel.Market, items []Item, at time.Time) ([]cart.Line, error)
 }
 
 // Metrics counts what the coupon area did (coupon_claims_total{result}, …); nil counts nothing.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
@@ -488,8 +489,8 @@ type Verdict struct {
 type ValidateInput struct {
 	Code         string
 	UserCouponID string
-	Items        []Item // priced through the Catalog port
-	Lines        []Line // already priced lines (the current cart); used when Items is nil
+	Items        []Item      // priced through the Catalog port
+	Lines        []cart.Line // already priced lines (the current cart); used when Items is nil
 }
 
 // Validate says whether user's coupon applies to lines in market m, and what it takes off.
@@ -552,14 +553,17 @@ func (s *Service) Validate(ctx context.Context, userID string, m kernel.Market, 
 	if err != nil {
 		return Verdict{}, err
 	}
-	terms := TermsOf(c, m, rate)
-	reasons := UsableAt(c, uc, now)
-	discount, why := terms.Discount(lines)
-	reasons = append(reasons, why...)
-	out := Verdict{Valid: len(reasons) == 0, Discount: discount, Reasons: reasons, Coupon: c}
+	out := Verdict{Coupon: c}
 	if uc != nil {
 		out.UserCouponID = uc.ID
 	}
+	reasons := UsableAt(c, uc, now)
+	discount, why, err := Discount(CartTerms(c, out.UserCouponID), m, rate, lines)
+	if err != nil {
+		return Verdict{}, err
+	}
+	out.Reasons = append(reasons, why...)
+	out.Valid, out.Discount = len(out.Reasons) == 0, discount
 	if !out.Valid {
 		out.Discount = kernel.Zero(m.Currency())
 	}
@@ -601,22 +605,6 @@ func (s *Service) rate(ctx context.Context, m kernel.Market, at time.Time) (kern
 		return kernel.FXRate{From: kernel.KRW, To: m.Currency(), Rate: big.NewRat(1, 1)}, nil
 	}
 	return s.catalog.Rate(ctx, m, at)
-}
-
-// TermsFor are the terms of user's coupon userCouponID in market m at instant at, and why it cannot
-// be used now (nil: it can): what the cart shows and re-validates on every read.
-func (s *Service) TermsFor(ctx context.Context, userID, userCouponID string, m kernel.Market, at time.Time) (Terms, []Reason, error) {
-	c, uc, err := s.held(ctx, userID, userCouponID)
-	if err != nil {
-		return Terms{}, nil, err
-	}
-	rate, err := s.rate(ctx, m, at)
-	if err != nil {
-		return Terms{}, nil, err
-	}
-	t := TermsOf(c, m, rate)
-	t.UserCouponID, t.ExpiresAt = uc.ID, uc.ExpiresAt
-	return t, UsableAt(c, &uc, at), nil
 }
 
 // held reads user's coupon userCouponID and its coupon; another user's is ErrUserCouponNotFound.

@@ -21,21 +21,15 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// CurrentCart prices the caller's current cart for POST /v1/coupons/validate {cart: "current"}
-// (the carts area provides it).
-type CurrentCart interface {
-	CouponLines(c *fiber.Ctx) ([]coupon.Line, error)
-}
-
 // Handlers serve the coupon endpoints.
 type Handlers struct {
 	svc       *coupon.Service
 	admission *Admission
-	cart      CurrentCart // nil: only validation against items
+	cart      *coupon.CartValidation // nil: only validation against items
 }
 
 // NewHandlers returns the coupon handlers; claims go through admission; cart may be nil.
-func NewHandlers(svc *coupon.Service, admission *Admission, cart CurrentCart) *Handlers {
+func NewHandlers(svc *coupon.Service, admission *Admission, cart *coupon.CartValidation) *Handlers {
 	return &Handlers{svc: svc, admission: admission, cart: cart}
 }
 
@@ -227,25 +221,21 @@ func (h *Handlers) validate(c *fiber.Ctx) error {
 		return errs.ErrValidation.WithField("items", errs.FieldRequired.Code, `give either cart: "current" or items`)
 	case in.Cart != "" && in.Cart != "current":
 		return errs.ErrValidation.WithField("cart", errs.FieldInvalidValue.Code, `the only cart is "current"`)
-	case in.Cart == "current":
-		if h.cart == nil {
-			return errs.ErrValidation.WithField("cart", errs.FieldInvalidValue.Code, "this server validates against items only")
-		}
-		lines, err := h.cart.CouponLines(c)
-		if err != nil {
-			return err
-		}
-		input.Lines = lines
-		if input.Lines == nil {
-			input.Lines = []coupon.Line{}
-		}
-	default:
+	case in.Cart == "current" && h.cart == nil:
+		return errs.ErrValidation.WithField("cart", errs.FieldInvalidValue.Code, "this server validates against items only")
+	case in.Cart == "":
 		input.Items = make([]coupon.Item, len(in.Items))
 		for i, it := range in.Items {
 			input.Items[i] = coupon.Item{ProductID: it.ProductID, SKUID: it.SKUID, Quantity: it.Quantity}
 		}
 	}
-	v, err := h.svc.Validate(server.Ctx(c), req.Principal.ID, req.Market, input)
+	var v coupon.Verdict
+	var err error
+	if in.Cart == "current" {
+		v, err = h.cart.Validate(server.Ctx(c), req, input)
+	} else {
+		v, err = h.svc.Validate(server.Ctx(c), req.Principal.ID, req.Market, input)
+	}
 	if err != nil {
 		return err
 	}

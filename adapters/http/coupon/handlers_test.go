@@ -1,6 +1,7 @@
 package couponhttp
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/jupang/jupang/adapters/http/handlertest"
 	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/contracttest"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/kernel"
@@ -16,6 +18,7 @@ import (
 type fixture struct {
 	env       *handlertest.Env
 	svc       *coupon.Service
+	carts     *cart.Service
 	sf, admin *handlertest.Client
 	world     *contracttest.CatalogWorld
 	staff     string
@@ -27,8 +30,10 @@ func newFixture(t *testing.T, admission *Admission) *fixture {
 		Reader: memory.NewCatalogReader(env.Store), StockTx: memory.NewUnitOfWork(env.Store, memory.InventoryStores), StockReader: memory.NewInventoryReader(env.Store)})
 	svc := coupon.NewService(memory.NewUnitOfWork(env.Store, memory.CouponStores), coupon.NewCatalogPrices(memory.NewCatalogReader(env.Store)),
 		env.Clock, coupon.Options{})
-	f := &fixture{env: env, svc: svc, world: world}
-	f.sf = env.Server(t, "storefront", StorefrontRoutes(NewHandlers(svc, admission, nil)))
+	carts := cart.NewService(memory.NewUnitOfWork(env.Store, memory.CartStores), memory.NewCartReads(env.Store), memory.NewCatalogReader(env.Store),
+		coupon.CartPort{Svc: svc}, env.Clock, cart.Config{}, nil)
+	f := &fixture{env: env, svc: svc, carts: carts, world: world}
+	f.sf = env.Server(t, "storefront", StorefrontRoutes(NewHandlers(svc, admission, &coupon.CartValidation{Coupons: svc, Carts: carts})))
 	f.admin = env.Server(t, "admin", AdminRoutes(NewHandlers(svc, nil, nil)))
 	f.staff = f.admin.Token(t, kernel.RoleMarketing)
 	return f
@@ -208,10 +213,101 @@ func TestValidateAgainstItems(t *testing.T) {
 	if fields := validate(`{"code":"TECH","userCouponId":"`+claimed["id"].(string)+`","items":[]}`).Want(t, http.StatusBadRequest).Problem(t).Fields(); fields["code"] != "ONE_OF_CODE_OR_USER_COUPON" {
 		t.Fatalf("both %v", fields)
 	}
-	validate(`{"code":"TECH","cart":"current"}`).Want(t, http.StatusBadRequest)
+	validate(`{"code":"TECH","cart":"mine"}`).Want(t, http.StatusBadRequest)
+	validate(`{"code":"TECH","cart":"current","items":[]}`).Want(t, http.StatusBadRequest)
 	validate(`{"code":"NOPE","items":[]}`).Want(t, http.StatusNotFound)
 	validate(`{"userCouponId":"`+claimed["id"].(string)+`","items":[]}`, handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID()))).
 		Want(t, http.StatusNotFound)
+}
+
+// TestValidateAgainstTheCurrentCart: {cart: "current"} validates against the caller's own cart as
+// the cart prices it (category targets need its lines' ancestry), says the discount the cart then
+// shows, and translates every reason it does not apply.
+func TestValidateAgainstTheCurrentCart(t *testing.T) {
+	f := newFixture(t, nil)
+	ctx := context.Background()
+	phone := f.world.AddProduct(t, contracttest.ProductSpec{Name: "Phone", Category: f.world.Phones, Base: 20000, Stock: []int{50}})
+	pan := f.world.AddProduct(t, contracttest.ProductSpec{Name: "Pan", Category: f.world.Kitchen, Base: 8000, Stock: []int{50}})
+	f.createCoupon(t, couponBody("TECH", "null", fmt.Sprintf(`,"targets":{"categoryIds":[%q]}`, f.world.Electronics.ID)))
+	f.createCoupon(t, couponBody("BIG", "null", `,"minOrderAmount":100000`))
+	f.createCoupon(t, couponBody("JAPAN", "null", `,"targets":{"markets":["JP"]}`))
+	f.createCoupon(t, couponBody("ONCE", "null", ""))
+	f.createCoupon(t, couponBody("SHORT", "null", `,"validDays":1`))
+	user := kernel.NewID()
+	me := f.sf.TokenAs(t, kernel.RoleCustomer, user)
+	claim := func(code string) string {
+		return f.sf.Post(t, "/v1/coupons/"+code+"/claim", handlertest.Bearer(me)).Want(t, http.StatusCreated).Body["id"].(string)
+	}
+	ids := map[string]string{}
+	for _, code := range []string{"TECH", "BIG", "JAPAN", "ONCE", "SHORT"} {
+		ids[code] = claim(code)
+	}
+	req := kernel.Request{Principal: kernel.Principal{ID: user, Roles: []kernel.Role{kernel.RoleCustomer}}, Market: kernel.MarketKR, Locale: kernel.LocaleKO}
+	validate := func(code string, opts ...handlertest.RequestOption) map[string]any {
+		t.Helper()
+		return f.sf.Post(t, "/v1/coupons/validate", append([]handlertest.RequestOption{handlertest.Bearer(me),
+			handlertest.JSON(`{"userCouponId":"` + ids[code] + `","cart":"current"}`)}, opts...)...).Want(t, http.StatusOK).Body
+	}
+	reason := func(v map[string]any) (string, string) {
+		t.Helper()
+		if v["valid"] != false || v["discount"].(map[string]any)["amount"] != 0.0 || len(v["reasons"].([]any)) == 0 {
+			t.Fatalf("want invalid, got %v", v)
+		}
+		r := v["reasons"].([]any)[0].(map[string]any)
+		return r["code"].(string), r["message"].(string)
+	}
+
+	if code, _ := reason(validate("TECH")); code != "EMPTY_ORDER" {
+		t.Fatalf("empty cart: %s", code)
+	}
+	if _, err := f.carts.SetItem(ctx, req, pan.SKUs[0].ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := reason(validate("TECH", handlertest.Language("ja"))); code != "NOT_TARGETED" || msg != "クーポンの対象となる商品がありません。" {
+		t.Fatalf("pan only: %s %s", code, msg)
+	}
+	if _, err := f.carts.SetItem(ctx, req, phone.SKUs[0].ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	// 10 % of the phones only (₩40,000 in Electronics ⊃ Phones): what the cart itself charges.
+	v := validate("TECH")
+	if v["valid"] != true || v["discount"].(map[string]any)["amount"] != 4000.0 || v["userCouponId"] != ids["TECH"] {
+		t.Fatalf("targeted %v", v)
+	}
+	if _, err := f.carts.ApplyCoupon(ctx, req, ids["TECH"]); err != nil {
+		t.Fatal(err)
+	}
+	view, err := f.carts.Current(ctx, req)
+	if err != nil || view.Totals.CouponDiscount.Amount != 4000 {
+		t.Fatalf("the cart charges %v (%v)", view.Totals.CouponDiscount, err)
+	}
+	if code, _ := reason(validate("BIG")); code != "BELOW_MINIMUM_ORDER" {
+		t.Fatalf("minimum: %s", code)
+	}
+	if code, msg := reason(validate("JAPAN", handlertest.Language("en"))); code != "WRONG_MARKET" || msg == "" {
+		t.Fatalf("market: %s %q", code, msg)
+	}
+	if err := f.svc.Use(ctx, user, ids["ONCE"], kernel.NewID(), kernel.NewMoney(4800, kernel.KRW)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := reason(validate("ONCE")); code != "ALREADY_USED" {
+		t.Fatalf("used: %s", code)
+	}
+	f.env.Clock.Advance(25 * time.Hour)
+	me = f.sf.TokenAs(t, kernel.RoleCustomer, user) // the first token has expired meanwhile
+	if code, _ := reason(validate("SHORT")); code != "EXPIRED" {
+		t.Fatalf("expired: %s", code)
+	}
+	// By code too, and only for a customer's own cart.
+	byCode := f.sf.Post(t, "/v1/coupons/validate", handlertest.Bearer(me), handlertest.JSON(`{"code":"tech","cart":"current"}`)).Want(t, http.StatusOK).Body
+	if byCode["valid"] != true || byCode["discount"].(map[string]any)["amount"] != 4000.0 {
+		t.Fatalf("by code %v", byCode)
+	}
+	stranger := f.sf.Post(t, "/v1/coupons/validate", handlertest.Bearer(f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID())),
+		handlertest.JSON(`{"code":"TECH","cart":"current"}`)).Want(t, http.StatusOK).Body
+	if code, _ := reason(stranger); code != "NOT_CLAIMED" {
+		t.Fatalf("stranger %v", stranger)
+	}
 }
 
 func TestOverloadShedsWith503AndRetryAfter(t *testing.T) {

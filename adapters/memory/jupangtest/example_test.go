@@ -8,6 +8,7 @@ import (
 	"github.com/jupang/jupang/adapters/auth"
 	"github.com/jupang/jupang/adapters/memory/jupangtest"
 	"github.com/jupang/jupang/adapters/moneyfmt"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
@@ -193,13 +194,13 @@ func Example_coupons() {
 	_, err = sys.Coupons.Claim(ctx, shopper, "FLASH100")
 	fmt.Println(errs.As(err).Code)
 
-	lines := []coupon.Line{{ProductID: kernel.NewID(), Amount: kernel.NewMoney(30000, kernel.KRW)}}
-	terms, reasons, err := sys.Coupons.TermsFor(ctx, shopper, uc.ID, kernel.MarketKR, sys.Clock.Now())
+	// Validation takes priced lines (or items, or the current cart) and the cart calculator's rule.
+	lines := []cart.Line{{Key: "1", ProductID: kernel.NewID(), UnitPrice: 30000, Quantity: 1}}
+	v, err := sys.Coupons.Validate(ctx, shopper, kernel.MarketKR, coupon.ValidateInput{UserCouponID: uc.ID, Lines: lines})
 	if err != nil {
 		panic(err)
 	}
-	discount, _ := terms.Discount(lines)
-	fmt.Println(len(reasons), moneyfmt.Format(discount, kernel.LocaleKO))
+	fmt.Println(len(v.Reasons), moneyfmt.Format(v.Discount, kernel.LocaleKO))
 	// Output:
 	// FLASH100 AVAILABLE 1
 	// COUPON_ALREADY_CLAIMED

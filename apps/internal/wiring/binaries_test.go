@@ -36,7 +36,7 @@ func assemble(t *testing.T) ([]binary, *jupangtest.System, config.Config) {
 		Metrics: server.NewMetrics(prometheus.NewRegistry()), Messages: Messages(), Clock: sys.Clock,
 		Idempotency: IdempotencyService(Storage{memory: sys.Store}, sys.Clock, cfg), Keys: sys.Keys}
 	catalogRoutes := NewCatalogRoutes(sys.Catalog, sys.Clock, cfg)
-	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
+	couponRoutes, stop := NewCouponStorefrontRoutes(sys.Coupons, sys.Cart, Storage{memory: sys.Store}, cfg, nil, zap.NewNop())
 	t.Cleanup(stop)
 	sf, err := Storefront(deps, StorefrontRoutes{Identity: NewIdentityStorefrontRoutes(sys.Identity, sys.Keys), Catalog: catalogRoutes,
 		Cart: NewCartRoutes(sys.Cart), Coupon: couponRoutes, Order: NewOrderStorefrontRoutes(sys.Orders), Wallet: NewWalletRoutes(sys.Wallet),

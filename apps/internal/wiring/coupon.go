@@ -14,6 +14,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/kernel"
@@ -65,16 +66,17 @@ func CouponService(tx uow.UnitOfWork[coupon.Stores], read catalog.Reader, clock 
 // CouponStorefrontRoutes are the customer's coupon endpoints.
 type CouponStorefrontRoutes []server.Route
 
-// NewCouponStorefrontRoutes builds the claim, validation and my-coupons routes with claim admission
-// sized by the coupons.claim_* keys, and, on PostgreSQL, the listener that clears this instance's sold-out
-// latch when an admin on any instance reopens a coupon (stopped by the cleanup).
-func NewCouponStorefrontRoutes(svc *coupon.Service, st Storage, cfg config.Config, m coupon.Metrics, log *zap.Logger) (CouponStorefrontRoutes, func()) {
+// NewCouponStorefrontRoutes builds the claim, validation (against items or the current cart) and
+// my-coupons routes with claim admission sized by the coupons.claim_* keys, and, on PostgreSQL, the
+// listener that clears this instance's sold-out latch when an admin on any instance reopens a coupon
+// (stopped by the cleanup).
+func NewCouponStorefrontRoutes(svc *coupon.Service, carts *cart.Service, st Storage, cfg config.Config, m coupon.Metrics, log *zap.Logger) (CouponStorefrontRoutes, func()) {
 	admission := couponhttp.NewAdmission(couponhttp.AdmissionConfig{Max: int64(cfg.Coupons.ClaimMaxInFlight),
 		Min: int64(cfg.Coupons.ClaimMinInFlight), Target: cfg.Coupons.ClaimLatencyTarget})
 	if cm, ok := m.(couponMetrics); ok {
 		admission.OnShed = func() { cm.shed.WithLabelValues().Inc() }
 	}
-	routes := CouponStorefrontRoutes(couponhttp.StorefrontRoutes(couponhttp.NewHandlers(svc, admission, nil)))
+	routes := CouponStorefrontRoutes(couponhttp.StorefrontRoutes(couponhttp.NewHandlers(svc, admission, &coupon.CartValidation{Coupons: svc, Carts: carts})))
 	if st.postgres == nil {
 		return routes, func() {}
 	}
