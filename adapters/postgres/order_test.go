@@ -54,7 +54,7 @@ func orderHarnessOn(t *testing.T, db *postgres.DB) contracttest.OrderHarness {
 			}
 			// From another connection, as an operator or a crashing backend would; wait until it is gone.
 			var gone bool
-			if err := db.DB.GetContext(context.Background(), &gone, `SELECT pg_terminate_backend($1, 5000)`, pid); err != nil || !gone {
+			if err := db.GetContext(context.Background(), &gone, `SELECT pg_terminate_backend($1, 5000)`, pid); err != nil || !gone {
 				t.Fatalf("pg_terminate_backend(%d): %v %v", pid, gone, err)
 			}
 			return nil
