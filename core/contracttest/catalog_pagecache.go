@@ -154,13 +154,7 @@ func runCatalogPageCache(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 				}
 			}
 		}
-		check(start.Add(-time.Second), 100_000, 7500)
-		check(start.Add(-time.Microsecond), 100_000, 7500)
-		check(start, 80_000, 7500)
-		check(rateAt.Add(-time.Microsecond), 80_000, 7500)
-		check(rateAt, 80_000, 10_000)
-		check(end.Add(-time.Microsecond), 80_000, 10_000)
-		check(end, 100_000, 10_000)
+		checkPriceEdges(start, rateAt, end, check)
 	})
 
 	t.Run("cached pages under concurrent writes end equal to uncached renders", func(t *testing.T) {

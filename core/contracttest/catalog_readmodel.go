@@ -111,13 +111,7 @@ func runCatalogReadModel(t *testing.T, world func(t *testing.T) *CatalogWorld) {
 				}
 			}
 		}
-		check(start.Add(-time.Second), 100_000, 7500)
-		check(start.Add(-time.Microsecond), 100_000, 7500)
-		check(start, 80_000, 7500)
-		check(rateAt.Add(-time.Microsecond), 80_000, 7500)
-		check(rateAt, 80_000, 10_000)
-		check(end.Add(-time.Microsecond), 80_000, 10_000)
-		check(end, 100_000, 10_000)
+		checkPriceEdges(start, rateAt, end, check)
 	})
 
 	t.Run("reads under concurrent writes end equal to uncached reads", func(t *testing.T) {
@@ -216,4 +210,17 @@ func churn(t *testing.T, w *CatalogWorld, products []catalog.Product, read func(
 	}
 	time.Sleep(catalog.DefaultReadModelConfig.SyncEvery + 50*time.Millisecond)
 	return products
+}
+
+// checkPriceEdges runs check around the edges the two edge tests set up on a ₩100,000 product: a
+// 20 % KR promotion over [start, end) and a USD rate of 0.001 from rateAt (0.00075 before it),
+// just before and exactly at each edge, with the KR and US prices expected there.
+func checkPriceEdges(start, rateAt, end time.Time, check func(at time.Time, krPrice, usPrice int64)) {
+	check(start.Add(-time.Second), 100_000, 7500)
+	check(start.Add(-time.Microsecond), 100_000, 7500)
+	check(start, 80_000, 7500)
+	check(rateAt.Add(-time.Microsecond), 80_000, 7500)
+	check(rateAt, 80_000, 10_000)
+	check(end.Add(-time.Microsecond), 80_000, 10_000)
+	check(end, 100_000, 10_000)
 }
