@@ -31,11 +31,12 @@ type CouponHarness struct {
 var CouponEpoch = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
 type couponWorld struct {
-	h     CouponHarness
-	svc   *coupon.Service
-	clock *kernel.FakeClock
-	admin string
-	calls *atomic.Int64 // units of work the service opened
+	h       CouponHarness
+	svc     *coupon.Service
+	clock   *kernel.FakeClock
+	admin   string
+	calls   *atomic.Int64 // units of work the service opened
+	metrics *CountingCouponMetrics
 }
 
 // countingUoW counts Do calls, to show which answers never reach the storage.
@@ -51,8 +52,8 @@ func (c countingUoW) Do(ctx context.Context, fn func(ctx context.Context, st cou
 
 func newCouponWorld(t *testing.T, newHarness func(*testing.T) CouponHarness) *couponWorld {
 	h := newHarness(t)
-	w := &couponWorld{h: h, clock: kernel.NewFakeClock(CouponEpoch), calls: &atomic.Int64{}}
-	w.svc = coupon.NewService(countingUoW{h.Tx, w.calls}, nil, w.clock, coupon.Options{LatchTTL: time.Hour})
+	w := &couponWorld{h: h, clock: kernel.NewFakeClock(CouponEpoch), calls: &atomic.Int64{}, metrics: &CountingCouponMetrics{}}
+	w.svc = coupon.NewService(countingUoW{h.Tx, w.calls}, nil, w.clock, coupon.Options{LatchTTL: time.Hour, Metrics: w.metrics})
 	w.admin = h.NewUsers(t, 1)[0]
 	return w
 }
@@ -92,6 +93,22 @@ func (w *couponWorld) checkInvariant(t *testing.T, id string) {
 	if err := w.svc.CheckInvariant(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// events counts the pending outbox events of type typ about coupon couponID.
+func (w *couponWorld) events(t *testing.T, typ, couponID string) int {
+	t.Helper()
+	events, err := w.h.Outbox.List(context.Background(), integration.OutboxPending, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range events {
+		if e.Type == typ && e.AggregateID == couponID {
+			n++
+		}
+	}
+	return n
 }
 
 // claimAll runs one claim per user at once (released together) and counts answers by code.
@@ -259,17 +276,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		_, err = w.svc.Claim(ctx, w.h.NewUsers(t, 1)[0], made.Code)
 		wantErrorIs(t, err, coupon.ErrSoldOut)
 
-		events, err := w.h.Outbox.List(ctx, integration.OutboxPending, 10000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		claimed := 0
-		for _, e := range events {
-			if e.Type == coupon.EventClaimed && e.AggregateID == made.ID {
-				claimed++
-			}
-		}
-		if claimed != 1 {
+		if claimed := w.events(t, coupon.EventClaimed, made.ID); claimed != 1 {
 			t.Fatalf("%d coupon.claimed events for one claim", claimed)
 		}
 		w.checkInvariant(t, made.ID)
@@ -287,17 +294,7 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 			t.Fatalf("issued %d", n)
 		}
 		w.checkInvariant(t, made.ID)
-		events, err := w.h.Outbox.List(ctx, integration.OutboxPending, 100000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		claimed := 0
-		for _, e := range events {
-			if e.Type == coupon.EventClaimed && e.AggregateID == made.ID {
-				claimed++
-			}
-		}
-		if claimed != 100 {
+		if claimed := w.events(t, coupon.EventClaimed, made.ID); claimed != 100 {
 			t.Fatalf("%d coupon.claimed events for 100 claims", claimed)
 		}
 	})
@@ -606,6 +603,151 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		if len(again.Items) != 1 || again.Items[0].UsedOrderID != "" {
 			t.Fatalf("released coupon %+v", again.Items)
 		}
+	})
+	t.Run("AdminCancelsAnUnusedCoupon", func(t *testing.T) {
+		w := newCouponWorld(t, newHarness)
+		c := draft(ptr(5), 1)
+		c.ValidDays = ptr(1)
+		made := w.create(t, c)
+		other := w.create(t, draft(nil, 1))
+		users := w.h.NewUsers(t, 4)
+		held := make([]coupon.UserCoupon, len(users))
+		for i, u := range users {
+			uc, err := w.svc.Claim(ctx, u, made.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			held[i] = uc
+		}
+		otherHeld, err := w.svc.Claim(ctx, users[0], other.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		order := w.h.NewOrder(t, users[1])
+		if err := w.svc.Use(ctx, users[1], held[1].ID, order, kernel.NewMoney(500, kernel.KRW)); err != nil {
+			t.Fatal(err)
+		}
+		w.clock.Advance(time.Hour)
+
+		// Refusals change nothing: no reason, an unknown id, another coupon's user coupon, a used one.
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, held[0].ID, "  ")
+		if f := errs.As(err).Fields; !errors.Is(err, errs.ErrValidation) || len(f) != 1 || f[0].Field != "reason" {
+			t.Fatalf("blank reason: %v", err)
+		}
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, kernel.NewID(), "fraud")
+		wantErrorIs(t, err, coupon.ErrUserCouponNotFound)
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, otherHeld.ID, "fraud")
+		wantErrorIs(t, err, coupon.ErrUserCouponNotFound)
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, held[1].ID, "fraud")
+		wantErrorIs(t, err, errs.ErrInvalidTransition)
+
+		got, err := w.svc.Cancel(ctx, w.admin, made.ID, held[0].ID, "  duplicate account  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != coupon.UserCancelled || got.ID != held[0].ID || !got.UpdatedAt.Equal(CouponEpoch.Add(time.Hour)) {
+			t.Fatalf("cancelled %+v", got)
+		}
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, held[0].ID, "again")
+		wantErrorIs(t, err, errs.ErrInvalidTransition)
+		h, err := w.svc.History(ctx, users[0], held[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h) != 2 || h[1].From != coupon.UserAvailable || h[1].To != coupon.UserCancelled || h[1].ActorID != w.admin ||
+			h[1].Reason != "duplicate account" || !h[1].At.Equal(CouponEpoch.Add(time.Hour)) {
+			t.Fatalf("history %+v", h)
+		}
+		if mine, _ := w.svc.MyCoupons(ctx, users[0], coupon.UserCancelled, "", 10); len(mine.Items) != 1 || mine.Items[0].ID != held[0].ID {
+			t.Fatalf("cancelled list %+v", mine.Items)
+		}
+		if n := w.events(t, coupon.EventCancelled, made.ID); n != 1 {
+			t.Fatalf("%d coupon.cancelled events", n)
+		}
+		if n := w.metrics.Count(coupon.UserCancelled); n != 1 {
+			t.Fatalf("%d CANCELLED transitions counted", n)
+		}
+
+		// Past its expiry (the job not run yet) a coupon is expired, not withdrawn.
+		w.clock.Advance(24 * time.Hour)
+		_, err = w.svc.Cancel(ctx, w.admin, made.ID, held[2].ID, "late")
+		wantErrorIs(t, err, errs.ErrInvalidTransition)
+
+		// A withdrawn coupon stays issued: it is not handed to someone else.
+		st, err := w.svc.Stats(ctx, made.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Issued != 4 || st.Cancelled != 1 || st.Used != 1 || st.Available != 2 || *st.Remaining != 1 {
+			t.Fatalf("stats %+v", st)
+		}
+		w.checkInvariant(t, made.ID)
+	})
+
+	t.Run("CancelAndUseRaceForOneCouponOneWins", func(t *testing.T) {
+		w := newCouponWorld(t, newHarness)
+		made := w.create(t, draft(nil, 1))
+		const rounds, each = 10, 4 // per round: each orders and each admins race for one coupon
+		users := w.h.NewUsers(t, rounds)
+		used, cancelled := 0, 0
+		for _, u := range users {
+			uc, err := w.svc.Claim(ctx, u, made.Code)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orders := make([]string, each)
+			for i := range orders {
+				orders[i] = w.h.NewOrder(t, u)
+			}
+			var mu sync.Mutex
+			wins := map[string]int{}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range 2 * each {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					var err error
+					kind := "use"
+					if i%2 == 0 {
+						err = w.svc.Use(ctx, u, uc.ID, orders[i/2], kernel.NewMoney(100, kernel.KRW))
+					} else {
+						kind = "cancel"
+						_, err = w.svc.Cancel(ctx, w.admin, made.ID, uc.ID, "race "+strconv.Itoa(i))
+					}
+					switch {
+					case err == nil:
+					case kind == "use" && errors.Is(err, coupon.ErrNotUsable), kind == "cancel" && errors.Is(err, errs.ErrInvalidTransition):
+						kind = "lost"
+					default:
+						kind = "error: " + err.Error()
+					}
+					mu.Lock()
+					wins[kind]++
+					mu.Unlock()
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if wins["use"]+wins["cancel"] != 1 || wins["lost"] != 2*each-1 {
+				t.Fatalf("one coupon, %d racers: %v", 2*each, wins)
+			}
+			used += wins["use"]
+			cancelled += wins["cancel"]
+			if h, err := w.svc.History(ctx, u, uc.ID); err != nil || len(h) != 2 {
+				t.Fatalf("history after the race: %+v %v", h, err)
+			}
+		}
+		st, err := w.svc.Stats(ctx, made.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Used != used || st.Cancelled != cancelled || st.Issued != rounds {
+			t.Fatalf("stats %+v, counted %d used %d cancelled", st, used, cancelled)
+		}
+		t.Logf("%d rounds: %d used, %d cancelled", rounds, used, cancelled)
+		w.checkInvariant(t, made.ID)
 	})
 }
 

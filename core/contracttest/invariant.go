@@ -129,6 +129,16 @@ func RunInvariants(t *testing.T, newHarness func(t *testing.T) InvariantHarness)
 
 	t.Run("orders, cancellations, claims leave it clean", func(t *testing.T) {
 		w := setup(t)
+		// A withdrawn claim stays a claim: the counter and the user coupons still agree.
+		coupons := coupon.NewService(w.h.Coupons.Tx, nil, kernel.NewFakeClock(CouponEpoch), coupon.Options{})
+		people := w.h.Coupons.NewUsers(t, 2)
+		withdrawn, staff := people[0], people[1]
+		code, err := coupons.Get(ctx, w.couponID)
+		must(t, err)
+		uc, err := coupons.Claim(ctx, withdrawn, code.Code)
+		must(t, err)
+		_, err = coupons.Cancel(ctx, staff, w.couponID, uc.ID, "test")
+		must(t, err)
 		r := CheckInvariantsClean(t, w.h.Snapshot)
 		if r.Wallets == 0 || r.SKUs < 2 || r.Coupons != 1 || r.Orders != 2 {
 			t.Fatalf("checked too little: %+v", r)

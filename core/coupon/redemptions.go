@@ -46,8 +46,9 @@ func (r Redemptions) Use(ctx context.Context, userID, userCouponID, orderID stri
 		}
 		return ErrNotUsable.WithExtra("reasons", codes)
 	}
-	return record(ctx, r.St, uc, Transition{From: UserAvailable, To: UserUsed, Reason: ReasonOrderPlaced, OrderID: orderID,
+	_, err = record(ctx, r.St, uc, Transition{From: UserAvailable, To: UserUsed, Reason: ReasonOrderPlaced, OrderID: orderID,
 		ActorID: userID, Discount: discount, At: at}, EventUsed)
+	return err
 }
 
 func notHeld(err error) error {
@@ -69,7 +70,8 @@ func (r Redemptions) Restore(ctx context.Context, userCouponID, orderID string, 
 	if !at.Before(uc.ExpiresAt) {
 		to = UserExpired
 	}
-	return to, record(ctx, r.St, uc, Transition{From: UserUsed, To: to, Reason: ReasonOrderRelease, OrderID: orderID, At: at}, EventReleased)
+	_, err = record(ctx, r.St, uc, Transition{From: UserUsed, To: to, Reason: ReasonOrderRelease, OrderID: orderID, At: at}, EventReleased)
+	return to, err
 }
 
 type transitionEvent struct {
@@ -87,22 +89,23 @@ type instant time.Time
 
 func (i instant) Now() time.Time { return time.Time(i) }
 
-// record stores transition t of uc in st: the new state, its history entry and its event of type typ.
-func record(ctx context.Context, st Stores, uc UserCoupon, t Transition, typ string) error {
+// record stores transition t of uc in st: the new state, its history entry and its event of type
+// typ. It returns the user coupon after t.
+func record(ctx context.Context, st Stores, uc UserCoupon, t Transition, typ string) (UserCoupon, error) {
 	next, err := t.Apply(uc)
 	if err != nil {
-		return err
+		return uc, err
 	}
 	if err := st.UserCoupons.Save(ctx, next); err != nil {
-		return err
+		return uc, err
 	}
 	if err := st.UserCoupons.AppendHistory(ctx, t.Entry(uc)); err != nil {
-		return err
+		return uc, err
 	}
 	ev, err := event(ctx, instant(t.At), typ, uc.CouponID, transitionEvent{UserCouponID: uc.ID, CouponID: uc.CouponID, UserID: uc.UserID,
 		From: t.From, To: t.To, OrderID: t.OrderID, Reason: t.Reason})
 	if err != nil {
-		return err
+		return uc, err
 	}
-	return st.Outbox.Append(ctx, ev)
+	return next, st.Outbox.Append(ctx, ev)
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jupang/jupang/core/cart"
 	"github.com/jupang/jupang/core/errs"
@@ -414,7 +415,7 @@ func (s *Service) expireBatch(ctx context.Context) (int, error) {
 		}
 		n = len(due)
 		for _, uc := range due {
-			if err := record(ctx, st, uc, Transition{From: UserAvailable, To: UserExpired, Reason: ReasonExpiredJob, At: now}, EventExpired); err != nil {
+			if _, err := record(ctx, st, uc, Transition{From: UserAvailable, To: UserExpired, Reason: ReasonExpiredJob, At: now}, EventExpired); err != nil {
 				return err
 			}
 		}
@@ -426,6 +427,57 @@ func (s *Service) expireBatch(ctx context.Context) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// MaxCancelReason is the longest reason a cancellation records, in characters.
+const MaxCancelReason = 500
+
+// Cancel withdraws user coupon userCouponID of coupon couponID that has not been used (POST
+// /v1/admin/coupons/{id}/user-coupons/{userCouponId}/cancel): AVAILABLE → CANCELLED, with the
+// actor and the reason in its history and coupon.cancelled in the outbox, in one unit of work. The
+// user coupon is locked as an order's use locks it, so of a concurrent cancel and use exactly one
+// wins. A used, expired (also one past its expiry the job has not reached) or cancelled coupon is
+// ErrInvalidTransition carrying its "status"; to take back a used one, cancel its order. The
+// coupon stays counted as issued (stats count it under cancelled): like a redeemed-then-voided
+// Shopify code or a removed Stripe discount, a withdrawal does not put it back for someone else to
+// claim; an admin who wants more out raises the total.
+func (s *Service) Cancel(ctx context.Context, actorID, couponID, userCouponID, reason string) (UserCoupon, error) {
+	reason = strings.TrimSpace(reason)
+	var v errs.Validation
+	if v.Check(reason != "", "reason", errs.FieldRequired, "say why the coupon is withdrawn") {
+		v.Check(utf8.RuneCountInString(reason) <= MaxCancelReason, "reason", errs.FieldTooLong, "at most 500 characters")
+	}
+	if err := v.Err(); err != nil {
+		return UserCoupon{}, err
+	}
+	if !kernel.IsID(couponID) || !kernel.IsID(userCouponID) {
+		return UserCoupon{}, ErrUserCouponNotFound
+	}
+	now := s.now()
+	var out UserCoupon
+	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		uc, err := st.UserCoupons.Lock(ctx, userCouponID)
+		if err != nil {
+			return err
+		}
+		if uc.CouponID != couponID {
+			return ErrUserCouponNotFound
+		}
+		status := uc.Status
+		if status == UserAvailable && !now.Before(uc.ExpiresAt) {
+			status = UserExpired
+		}
+		if status != UserAvailable {
+			return errs.ErrInvalidTransition.WithMessage("user coupon %s is %s", uc.ID, status).WithExtra("status", status)
+		}
+		out, err = record(ctx, st, uc, Transition{From: UserAvailable, To: UserCancelled, Reason: reason, ActorID: actorID, At: now}, EventCancelled)
+		return err
+	})
+	if err != nil {
+		return UserCoupon{}, err
+	}
+	s.metrics.Transition(UserCancelled)
+	return out, nil
 }
 
 // Use marks user's coupon USED by an order that saved discount, in a unit of work of its own (an

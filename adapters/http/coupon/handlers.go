@@ -52,6 +52,7 @@ func AdminRoutes(h *Handlers) []server.Route {
 		{Method: http.MethodGet, Path: "/v1/admin/coupons/:id", Policy: access.AdminCoupons, Handler: h.get},
 		{Method: http.MethodPatch, Path: "/v1/admin/coupons/:id", Policy: access.AdminCoupons, Handler: h.patch},
 		{Method: http.MethodGet, Path: "/v1/admin/coupons/:id/stats", Policy: access.AdminCoupons, Handler: h.stats},
+		{Method: http.MethodPost, Path: "/v1/admin/coupons/:id/user-coupons/:userCouponId/cancel", Policy: access.AdminCoupons, Handler: h.cancel},
 	}
 }
 
@@ -488,6 +489,23 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderETag, etag(got.Version))
 	return c.JSON(couponOf(got))
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// cancel withdraws a customer's unused coupon; the answer is the user coupon, now CANCELLED.
+func (h *Handlers) cancel(c *fiber.Ctx) error {
+	var in cancelRequest
+	if err := server.DecodeJSON(c, &in); err != nil {
+		return err
+	}
+	uc, err := h.svc.Cancel(server.Ctx(c), server.Request(c).Principal.ID, c.Params("id"), c.Params("userCouponId"), in.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(userCouponOf(uc))
 }
 
 type hourJSON struct {

@@ -346,3 +346,54 @@ func TestAdmissionAdaptsToLatency(t *testing.T) {
 		t.Fatalf("fast answers at the bound grew it to %d", a.Limit())
 	}
 }
+
+func TestAdminCancelsACustomersCoupon(t *testing.T) {
+	f := newFixture(t, nil)
+	id := f.createCoupon(t, couponBody("GIFT", "10", ""))["id"].(string)
+	alice := kernel.NewID()
+	aliceToken := f.sf.TokenAs(t, kernel.RoleCustomer, alice)
+	uc := f.sf.Post(t, "/v1/coupons/GIFT/claim", handlertest.Bearer(aliceToken)).Want(t, http.StatusCreated).Body["id"].(string)
+	path := "/v1/admin/coupons/" + id + "/user-coupons/" + uc + "/cancel"
+
+	if fields := f.admin.Post(t, path, handlertest.Bearer(f.staff), handlertest.JSON(`{"reason":" "}`)).
+		Want(t, http.StatusBadRequest).Problem(t).Fields(); fields["reason"] != "REQUIRED" {
+		t.Fatalf("blank reason %v", fields)
+	}
+	f.admin.Post(t, path, handlertest.Bearer(f.admin.Token(t, kernel.RoleSupport)), handlertest.JSON(`{"reason":"x"}`)).Want(t, http.StatusForbidden)
+	if p := f.admin.Post(t, "/v1/admin/coupons/"+kernel.NewID()+"/user-coupons/"+uc+"/cancel", handlertest.Bearer(f.staff),
+		handlertest.JSON(`{"reason":"x"}`)).Want(t, http.StatusNotFound).Problem(t); p.Code != "USER_COUPON_NOT_FOUND" {
+		t.Fatal(p.Code)
+	}
+
+	got := f.admin.Post(t, path, handlertest.Bearer(f.staff), handlertest.JSON(`{"reason":"duplicate account"}`)).Want(t, http.StatusOK).Body
+	if got["id"] != uc || got["status"] != "CANCELLED" {
+		t.Fatalf("cancelled %v", got)
+	}
+	again := f.admin.Post(t, path, handlertest.Bearer(f.staff), handlertest.JSON(`{"reason":"again"}`)).Want(t, http.StatusConflict).Problem(t)
+	if again.Code != "INVALID_STATE_TRANSITION" {
+		t.Fatal(again.Code)
+	}
+
+	h := f.sf.Get(t, "/v1/users/me/coupons/"+uc+"/history", handlertest.Bearer(aliceToken)).Want(t, http.StatusOK).Items(t)
+	if len(h) != 2 || h[1]["from"] != "AVAILABLE" || h[1]["to"] != "CANCELLED" || h[1]["by"] != "staff" || h[1]["reason"] != "duplicate account" {
+		t.Fatalf("history %v", h)
+	}
+	v := f.sf.Post(t, "/v1/coupons/validate", handlertest.Bearer(aliceToken), handlertest.JSON(`{"userCouponId":"`+uc+`","items":[]}`)).
+		Want(t, http.StatusOK).Body
+	if v["valid"] != false || !hasReason(v, "CANCELLED") {
+		t.Fatalf("validate a cancelled coupon %v", v)
+	}
+	st := f.admin.Get(t, "/v1/admin/coupons/"+id+"/stats", handlertest.Bearer(f.staff)).Want(t, http.StatusOK).Body
+	if st["issued"] != 1.0 || st["cancelled"] != 1.0 || st["available"] != 0.0 || st["remaining"] != 9.0 {
+		t.Fatalf("stats %v", st)
+	}
+}
+
+func hasReason(verdict map[string]any, code string) bool {
+	for _, r := range verdict["reasons"].([]any) {
+		if r.(map[string]any)["code"] == code {
+			return true
+		}
+	}
+	return false
+}
