@@ -12,28 +12,38 @@ import (
 
 // Admission bounds how many requests of one route class run at once, so that when claims arrive
 // faster than the database serves them the excess is answered at once (503 OVERLOADED with
-// Retry-After) instead of queueing into time-outs. The bound adapts to observed latency: above
-// Target it shrinks by a tenth (at most every Interval, never below Min), below it grows by one up
-// to Max (additive increase, multiplicative decrease).
+// Retry-After) instead of queueing into time-outs.
+//
+// The bound follows observed latency by Little's law: requests in flight = throughput × latency,
+// so at a steady throughput, bound × Target / mean latency is the bound whose admitted requests
+// take Target on average. Every Interval the bound is set to that (never below half of itself in
+// one step, nor below Min) when the window's mean latency of admitted requests is above Target;
+// when it is below and the bound was reached in the window, the bound grows by a tenth (at least
+// one) up to Max, probing for capacity the database has gained.
 type Admission struct {
 	Min, Max   int64
-	Target     time.Duration
-	Interval   time.Duration
+	Target     time.Duration // mean latency of admitted requests the bound steers to
+	Interval   time.Duration // the window latency is averaged over
 	RetryAfter time.Duration
 	// OnShed, when set, counts shed requests.
 	OnShed func()
 
 	limit    atomic.Int64
 	inflight atomic.Int64
-	mu       sync.Mutex
-	last     time.Time // last decrease
+
+	mu     sync.Mutex
+	since  time.Time     // start of the window
+	sum    time.Duration // latencies of the window's admitted requests
+	n      int64
+	peak   int64 // most in flight the window saw
+	now    func() time.Time
 }
 
 // AdmissionConfig sizes an Admission.
 type AdmissionConfig struct {
 	Max    int64         // most requests in flight; ≤ 0: 64
-	Min    int64         // fewest the bound shrinks to; ≤ 0: Max/2 (at least 1)
-	Target time.Duration // latency above which the bound shrinks; ≤ 0: 100 ms
+	Min    int64         // fewest the bound shrinks to; ≤ 0: 2
+	Target time.Duration // mean latency of admitted requests to steer to; ≤ 0: 40 ms
 }
 
 // NewAdmission returns an admission starting at its maximum.
@@ -42,13 +52,15 @@ func NewAdmission(cfg AdmissionConfig) *Admission {
 		cfg.Max = 64
 	}
 	if cfg.Min <= 0 {
-		cfg.Min = max(1, cfg.Max/2)
+		cfg.Min = 2
 	}
 	if cfg.Target <= 0 {
-		cfg.Target = 100 * time.Millisecond
+		cfg.Target = 40 * time.Millisecond
 	}
-	a := &Admission{Min: min(cfg.Min, cfg.Max), Max: cfg.Max, Target: cfg.Target, Interval: 100 * time.Millisecond, RetryAfter: time.Second}
+	a := &Admission{Min: min(cfg.Min, cfg.Max), Max: cfg.Max, Target: cfg.Target, Interval: 100 * time.Millisecond,
+		RetryAfter: time.Second, now: time.Now}
 	a.limit.Store(cfg.Max)
+	a.since = a.now()
 	return a
 }
 
@@ -60,7 +72,8 @@ func (a *Admission) InFlight() int64 { return a.inflight.Load() }
 
 // Guard admits the request (calls c.Next) or sheds it with OVERLOADED.
 func (a *Admission) Guard(c *fiber.Ctx) error {
-	if a.inflight.Add(1) > a.limit.Load() {
+	running := a.inflight.Add(1)
+	if running > a.limit.Load() {
 		a.inflight.Add(-1)
 		if a.OnShed != nil {
 			a.OnShed()
@@ -70,23 +83,32 @@ func (a *Admission) Guard(c *fiber.Ctx) error {
 	start := time.Now()
 	defer func() {
 		a.inflight.Add(-1)
-		a.observe(time.Since(start))
+		a.observe(time.Since(start), running)
 	}()
 	return c.Next()
 }
 
-func (a *Admission) observe(took time.Duration) {
-	if took <= a.Target {
-		if l := a.limit.Load(); l < a.Max && a.inflight.Load() >= l-1 {
-			a.limit.CompareAndSwap(l, l+1)
-		}
-		return
-	}
+// observe adds one admitted request's latency (and how many ran with it) to the window, and moves
+// the bound when the window is over.
+func (a *Admission) observe(took time.Duration, running int64) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if now := time.Now(); now.Sub(a.last) >= a.Interval {
-		a.last = now
-		l := a.limit.Load()
-		a.limit.Store(max(a.Min, l-max(1, l/10)))
+	a.sum += took
+	a.n++
+	a.peak = max(a.peak, running)
+	now := a.now()
+	if now.Sub(a.since) < a.Interval {
+		return
 	}
+	mean := a.sum / time.Duration(a.n)
+	l := a.limit.Load()
+	switch {
+	case mean > a.Target:
+		next := int64(float64(l) * float64(a.Target) / float64(mean))
+		l = max(a.Min, next, l/2)
+	case a.peak >= l:
+		l = min(a.Max, l+max(1, l/10))
+	}
+	a.limit.Store(l)
+	a.since, a.sum, a.n, a.peak = now, 0, 0, 0
 }

@@ -329,21 +329,47 @@ func TestOverloadShedsWith503AndRetryAfter(t *testing.T) {
 }
 
 func TestAdmissionAdaptsToLatency(t *testing.T) {
-	a := NewAdmission(AdmissionConfig{Max: 100, Min: 10, Target: 10 * time.Millisecond})
-	a.Interval = 0
-	for range 30 {
-		a.observe(50 * time.Millisecond)
+	a := NewAdmission(AdmissionConfig{Max: 64, Min: 2, Target: 40 * time.Millisecond})
+	clock := handlertest.Epoch
+	a.now, a.since = func() time.Time { return clock }, clock
+	window := func(took time.Duration, running int64) {
+		for range 10 {
+			a.observe(took, running)
+		}
+		clock = clock.Add(a.Interval)
+		a.observe(took, running) // closes the window
 	}
-	if a.Limit() != 10 {
-		t.Fatalf("slow answers left the bound at %d", a.Limit())
+	// 64 in flight at ~300 claims/s take ~210 ms (Little's law): the bound goes to about
+	// 64 × 40/210 ≈ 12 in one step (never below half of itself per step).
+	window(210*time.Millisecond, 64)
+	if l := a.Limit(); l != 32 {
+		t.Fatalf("one slow window: bound %d, want 32 (halved at most)", l)
 	}
-	a.inflight.Store(a.Limit())
-	for range 5 {
-		a.observe(time.Millisecond)
-		a.inflight.Store(a.Limit())
+	window(80*time.Millisecond, 32)
+	if l := a.Limit(); l != 16 {
+		t.Fatalf("second slow window: bound %d, want 16", l)
 	}
-	if a.Limit() != 15 {
-		t.Fatalf("fast answers at the bound grew it to %d", a.Limit())
+	for range 20 {
+		window(400*time.Millisecond, a.Limit())
+	}
+	if l := a.Limit(); l != 2 {
+		t.Fatalf("slow answers left the bound at %d, want the floor 2", l)
+	}
+	// Fast answers grow it back only while the bound is what limits.
+	window(5*time.Millisecond, 1)
+	if l := a.Limit(); l != 2 {
+		t.Fatalf("an idle fast window grew the bound to %d", l)
+	}
+	for range 40 {
+		window(5*time.Millisecond, a.Limit())
+	}
+	if l := a.Limit(); l != 64 {
+		t.Fatalf("fast answers at the bound grew it to %d, want the ceiling 64", l)
+	}
+	// Near the target it settles where latency is the target.
+	window(50*time.Millisecond, 64)
+	if l := a.Limit(); l != 51 {
+		t.Fatalf("50 ms at 64: bound %d, want 64 × 40/50 = 51", l)
 	}
 }
 

@@ -207,8 +207,9 @@ type Cart struct {
 }
 
 // Coupons configures the claim admission: at most ClaimMaxInFlight claims run at once per
-// instance; above ClaimLatencyTarget the bound shrinks towards ClaimMinInFlight, below it grows
-// back; the excess is answered 503 OVERLOADED with Retry-After.
+// instance; when their mean latency is above ClaimLatencyTarget the bound shrinks in proportion,
+// never below ClaimMinInFlight, and below it grows back; the excess is answered 503 OVERLOADED
+// with Retry-After.
 type Coupons struct {
 	ClaimMaxInFlight   int           `mapstructure:"claim_max_in_flight"`
 	ClaimMinInFlight   int           `mapstructure:"claim_min_in_flight"`
