@@ -3,21 +3,25 @@
 // PostgreSQL with its default logging and tracing, rate limits off; this program is the separate
 // load generator and runs a raw-SQL baseline in the same run (docs/coupon-flash-sale.md).
 //
-//	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000]
+//	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000] [-profile cpu.pprof]
 //
 // Phases, each on a fresh coupon:
 //
 //  1. exactness: every customer (-users, 2,000 by default) claims a coupon of 500 at once; a shed
 //     claim (503) waits its Retry-After and tries again. Exactly 500 must get one.
 //  2. rate: an unlimited coupon with perUserLimit 10,000, claimed for -duration by -conns
-//     connections, each request by a random customer, half with an Idempotency-Key.
+//     connections, each request by a random customer, half with an Idempotency-Key; a worker
+//     answered 503 waits its Retry-After (a well-behaved client).
 //  3. baseline: the naive hot-row claim in raw SQL (one counter row, UPDATE … WHERE issued < total,
 //     plus the user-coupon insert, in one transaction) by -conns connections for -duration.
-//  4. overload: -overload connections for -duration/2 on a coupon of -overload-total: every answer's p99,
-//     the shed ones (503 + Retry-After), and exactness again.
+//  4. overload: -overload connections for -duration/2 on a coupon of -overload-total, honouring
+//     Retry-After; then 5. the same ignoring it (every worker sends again at once), the server's
+//     worst case. Each: every answer's p50/p99, the shed ones (503 + Retry-After), exactness.
 //
-// It prints claims/s, p50/p99 and answers by code per phase, and the ratio of phase 2 to 3.
-// Tokens are minted before timing (the driver signs with the key it gives the storefront). The
+// Per phase it prints claims/s, requests/s, p50/p99 of every answer and of the 201s, answers by
+// code, the CPU the driver and the storefront used, and the load average; and the ratio of phase
+// 2 to 3. Tokens are minted before timing (the driver signs with the key it gives the storefront).
+// With -profile the storefront is built with -tags pprof and profiled during phase 5. The
 // database named by -database-url is dropped and recreated.
 package main
 
@@ -28,13 +32,10 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,20 +49,31 @@ import (
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/loadtest/internal/bench"
 )
 
 const issuer = "https://auth.jupang.test"
 
+type options struct {
+	dbURL              string
+	conns, overload    int
+	duration           time.Duration
+	users, pool, total int
+	profile            string
+}
+
 func main() {
-	dbURL := flag.String("database-url", "postgres://postgres@127.0.0.1:5432/jupang_loadtest_coupons?sslmode=disable", "scratch database (dropped and recreated)")
-	conns := flag.Int("conns", 64, "connections of the rate phase and the baseline")
-	overload := flag.Int("overload", 512, "connections of the overload phase")
-	duration := flag.Duration("duration", 20*time.Second, "rate and baseline phase length (overload: half)")
-	users := flag.Int("users", 2000, "distinct customers")
-	pool := flag.Int("pool", 20, "the storefront's database pool (database.max_open_conns; 20 by default)")
-	overTotal := flag.Int("overload-total", 30000, "total quantity of the overload phase's coupon")
+	var o options
+	flag.StringVar(&o.dbURL, "database-url", "postgres://postgres@127.0.0.1:5432/jupang_loadtest_coupons?sslmode=disable", "scratch database (dropped and recreated)")
+	flag.IntVar(&o.conns, "conns", 64, "connections of the rate phase and the baseline")
+	flag.IntVar(&o.overload, "overload", 512, "connections of the overload phases")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "rate and baseline phase length (overload phases: half)")
+	flag.IntVar(&o.users, "users", 2000, "distinct customers")
+	flag.IntVar(&o.pool, "pool", 20, "the storefront's database pool (database.max_open_conns; 20 by default)")
+	flag.IntVar(&o.total, "overload-total", 30000, "total quantity of each overload phase's coupon")
+	flag.StringVar(&o.profile, "profile", "", "build the storefront with -tags pprof and write its CPU profile of phase 5 here")
 	flag.Parse()
-	if err := run(*dbURL, *conns, *overload, *duration, *users, *pool, *overTotal); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "coupon_claim:", err)
 		os.Exit(1)
 	}
@@ -87,9 +99,9 @@ func recreate(ctx context.Context, dbURL string) error {
 	return err
 }
 
-func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool, overTotal int) error {
+func run(o options) error {
 	ctx := context.Background()
-	if err := recreate(ctx, dbURL); err != nil {
+	if err := recreate(ctx, o.dbURL); err != nil {
 		return fmt.Errorf("recreate database: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "coupon_claim")
@@ -117,22 +129,26 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 	}
 	bin := filepath.Join(dir, "storefront")
 	fmt.Println("building apps/storefront ...")
-	if out, err := exec.Command("go", "build", "-o", bin, "./apps/storefront").CombinedOutput(); err != nil {
+	build := []string{"build", "-o", bin}
+	if o.profile != "" {
+		build = append(build, "-tags", "pprof")
+	}
+	if out, err := exec.Command("go", append(build, "./apps/storefront")...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
 		return fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	sf, err := startStorefront(bin, dir, dbURL, pool)
+	sf, pprofAddr, err := startStorefront(bin, dir, o)
 	if err != nil {
 		return err
 	}
-	defer sf.stop()
-	addr := sf.addr
+	defer sf.Stop()
+	addr := sf.Addr
 
-	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: 4, MaxIdleConns: 4})
+	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: o.dbURL, MaxOpenConns: 4, MaxIdleConns: 4})
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	ids := make([]string, nUsers)
+	ids := make([]string, o.users)
 	for i := range ids {
 		ids[i] = kernel.NewID()
 	}
@@ -141,7 +157,7 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 		return err
 	}
 	signer := auth.NewSigner(keys, issuer)
-	tokens := make([]string, nUsers)
+	tokens := make([]string, o.users)
 	now := time.Now()
 	for i, id := range ids {
 		if tokens[i], err = signer.Sign(ctx, identity.AccessClaims{ID: kernel.NewID(), Subject: id, Audience: kernel.AudienceStorefront,
@@ -156,8 +172,9 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 		return svc.Create(ctx, "", coupon.Coupon{Code: code, Name: map[kernel.Locale]string{kernel.LocaleKO: "부하", kernel.LocaleEN: "Load", kernel.LocaleJA: "負荷"},
 			Type: coupon.TypeFixed, Value: 1000, ValidFrom: now.Add(-time.Hour), ValidUntil: now.Add(24 * time.Hour), TotalQuantity: total, PerUserLimit: perUser})
 	}
-	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, storefront pool %d (log %s)\n",
-		nUsers, conns, duration, overload, pool, filepath.Join(dir, "storefront.log"))
+	fmt.Printf("coupon_claim: %d customers, rate phase %d connections for %v, overload %d connections, storefront pool %d (log %s), load average %s\n",
+		o.users, o.conns, o.duration, o.overload, o.pool, filepath.Join(dir, "storefront.log"), bench.LoadAverage())
+	phase := measuring(sf)
 
 	// 1. Exactness: everyone at once on 500.
 	five := 500
@@ -165,43 +182,86 @@ func run(dbURL string, conns, overload int, duration time.Duration, nUsers, pool
 	if err != nil {
 		return err
 	}
-	res := burst(addr, "FLASH500", tokens)
+	var res bench.Result
+	usage := phase(func() { res = burst(addr, "FLASH500", tokens) })
 	issued, err := issuedOf(ctx, svc, flash.ID)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("exactness: %d customers at once on 500 → %s; issued %d (%s)\n", nUsers, res.codes(), issued, verdict(issued == 500 && res.count["201"] == 500))
+	fmt.Printf("exactness: %d customers at once on 500 → %s; issued %d (%s); %s\n", o.users, res.Codes(), issued,
+		verdict(issued == 500 && res.Answers["201"] == 500), usage)
 
-	// 2. Rate: unlimited, perUserLimit 10,000.
+	// 2. Rate: unlimited, perUserLimit 10,000, a well-behaved client.
 	if _, err := create("RATE", nil, coupon.MaxPerUserLimit); err != nil {
 		return err
 	}
-	rate := drive(addr, "RATE", tokens, conns, duration, true)
-	fmt.Printf("rate (ours, HTTP): %s\n", rate)
+	var rate bench.Result
+	usage = phase(func() { rate = drive(addr, "RATE", tokens, o.conns, o.duration, true, true) })
+	fmt.Printf("rate (ours, HTTP, %d connections): %s; %s\n", o.conns, describe(rate), usage)
 
 	// 3. Baseline: the naive hot row in raw SQL over the same number of connections.
-	base, err := hotRow(ctx, dbURL, ids, conns, duration)
+	var base bench.Result
+	usage = phase(func() { base, err = hotRow(ctx, o.dbURL, ids, o.conns, o.duration) })
 	if err != nil {
 		return err
 	}
-	fmt.Printf("baseline (hot row, raw SQL): %s\n", base)
-	ratio := float64(rate.count["201"]) / rate.elapsed.Seconds() / (float64(base.count["ok"]) / base.elapsed.Seconds())
-	fmt.Printf("ratio ours/hot-row at %d connections: %.2f× (target ≥ 1.5×)\n", conns, ratio)
+	fmt.Printf("baseline (hot row, raw SQL, %d connections): %s; %s\n", o.conns, describe(base), usage)
+	fmt.Printf("ratio ours/hot-row at %d connections: %.2f× claims/s (target ≥ 1.5×)\n", o.conns, rate.Rate("201")/base.Rate("201"))
 
-	// 4. Overload on a limited coupon.
-	big, err := create("OVERLOAD", &overTotal, coupon.MaxPerUserLimit)
-	if err != nil {
-		return err
+	// 4 and 5. Overload on a limited coupon, honouring Retry-After and then ignoring it.
+	for _, polite := range []bool{true, false} {
+		name, how := "OVERLOAD", "honouring Retry-After"
+		if !polite {
+			name, how = "STAMPEDE", "ignoring Retry-After"
+		}
+		made, err := create(name, &o.total, coupon.MaxPerUserLimit)
+		if err != nil {
+			return err
+		}
+		var wait func() error
+		if !polite && o.profile != "" {
+			wait = bench.CPUProfile(pprofAddr, o.duration/2, o.profile)
+		}
+		var over bench.Result
+		usage = phase(func() { over = drive(addr, name, tokens, o.overload, o.duration/2, false, polite) })
+		if wait != nil {
+			if err := wait(); err != nil {
+				return err
+			}
+			fmt.Printf("storefront CPU profile of the stampede: %s\n", o.profile)
+		}
+		issued, err := issuedOf(ctx, svc, made.ID)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("overload (%d connections, %s): %s; issued %d of %d = 201s %d (%s); %s\n", o.overload, how, describe(over),
+			issued, o.total, over.Answers["201"], verdict(issued == over.Answers["201"] && issued <= o.total), usage)
+		fmt.Printf("  p99 of every answer %v (target ≤ 100ms)\n", bench.Percentile(over.Lat, 0.99).Round(100*time.Microsecond))
 	}
-	over := drive(addr, "OVERLOAD", tokens, overload, duration/2, false)
-	issued, err = issuedOf(ctx, svc, big.ID)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("overload (%d connections): %s; shed without Retry-After: %d; issued %d of %d, 201s %d (%s)\n", overload, over,
-		over.noRetryAfter, issued, overTotal, over.count["201"], verdict(issued == over.count["201"] && issued <= overTotal))
-	fmt.Printf("overload p99 of every answer: %v (target ≤ 100ms)\n", over.pct(0.99))
 	return nil
+}
+
+// measuring returns a function that runs one phase and describes what it cost: the CPU the
+// driver (this process) and the storefront used over the phase, in cores, and the load average
+// at its end.
+func measuring(sf *bench.Process) func(func()) string {
+	return func(phase func()) string {
+		self, server, began := bench.SelfCPU(), sf.CPU(), time.Now()
+		phase()
+		wall := time.Since(began).Seconds()
+		return fmt.Sprintf("CPU driver %.2f cores, storefront %.2f cores; load average %s",
+			(bench.SelfCPU()-self).Seconds()/wall, (sf.CPU()-server).Seconds()/wall, bench.LoadAverage())
+	}
+}
+
+// describe is a phase's figures: claims/s, requests/s, p50/p99 of every answer and of the 201s,
+// answers by code.
+func describe(r bench.Result) string {
+	ms := func(d time.Duration) time.Duration { return d.Round(100 * time.Microsecond) }
+	return fmt.Sprintf("%.0f claims/s (%d in %v), %.0f requests/s, p50 %v p99 %v (201s: p50 %v p99 %v), answers %s",
+		r.Rate("201"), r.Answers["201"], r.Elapsed.Round(time.Millisecond), float64(r.Total())/r.Elapsed.Seconds(),
+		ms(bench.Percentile(r.Lat, 0.5)), ms(bench.Percentile(r.Lat, 0.99)),
+		ms(bench.Percentile(r.ByAnswer["201"], 0.5)), ms(bench.Percentile(r.ByAnswer["201"], 0.99)), r.Codes())
 }
 
 func verdict(ok bool) string {
@@ -219,50 +279,7 @@ func issuedOf(ctx context.Context, svc *coupon.Service, id string) (int, error) 
 	return c.Issued, err
 }
 
-type result struct {
-	count        map[string]int
-	lat          []time.Duration
-	elapsed      time.Duration
-	noRetryAfter int
-}
-
-func (r *result) merge(o result) {
-	for k, v := range o.count {
-		r.count[k] += v
-	}
-	r.lat = append(r.lat, o.lat...)
-	r.noRetryAfter += o.noRetryAfter
-}
-
-func (r result) pct(p float64) time.Duration {
-	if len(r.lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(r.lat)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(float64(len(s))*p))]
-}
-
-func (r result) codes() string {
-	keys := make([]string, 0, len(r.count))
-	for k := range r.count {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + ":" + strconv.Itoa(r.count[k])
-	}
-	return strings.Join(parts, " ")
-}
-
-func (r result) String() string {
-	ok := r.count["201"] + r.count["ok"]
-	return fmt.Sprintf("%.0f claims/s (%d in %v), p50 %v p99 %v, answers %s", float64(ok)/r.elapsed.Seconds(), ok,
-		r.elapsed.Round(time.Millisecond), r.pct(0.5), r.pct(0.99), r.codes())
-}
-
-// answerCode names an answer: "201", or the problem's code.
+// answerCode names an answer: "201", or the status and the problem's code.
 func answerCode(resp *fasthttp.Response) string {
 	if resp.StatusCode() == fasthttp.StatusCreated {
 		return "201"
@@ -277,7 +294,8 @@ func answerCode(resp *fasthttp.Response) string {
 	return strconv.Itoa(resp.StatusCode())
 }
 
-func claim(client *fasthttp.Client, addr, code, token, key string) (string, bool, time.Duration, error) {
+// claim sends one claim; it returns the answer's name, its Retry-After (0: none), the latency.
+func claim(client *fasthttp.Client, addr, code, token, key string) (string, time.Duration, time.Duration) {
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
@@ -291,133 +309,102 @@ func claim(client *fasthttp.Client, addr, code, token, key string) (string, bool
 	err := client.DoTimeout(req, resp, 30*time.Second)
 	took := time.Since(start)
 	if err != nil {
-		return "", false, took, err
+		return "transport", 0, took
 	}
-	return answerCode(resp), len(resp.Header.Peek("Retry-After")) > 0, took, nil
+	answer := answerCode(resp)
+	retry := time.Duration(0)
+	if raw := resp.Header.Peek("Retry-After"); len(raw) > 0 {
+		if secs, err := strconv.Atoi(string(raw)); err == nil && secs > 0 {
+			retry = time.Duration(secs) * time.Second
+		}
+	}
+	if answer == "503 OVERLOADED" && retry == 0 {
+		answer += " without Retry-After"
+	}
+	return answer, retry, took
+}
+
+// backOff sleeps a Retry-After with up to half of it added at random, so the shed clients do not
+// come back in step.
+func backOff(retry time.Duration) {
+	time.Sleep(retry + rand.N(retry/2+1)) //nolint:gosec // jitter
 }
 
 // burst: every token claims once at the same moment; a 503 waits its Retry-After and retries.
-func burst(addr, code string, tokens []string) result {
+func burst(addr, code string, tokens []string) bench.Result {
 	client := &fasthttp.Client{MaxConnsPerHost: len(tokens), ReadTimeout: 30 * time.Second}
-	out := result{count: map[string]int{}}
+	out := bench.Result{Answers: map[string]int{}, ByAnswer: map[string][]time.Duration{}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	began := time.Now()
 	for _, tok := range tokens {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			<-start
 			for {
-				c, _, took, err := claim(client, addr, code, tok, "")
-				if err != nil {
-					c = "transport"
-				}
+				c, retry, took := claim(client, addr, code, tok, "")
 				if strings.HasPrefix(c, "503") {
-					time.Sleep(time.Second + time.Duration(rand.IntN(500))*time.Millisecond) //nolint:gosec // jitter
+					backOff(max(retry, time.Second))
 					continue
 				}
 				mu.Lock()
-				out.count[c]++
-				out.lat = append(out.lat, took)
+				out.Answers[c]++
+				out.Lat = append(out.Lat, took)
+				out.ByAnswer[c] = append(out.ByAnswer[c], took)
 				mu.Unlock()
 				return
 			}
-		}()
+		})
 	}
 	close(start)
 	wg.Wait()
-	out.elapsed = time.Since(began)
+	out.Elapsed = time.Since(began)
 	return out
 }
 
 // drive keeps conns connections busy for d, each request by a random customer; with keys, half the
-// requests carry a fresh Idempotency-Key.
-func drive(addr, code string, tokens []string, conns int, d time.Duration, keys bool) result {
+// requests carry a fresh Idempotency-Key. A polite worker answered with Retry-After waits it before
+// its next request (a well-behaved client); an impolite one sends again at once.
+func drive(addr, code string, tokens []string, conns int, d time.Duration, keys, polite bool) bench.Result {
 	client := &fasthttp.Client{MaxConnsPerHost: conns, ReadTimeout: 30 * time.Second}
-	parts := make([]result, conns)
-	var wg sync.WaitGroup
-	var stop atomic.Bool
 	var seq atomic.Int64
-	began := time.Now()
-	for i := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := result{count: map[string]int{}}
-			for !stop.Load() {
-				key := ""
-				if keys && rand.IntN(2) == 0 { //nolint:gosec // load mix
-					key = "load-" + strconv.FormatInt(seq.Add(1), 10)
-				}
-				c, retry, took, err := claim(client, addr, code, tokens[rand.IntN(len(tokens))], key) //nolint:gosec // load mix
-				if err != nil {
-					c = "transport"
-				}
-				if strings.HasPrefix(c, "503") && !retry {
-					r.noRetryAfter++
-				}
-				r.count[c]++
-				r.lat = append(r.lat, took)
-			}
-			parts[i] = r
-		}()
-	}
-	time.Sleep(d)
-	stop.Store(true)
-	wg.Wait()
-	out := result{count: map[string]int{}, elapsed: time.Since(began)}
-	for _, p := range parts {
-		out.merge(p)
-	}
-	return out
+	return bench.Parallel(conns, d, func(int) (time.Duration, string) {
+		key := ""
+		if keys && rand.IntN(2) == 0 { //nolint:gosec // load mix
+			key = "load-" + strconv.FormatInt(seq.Add(1), 10)
+		}
+		c, retry, took := claim(client, addr, code, tokens[rand.IntN(len(tokens))], key) //nolint:gosec // load mix
+		if polite && retry > 0 {
+			backOff(retry)
+		}
+		return took, c
+	})
 }
 
-// hotRow is the naive claim: one counter row and the user-coupon insert, in one transaction.
-func hotRow(ctx context.Context, dbURL string, users []string, conns int, d time.Duration) (result, error) {
+// hotRow is the naive claim: one counter row and the user-coupon insert, in one transaction. Its
+// successes are named "201" like the HTTP claims', so the two compare by one name.
+func hotRow(ctx context.Context, dbURL string, users []string, conns int, d time.Duration) (bench.Result, error) {
 	db, closeDB, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxOpenConns: conns, MaxIdleConns: conns})
 	if err != nil {
-		return result{}, err
+		return bench.Result{}, err
 	}
 	defer closeDB()
 	couponID := kernel.NewID()
 	if _, err := db.ExecContext(ctx, `
 		INSERT INTO coupons (id, code, type, value, valid_from, valid_until, total_quantity, per_user_limit)
 		VALUES ($1, 'HOTROW', 'FIXED', 1000, now() - interval '1 hour', now() + interval '1 day', 100000000, 10000)`, couponID); err != nil {
-		return result{}, err
+		return bench.Result{}, err
 	}
-	parts := make([]result, conns)
-	var wg sync.WaitGroup
-	var stop atomic.Bool
-	began := time.Now()
 	var firstErr atomic.Value
-	for i := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r := result{count: map[string]int{}}
-			for !stop.Load() {
-				start := time.Now()
-				err := hotClaim(ctx, db, couponID, users[rand.IntN(len(users))]) //nolint:gosec // load mix
-				r.lat = append(r.lat, time.Since(start))
-				if err != nil {
-					r.count["error"]++
-					firstErr.CompareAndSwap(nil, err)
-					continue
-				}
-				r.count["ok"]++
-			}
-			parts[i] = r
-		}()
-	}
-	time.Sleep(d)
-	stop.Store(true)
-	wg.Wait()
-	out := result{count: map[string]int{}, elapsed: time.Since(began)}
-	for _, p := range parts {
-		out.merge(p)
-	}
+	out := bench.Parallel(conns, d, func(int) (time.Duration, string) {
+		start := time.Now()
+		err := hotClaim(ctx, db, couponID, users[rand.IntN(len(users))]) //nolint:gosec // load mix
+		if err != nil {
+			firstErr.CompareAndSwap(nil, err)
+			return time.Since(start), "error"
+		}
+		return time.Since(start), "201"
+	})
 	if e, ok := firstErr.Load().(error); ok {
 		return out, fmt.Errorf("baseline: %w", e)
 	}
@@ -446,62 +433,27 @@ func hotClaim(ctx context.Context, db *postgres.DB, couponID, userID string) err
 	return tx.Commit()
 }
 
-// process is the storefront binary, run on its own.
-type process struct {
-	cmd  *exec.Cmd
-	addr string
-}
-
-func (p *process) stop() {
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(15 * time.Second):
-		_ = p.cmd.Process.Kill()
-	}
-}
-
-// startStorefront runs the storefront binary on dbURL with its default logging and tracing (JSON
-// request logs to a file of dir), migrations applied at start, the driver's signing key, rate
-// limits off (2,000 customers claiming for 20 s would otherwise meet the per-customer claim limit
-// instead of the database) and a pool of pool connections.
-func startStorefront(bin, dir, dbURL string, pool int) (*process, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// startStorefront runs the storefront binary on the scratch database with its default logging and
+// tracing (JSON request logs to a file of dir), migrations applied at start, the driver's signing
+// key, rate limits off (2,000 customers claiming for 20 s would otherwise meet the per-customer
+// claim limit instead of the database), a pool of o.pool connections and, with -profile, the pprof
+// listener (whose address it returns).
+func startStorefront(bin, dir string, o options) (*bench.Process, string, error) {
+	addr, err := bench.FreeAddr()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
-	logFile, err := os.Create(filepath.Join(dir, "storefront.log"))
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin) //nolint:gosec // the binary this program just built
-	cmd.Env = append(os.Environ(), "JUPANG_DATABASE_URL="+dbURL, "JUPANG_DATABASE_AUTO_MIGRATE=true",
-		"JUPANG_DATABASE_MAX_OPEN_CONNS="+strconv.Itoa(pool), "JUPANG_STOREFRONT_ADDR="+addr,
-		"JUPANG_AUTH_KEYS_DIR="+filepath.Join(dir, "keys"), "JUPANG_AUTH_ISSUER="+issuer,
-		"JUPANG_RATELIMIT_ENABLED=false", "JUPANG_SHUTDOWN_DRAIN_DELAY=0s")
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	p := &process{cmd: cmd, addr: addr}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		resp, err := http.Get("http://" + addr + "/readyz") //nolint:noctx // a local readiness poll
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p, nil
-			}
+	env := []string{"JUPANG_DATABASE_URL=" + o.dbURL, "JUPANG_DATABASE_AUTO_MIGRATE=true",
+		"JUPANG_DATABASE_MAX_OPEN_CONNS=" + strconv.Itoa(o.pool), "JUPANG_STOREFRONT_ADDR=" + addr,
+		"JUPANG_AUTH_KEYS_DIR=" + filepath.Join(dir, "keys"), "JUPANG_AUTH_ISSUER=" + issuer,
+		"JUPANG_RATELIMIT_ENABLED=false", "JUPANG_SHUTDOWN_DRAIN_DELAY=0s"}
+	pprofAddr := ""
+	if o.profile != "" {
+		if pprofAddr, err = bench.FreeAddr(); err != nil {
+			return nil, "", err
 		}
-		if time.Now().After(deadline) {
-			p.stop()
-			log, _ := os.ReadFile(logFile.Name()) //nolint:gosec // our own log file
-			return nil, fmt.Errorf("storefront not ready after 2m: %v\n%s", err, log)
-		}
-		time.Sleep(200 * time.Millisecond)
+		env = append(env, "JUPANG_PPROF_ADDR="+pprofAddr)
 	}
+	p, err := bench.Start(bin, nil, env, addr, filepath.Join(dir, "storefront.log"), 2*time.Minute)
+	return p, pprofAddr, err
 }

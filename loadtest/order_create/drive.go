@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,15 +29,6 @@ type result struct {
 	elapsed time.Duration
 }
 
-func (r *result) merge(o result) {
-	r.ok += o.ok
-	r.failed += o.failed
-	for k, v := range o.answers {
-		r.answers[k] += v
-	}
-	r.lat = append(r.lat, o.lat...)
-}
-
 func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
 func (r result) p(q float64) time.Duration {
 	return bench.Percentile(r.lat, q).Round(10 * time.Microsecond)
@@ -57,38 +47,19 @@ func (r result) failures() string {
 	return strings.Join(parts, "; ")
 }
 
-// parallel runs one(worker) in conns goroutines for d and merges what they measured: each call
-// returns its latency and "" on success, else a short description of the failure.
+// parallel runs one(worker) in conns goroutines for d and merges what they measured (the shared
+// loop, bench.Parallel): each call returns its latency and "" on success, else a short
+// description of the failure.
 func parallel(conns int, d time.Duration, one func(worker int) (time.Duration, string)) result {
-	parts := make([]result, conns)
-	var stop atomic.Bool
-	var wg sync.WaitGroup
-	began := time.Now()
-	for i := range conns {
-		wg.Go(func() {
-			r := result{answers: map[string]int{}}
-			for !stop.Load() {
-				took, failure := one(i)
-				r.lat = append(r.lat, took)
-				if failure == "" {
-					r.ok++
-					continue
-				}
-				r.failed++
-				if len(failure) > 300 {
-					failure = failure[:300]
-				}
-				r.answers[failure]++
-			}
-			parts[i] = r
-		})
-	}
-	time.Sleep(d)
-	stop.Store(true)
-	wg.Wait()
-	out := result{answers: map[string]int{}, elapsed: time.Since(began)}
-	for _, p := range parts {
-		out.merge(p)
+	r := bench.Parallel(conns, d, one)
+	out := result{answers: map[string]int{}, lat: r.Lat, elapsed: r.Elapsed}
+	for answer, n := range r.Answers {
+		if answer == "" {
+			out.ok += n
+			continue
+		}
+		out.failed += n
+		out.answers[answer[:min(len(answer), 300)]] += n
 	}
 	return out
 }
