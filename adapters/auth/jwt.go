@@ -81,11 +81,13 @@ type Authenticator struct {
 	keys     *KeySet
 	audience kernel.Audience
 	parser   *jwt.Parser
+	clock    kernel.Clock
+	verified verified
 }
 
 // NewAuthenticator returns the verifier of a binary whose tokens carry aud.
 func NewAuthenticator(keys *KeySet, issuer string, aud kernel.Audience, clock kernel.Clock) *Authenticator {
-	return &Authenticator{keys: keys, audience: aud, parser: jwt.NewParser(
+	return &Authenticator{keys: keys, audience: aud, clock: clock, parser: jwt.NewParser(
 		jwt.WithValidMethods([]string{Algorithm}),
 		jwt.WithIssuer(issuer),
 		jwt.WithAudience(string(aud)),
@@ -108,8 +110,12 @@ func (a *Authenticator) Authenticate(_ context.Context, token string) (kernel.Pr
 	if len(token) > maxTokenLength {
 		return kernel.Principal{}, errInvalidToken
 	}
+	now := a.clock.Now()
+	if p, ok := a.verified.lookup(token, now, a.keys); ok {
+		return p, nil
+	}
 	var claims accessClaims
-	_, err := a.parser.ParseWithClaims(token, &claims, a.key)
+	parsed, err := a.parser.ParseWithClaims(token, &claims, a.key)
 	if err != nil {
 		return kernel.Principal{}, errInvalidToken.Wrap(err)
 	}
@@ -117,7 +123,17 @@ func (a *Authenticator) Authenticate(_ context.Context, token string) (kernel.Pr
 	for i, r := range claims.Roles {
 		roles[i] = kernel.Role(r)
 	}
-	return kernel.Principal{ID: claims.Subject, Roles: roles, Audience: a.audience}, nil
+	p := kernel.Principal{ID: claims.Subject, Roles: roles, Audience: a.audience}
+	kid, _ := parsed.Header["kid"].(string)
+	if pub, ok := a.keys.lookup(kid); ok && claims.ExpiresAt != nil {
+		from := claims.IssuedAt.Time
+		if claims.NotBefore != nil && claims.NotBefore.After(from) {
+			from = claims.NotBefore.Time
+		}
+		a.verified.remember(token, verifiedToken{principal: p, kid: kid, key: pub,
+			from: from.Add(-Leeway), to: claims.ExpiresAt.Add(Leeway)})
+	}
+	return p, nil
 }
 
 // key is the jwt Keyfunc: it checks the header and returns the public key of kid from the set.

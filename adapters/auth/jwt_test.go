@@ -355,3 +355,59 @@ func TestRotationUnderLoad(t *testing.T) {
 		t.Fatalf("%d requests failed during rotation", failures.Load())
 	}
 }
+
+// TestRememberedTokensAreAcceptedOnlyWhileAFreshVerificationWould: the second request with a
+// token is answered from the verified-token memory, which still honours the token's window to
+// the second (with Leeway) and the key set (a removed or replaced key revokes), and never lets one
+// request's principal change another's.
+func TestRememberedTokensAreAcceptedOnlyWhileAFreshVerificationWould(t *testing.T) {
+	keys, err := auth.GenerateKeySet()
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := kernel.NewFakeClock(now)
+	a := auth.NewAuthenticator(keys, issuer, kernel.AudienceStorefront, clock)
+	ctx := context.Background()
+	signer := auth.NewSigner(keys, issuer)
+	tok, err := signer.Sign(ctx, identity.AccessClaims{ID: kernel.NewID(), Subject: "u1", Audience: kernel.AudienceStorefront,
+		Roles: []kernel.Role{kernel.RoleCustomer}, IssuedAt: now, ExpiresAt: now.Add(15 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // verified, then remembered
+		p, err := a.Authenticate(ctx, tok)
+		if err != nil || p.ID != "u1" || len(p.Roles) != 1 || p.Roles[0] != kernel.RoleCustomer {
+			t.Fatalf("%+v %v", p, err)
+		}
+		p.Roles[0] = kernel.RoleAdmin // must not leak into the next answer
+	}
+	// The window's edges, as jwt draws them: exp + Leeway is already expired.
+	clock.Set(now.Add(15*time.Minute + auth.Leeway - time.Second))
+	if _, err := a.Authenticate(ctx, tok); err != nil {
+		t.Fatalf("inside the leeway: %v", err)
+	}
+	clock.Set(now.Add(15*time.Minute + auth.Leeway))
+	if _, err := a.Authenticate(ctx, tok); err == nil {
+		t.Fatal("a remembered token was accepted at exp + leeway")
+	}
+	clock.Set(now.Add(-auth.Leeway - time.Second))
+	if _, err := a.Authenticate(ctx, tok); err == nil {
+		t.Fatal("a remembered token was accepted before iat - leeway")
+	}
+	// Replacing the key set's keys revokes what they verified.
+	clock.Set(now)
+	next, _ := auth.GenerateKey("2026-12-02")
+	oldKid := keys.Signer().Kid
+	if err := keys.Rotate(next); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, tok); err != nil {
+		t.Fatalf("after a rotation the old key still verifies: %v", err)
+	}
+	if err := keys.Remove(oldKid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, tok); err == nil {
+		t.Fatal("a remembered token of a removed key was accepted")
+	}
+}
