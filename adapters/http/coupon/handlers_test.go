@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -101,6 +102,45 @@ func TestClaimMyCouponsAndHistory(t *testing.T) {
 	}
 	if p := f.sf.Get(t, "/v1/users/me/coupons/"+id+"/history", handlertest.Bearer(bobToken)).Want(t, http.StatusNotFound).Problem(t); p.Code != "USER_COUPON_NOT_FOUND" {
 		t.Fatal(p.Code)
+	}
+}
+
+// TestOneCustomerFiftyConcurrentClaimsWithTheirOwnKeys: 50 claims by one customer at once, each
+// with a different Idempotency-Key (so none is a replay of another), get exactly perUserLimit
+// coupons; the rest are 409 COUPON_ALREADY_CLAIMED.
+func TestOneCustomerFiftyConcurrentClaimsWithTheirOwnKeys(t *testing.T) {
+	for _, limit := range []int{1, 3} {
+		t.Run(fmt.Sprint("limit", limit), func(t *testing.T) {
+			f := newFixture(t, nil)
+			code := fmt.Sprint("MINE", limit)
+			f.createCoupon(t, couponBody(code, "1000", fmt.Sprintf(`,"perUserLimit":%d`, limit)))
+			token := f.sf.TokenAs(t, kernel.RoleCustomer, kernel.NewID())
+			var mu sync.Mutex
+			answers := map[string]int{}
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range 50 {
+				wg.Go(func() {
+					<-start
+					r := f.sf.Post(t, "/v1/coupons/"+code+"/claim", handlertest.Bearer(token), handlertest.IdempotencyKey(fmt.Sprint("key-", i)))
+					answer := fmt.Sprint(r.Status)
+					if r.Status != http.StatusCreated {
+						answer += " " + fmt.Sprint(r.Body["code"])
+					}
+					mu.Lock()
+					answers[answer]++
+					mu.Unlock()
+				})
+			}
+			close(start)
+			wg.Wait()
+			if answers["201"] != limit || answers["409 COUPON_ALREADY_CLAIMED"] != 50-limit {
+				t.Fatalf("50 claims with their own keys, limit %d: %v", limit, answers)
+			}
+			if mine := f.sf.Get(t, "/v1/users/me/coupons", handlertest.Bearer(token)).Want(t, http.StatusOK).Items(t); len(mine) != limit {
+				t.Fatalf("holds %d", len(mine))
+			}
+		})
 	}
 }
 
