@@ -42,7 +42,7 @@ type Admission struct {
 // AdmissionConfig sizes an Admission.
 type AdmissionConfig struct {
 	Max    int64         // most requests in flight; ≤ 0: 64
-	Min    int64         // fewest the bound shrinks to; ≤ 0: 2
+	Min    int64         // fewest the bound shrinks to; ≤ 0: 16 (about the database pool)
 	Target time.Duration // mean latency of admitted requests to steer to; ≤ 0: 40 ms
 }
 
@@ -52,7 +52,7 @@ func NewAdmission(cfg AdmissionConfig) *Admission {
 		cfg.Max = 64
 	}
 	if cfg.Min <= 0 {
-		cfg.Min = 2
+		cfg.Min = 16
 	}
 	if cfg.Target <= 0 {
 		cfg.Target = 40 * time.Millisecond
