@@ -31,12 +31,12 @@ type Admission struct {
 	limit    atomic.Int64
 	inflight atomic.Int64
 
-	mu     sync.Mutex
-	since  time.Time     // start of the window
-	sum    time.Duration // latencies of the window's admitted requests
-	n      int64
-	peak   int64 // most in flight the window saw
-	now    func() time.Time
+	mu    sync.Mutex
+	since time.Time     // start of the window
+	sum   time.Duration // latencies of the window's admitted requests
+	n     int64
+	peak  int64 // most in flight the window saw
+	now   func() time.Time
 }
 
 // AdmissionConfig sizes an Admission.
