@@ -192,12 +192,17 @@ func run(o options) error {
 		verdict(issued == 500 && res.Answers["201"] == 500), usage)
 
 	// 2. Rate: unlimited, perUserLimit 10,000, a well-behaved client.
-	if _, err := create("RATE", nil, coupon.MaxPerUserLimit); err != nil {
+	unlimited, err := create("RATE", nil, coupon.MaxPerUserLimit)
+	if err != nil {
 		return err
 	}
 	var rate bench.Result
 	usage = phase(func() { rate = drive(addr, "RATE", tokens, o.conns, o.duration, true, true) })
-	fmt.Printf("rate (ours, HTTP, %d connections): %s; %s\n", o.conns, describe(rate), usage)
+	if issued, err = issuedOf(ctx, svc, unlimited.ID); err != nil {
+		return err
+	}
+	fmt.Printf("rate (ours, HTTP, %d connections): %s; issued %d = 201s %d (%s); %s\n", o.conns, describe(rate), issued,
+		rate.Answers["201"], verdict(issued == rate.Answers["201"]), usage)
 
 	// 3. Baseline: the naive hot row in raw SQL over the same number of connections.
 	var base bench.Result
