@@ -9,7 +9,8 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// verifiedCap bounds how many verified tokens an Authenticator remembers (a few MB at most).
+// verifiedCap bounds how many verified tokens an Authenticator remembers (~10 MB at most: a token
+// is a few hundred bytes).
 const verifiedCap = 16384
 
 // verified remembers the tokens an Authenticator has verified, so a client sending its token again
