@@ -125,7 +125,8 @@ func (a *Authenticator) Authenticate(_ context.Context, token string) (kernel.Pr
 	}
 	p := kernel.Principal{ID: claims.Subject, Roles: roles, Audience: a.audience}
 	kid, _ := parsed.Header["kid"].(string)
-	if pub, ok := a.keys.lookup(kid); ok && claims.ExpiresAt != nil {
+	// Only a token with both ends of its window is remembered: the memory checks the window itself.
+	if pub, ok := a.keys.lookup(kid); ok && claims.ExpiresAt != nil && claims.IssuedAt != nil {
 		from := claims.IssuedAt.Time
 		if claims.NotBefore != nil && claims.NotBefore.After(from) {
 			from = claims.NotBefore.Time
