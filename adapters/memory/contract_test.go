@@ -5,7 +5,9 @@ import (
 
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/couponstats"
 	"github.com/jupang/jupang/core/kernel"
+	"github.com/jupang/jupang/core/uow"
 )
 
 func platformHarness(*testing.T) contracttest.PlatformHarness {
@@ -40,6 +42,12 @@ func TestUnitOfWorkRecoveryContract(t *testing.T) {
 
 func TestUnitOfWorkContextContract(t *testing.T) {
 	contracttest.RunUnitOfWorkContext(t, platformHarness)
+}
+
+func TestCouponStatsContract(t *testing.T) {
+	contracttest.RunCouponStats(t, func(*testing.T) uow.UnitOfWork[couponstats.Stores] {
+		return memory.NewUnitOfWork(memory.NewStore(), memory.CouponStatsStores)
+	})
 }
 
 func TestRelayContract(t *testing.T) {

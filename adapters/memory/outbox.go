@@ -16,8 +16,8 @@ type outboxRow struct {
 	LastError     string
 }
 
-// outboxByStatus lists the outbox by status in insertion order (Postgres: outbox_events_status_type_id_idx
-// and outbox_events_due_idx).
+// outboxByStatus lists the outbox by status in insertion order (Postgres: outbox_events_pending_seq_idx,
+// outbox_events_dead_idx and the primary key).
 var outboxByStatus = &Index[outboxRow]{
 	Group: func(r outboxRow) string { return string(r.Status) },
 	Order: func(a, b outboxRow) int { return cmp.Compare(a.Seq, b.Seq) },

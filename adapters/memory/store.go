@@ -53,32 +53,34 @@ import (
 // (identityTables in identity.go, ...); copying State copies those structs, so copy-on-write works
 // for their fields too: Mutable(tx, &tx.State.Identity.Users).
 type State struct {
-	Outbox    *Table[string, outboxRow]
-	Identity  identityTables
-	Catalog   catalogTables
-	Cart      cartTables
-	Coupons   couponTables
-	Partner   partnerTables
-	Inbox     *Table[inboxKey, inboxRow]
-	Inventory inventoryTables
-	Order     orderTables
-	Wallet    walletTables
-	Refund    refundTables
+	Outbox      *Table[string, outboxRow]
+	Identity    identityTables
+	Catalog     catalogTables
+	Cart        cartTables
+	Coupons     couponTables
+	Partner     partnerTables
+	Inbox       *Table[inboxKey, inboxRow]
+	CouponStats couponStatsTable
+	Inventory   inventoryTables
+	Order       orderTables
+	Wallet      walletTables
+	Refund      refundTables
 }
 
 func newState() *State {
 	return &State{
-		Outbox:    newOutboxTable(),
-		Identity:  newIdentityTables(),
-		Catalog:   newCatalogTables(),
-		Cart:      newCartTables(),
-		Coupons:   newCouponTables(),
-		Partner:   newPartnerTables(),
-		Inbox:     newInboxTable(),
-		Inventory: newInventoryTables(),
-		Order:     newOrderTables(),
-		Wallet:    newWalletTables(),
-		Refund:    newRefundTables(),
+		Outbox:      newOutboxTable(),
+		Identity:    newIdentityTables(),
+		Catalog:     newCatalogTables(),
+		Cart:        newCartTables(),
+		Coupons:     newCouponTables(),
+		Partner:     newPartnerTables(),
+		Inbox:       newInboxTable(),
+		CouponStats: newCouponStatsTable(),
+		Inventory:   newInventoryTables(),
+		Order:       newOrderTables(),
+		Wallet:      newWalletTables(),
+		Refund:      newRefundTables(),
 	}
 }
 

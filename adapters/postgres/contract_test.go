@@ -7,7 +7,9 @@ import (
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/adapters/postgres/pgtest"
 	"github.com/jupang/jupang/core/contracttest"
+	"github.com/jupang/jupang/core/couponstats"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/uow"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -65,6 +67,14 @@ func relayHarness(t *testing.T) contracttest.RelayHarness {
 		Relay:  postgres.NewRelayStore(db),
 		Reader: postgres.NewOutboxReader(db),
 	}
+}
+
+func TestCouponStatsContract(t *testing.T) {
+	t.Parallel()
+	contracttest.RunCouponStats(t, func(t *testing.T) uow.UnitOfWork[couponstats.Stores] {
+		db, _ := pgtest.Another(t)
+		return postgres.NewUnitOfWork(db, postgres.CouponStatsStores)
+	})
 }
 
 func TestRelayContract(t *testing.T) {

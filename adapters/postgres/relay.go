@@ -79,7 +79,10 @@ func (r *RelayStore) Claim(ctx context.Context, q integration.ClaimQuery) (integ
 	// The claim marks its rows PUBLISHED in the same statement (one pass, no second lookup of 1000
 	// ids): the mark is only seen by others once Finish commits, after the broker acknowledged
 	// every event; a batch with failures puts its unpublished rows back first (Finish), and a batch
-	// that is never finished rolls back, leaving every row PENDING.
+	// that is never finished rolls back, leaving every row PENDING. The ctid = ANY (ARRAY(…)) term
+	// makes the update fetch its rows by TID: joined on ctid alone, the planner hashes a sequential
+	// scan of the whole table, published rows included (31 of 64 ms for a 1000-row batch on a
+	// 20,000-row table, and growing with the table until the outbox is pruned).
 	var rows []relayRow
 	if err := tx.SelectContext(ctx, &rows, `
 		WITH c AS (
@@ -92,7 +95,7 @@ func (r *RelayStore) Claim(ctx context.Context, q integration.ClaimQuery) (integ
 		 ORDER BY o.seq LIMIT $2
 		   FOR UPDATE OF o SKIP LOCKED)
 		UPDATE outbox_events o SET status = 'PUBLISHED', published_at = now(), attempts = c.old_attempts + 1, last_error = NULL
-		  FROM c WHERE o.ctid = c.row_id
+		  FROM c WHERE o.ctid = c.row_id AND o.ctid = ANY (ARRAY(SELECT row_id FROM c))
 		RETURNING o.id, o.type, o.source, o.subject, o.aggregate_id, o.topic, o.data, o.traceparent, o.occurred_at,
 		          c.old_attempts AS attempts, c.old_error AS last_error, o.seq`, parts, q.Limit); err != nil {
 		b.Release()

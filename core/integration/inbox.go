@@ -35,12 +35,10 @@ func ValidConsumer(name string) error {
 // repeat. An error from apply rolls back the inbox row too, so the event is applied on a later
 // delivery.
 //
-// An area uses it from its consumer, e.g. coupon statistics counting redemptions:
+// An area uses it from its consumer, e.g. the coupon statistics (core/couponstats), whose counts
+// are not idempotent:
 //
-//	integration.Once(ctx, s.uow, func(st coupon.Stores) integration.Inbox { return st.Inbox },
-//		"coupons.stats", e, func(ctx context.Context, st coupon.Stores, e integration.Event) error {
-//			return st.Stats.CountRedemption(ctx, …)
-//		})
+//	integration.Once(ctx, u, couponstats.InboxOf, couponstats.Consumer, e, couponstats.Count)
 func Once[S any](ctx context.Context, u uow.UnitOfWork[S], inbox func(S) Inbox, consumer string, e Event,
 	apply func(ctx context.Context, stores S, e Event) error) (applied bool, err error) {
 	if err := ValidConsumer(consumer); err != nil {

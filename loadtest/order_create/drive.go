@@ -27,6 +27,8 @@ type result struct {
 	answers map[string]int // failures by answer
 	lat     []time.Duration
 	elapsed time.Duration
+	// oldestPending are the oldest PENDING event's ages sampled during the run (-relay)
+	oldestPending []time.Duration
 }
 
 func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -96,7 +98,14 @@ func measure(ctx context.Context, o options, w world, addr string, conns int, pr
 	if profile && o.profile != "" {
 		wait = bench.CPUProfile(o.pprofAddr, o.duration, o.profile)
 	}
+	var sampled func() []time.Duration
+	if o.relaying != nil {
+		sampled = o.relaying.sample()
+	}
 	real = parallel(conns, o.duration, place)
+	if sampled != nil {
+		real.oldestPending = sampled()
+	}
 	if wait != nil {
 		if err := wait(); err != nil {
 			return real, base, err

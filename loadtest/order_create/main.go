@@ -24,6 +24,9 @@
 // and the order from the cart; it prints flows/s.
 //
 // Last, the invariant checker (`jupang check`) on the database, when the binary has it.
+// -relay also runs the worker binary relaying the real path's outbox to a Kafka broker process
+// (`jupang kafka PORT`) and samples the oldest PENDING event's age every 100 ms during each
+// measured run of the real path: target p99 ≤ 2 s.
 // -profile FILE writes a CPU profile of the storefront for the first measured -duration (built
 // with -tags pprof, see apps/internal/launch/pprof.go).
 package main
@@ -53,10 +56,13 @@ type options struct {
 	flowConns   int
 	profile     string
 	storefront  string // binary
-	jupang      string // binary (seed, check)
-	dir         string // temporary files
-	databaseURL string // the real path's database
-	baselineURL string // its copy, for the baseline
+	worker      string // binary (with -relay)
+	relay       bool
+	relaying    *relaying // with -relay, once started
+	jupang      string    // binary (seed, check)
+	dir         string    // temporary files
+	databaseURL string    // the real path's database
+	baselineURL string    // its copy, for the baseline
 	keysDir     string
 	pprofAddr   string // the storefront's pprof listener (with -profile)
 }
@@ -70,6 +76,7 @@ func main() {
 	flag.IntVar(&o.skus, "skus", 40, "SKUs the orders choose from")
 	flag.IntVar(&o.flowConns, "flow-conns", 8, "concurrent shopper flows")
 	flag.StringVar(&o.profile, "profile", "", "write the storefront's CPU profile of the first measurement here")
+	flag.BoolVar(&o.relay, "relay", false, "run the worker relaying the outbox to a broker process, and sample the oldest pending event's age")
 	flag.Parse()
 	for _, s := range strings.Split(*conns, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -142,11 +149,22 @@ func run(o options) (bool, error) {
 		o.customers, o.skus, time.Since(started).Round(time.Second))
 	fmt.Println("Absolute numbers move with whatever else runs on this machine; compare the ratios, measured back to back.")
 
+	var rel *relaying
+	if o.relay {
+		if rel, err = startRelaying(o); err != nil {
+			return false, err
+		}
+		defer rel.stop()
+		o.relaying = rel
+	}
 	met := true
 	for i, conns := range o.conns {
 		real, base, err := measure(ctx, o, w, sf.Addr, conns, i == 0)
 		if err != nil {
 			return false, err
+		}
+		if rel != nil {
+			met = reportOldest(conns, real.oldestPending) && met
 		}
 		ratio, p99x := real.rate()/base.rate(), float64(real.p(0.99))/float64(base.p(0.99))
 		ok := ratio >= 0.5 && p99x <= 2 && real.failed == 0
@@ -192,7 +210,12 @@ func build(o *options) error {
 	if o.profile != "" {
 		sfArgs = append(sfArgs, "-tags", "pprof")
 	}
-	for _, args := range [][]string{append(sfArgs, "./apps/storefront"), {"build", "-o", o.jupang, "./apps/jupang"}} {
+	o.worker = filepath.Join(o.dir, "worker")
+	builds := [][]string{append(sfArgs, "./apps/storefront"), {"build", "-o", o.jupang, "./apps/jupang"}}
+	if o.relay {
+		builds = append(builds, []string{"build", "-o", o.worker, "./apps/worker"})
+	}
+	for _, args := range builds {
 		if out, err := exec.Command("go", args...).CombinedOutput(); err != nil { //nolint:gosec // fixed arguments
 			return fmt.Errorf("go %s: %v\n%s", strings.Join(args, " "), err, out)
 		}

@@ -173,7 +173,9 @@ func bare(cfg kafka.WriterConfig, msgs []kafkago.Message, batch, parallel int) (
 func relay(ctx context.Context, db *postgres.DB, cfg kafka.WriterConfig, batch, workers, n int) (float64, error) {
 	w := kafka.NewWriter(cfg)
 	defer func() { _ = w.Close() }()
-	r := integration.NewRelay(postgres.NewRelayStore(db), kafka.NewPublisher(w), kernel.SystemClock{}, nil,
+	ph := &phases{}
+	defer func() { fmt.Println("  relay:", ph) }()
+	r := integration.NewRelay(timedStore{postgres.NewRelayStore(db), ph}, timedPublisher{kafka.NewPublisher(w), ph}, kernel.SystemClock{}, nil,
 		integration.RelayOptions{BatchSize: batch, Workers: workers, Idle: time.Millisecond})
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})

@@ -2,11 +2,13 @@ package wiring
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/wire"
+	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/adapters/http/server"
@@ -15,6 +17,7 @@ import (
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/apps/internal/launch"
+	"github.com/jupang/jupang/core/couponstats"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -22,13 +25,14 @@ import (
 // RelaySet is the outbox relay to Kafka (the worker and the all-in-one binary).
 var RelaySet = wire.NewSet(NewRelayComponent)
 
-// RelayComponent publishes the outbox to Kafka while the binary runs (a distinct type for wire).
+// RelayComponent publishes the outbox to Kafka while the binary runs, and runs the internal
+// consumers that read it back (a distinct type for wire).
 type RelayComponent launch.Component
 
 // relayStatsEvery is how often the relay's gauges (pending, dead, oldest age) are refreshed.
 const relayStatsEvery = 5 * time.Second
 
-// NewRelayComponent relays to kafka.brokers. Without brokers the all-in-one binary in dev starts a
+// NewRelayComponent relays to kafka.brokers, and consumes from them (the coupon statistics). Without brokers the all-in-one binary in dev starts a
 // development broker (kfake, in memory) on 127.0.0.1:kafka.dev_port when it starts, and relays to
 // it; any other binary without brokers relays nothing and says so. Nothing binds or connects until
 // the component starts.
@@ -77,8 +81,13 @@ func NewRelayComponent(st Storage, cfg config.Config, name ServiceName, clock ke
 		w := kafka.NewWriter(kafka.WriterConfig{Brokers: brokers, BatchSize: cfg.Outbox.BatchSize, AutoCreateTopics: devBroker})
 		cleanups = append([]func(){func() { _ = w.Close() }}, cleanups...) // the writer closes before the broker
 		relay := integration.NewRelay(store, kafka.NewPublisher(w), clock, relayLog{observer, log}, opts)
-		wg.Add(2)
+		consume, err := couponStatsConsumer(st, brokers, log)
+		if err != nil {
+			return err
+		}
+		wg.Add(3)
 		go func() { defer wg.Done(); relay.Run(ctx, nil) }()
+		go func() { defer wg.Done(); consume(ctx) }()
 		go func() {
 			defer wg.Done()
 			observer.WatchStats(ctx, store, relayStatsEvery, func(err error) { log.Warn("outbox stats failed", zap.Error(err)) })
@@ -141,4 +150,41 @@ func idleComponent(name string, onStart func()) launch.Component {
 		Start: func() error { onStart(); <-stop; return nil },
 		Stop:  func(context.Context) error { once.Do(func() { close(stop) }); return nil },
 	}
+}
+
+// couponStatsConsumer is the coupon statistics consumer (core/couponstats) on brokers: consumer
+// group couponstats.Consumer on couponstats.Topic, each event counted once through the inbox.
+// It returns the loop to run until ctx ends; the loop closes its reader. A reader that fails (the
+// brokers are unreachable) is reopened after a backoff: the group's committed offsets say where
+// to go on, so nothing is skipped.
+func couponStatsConsumer(st Storage, brokers []string, log *zap.Logger) (func(ctx context.Context), error) {
+	handle, err := kafka.Once(unitOfWork(st, memory.CouponStatsStores, postgres.CouponStatsStores), couponstats.InboxOf,
+		couponstats.Consumer, couponstats.Count)
+	if err != nil {
+		return nil, err
+	}
+	log = log.With(zap.String("consumer", couponstats.Consumer))
+	onError := func(m kafkago.Message, err error) {
+		log.Warn("coupon statistics: an event failed; retrying", zap.Int("partition", m.Partition), zap.Int64("offset", m.Offset), zap.Error(err))
+	}
+	backoff := integration.Backoff{Base: time.Second, Max: 30 * time.Second}
+	return func(ctx context.Context) {
+		for failures := 1; ctx.Err() == nil; failures++ {
+			r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, GroupID: couponstats.Consumer, Topic: couponstats.Topic,
+				StartOffset: kafkago.FirstOffset, SessionTimeout: 6 * time.Second, MaxWait: 250 * time.Millisecond})
+			err := kafka.Consume(ctx, r, handle, kafka.ConsumeOptions{OnError: onError})
+			_ = r.Close()
+			if err == nil {
+				return // ctx ended
+			}
+			log.Warn("coupon statistics: the consumer stopped; reopening after a backoff", zap.Error(err))
+			t := time.NewTimer(backoff.Delay(failures, rand.Float64())) //nolint:gosec // jitter, not a secret
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C:
+			}
+		}
+	}, nil
 }

@@ -12,8 +12,11 @@ import (
 	kafkago "github.com/segmentio/kafka-go"
 	"go.uber.org/zap"
 
+	"github.com/jupang/jupang/adapters/kafka"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/core/coupon"
+	"github.com/jupang/jupang/core/couponstats"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 )
@@ -109,5 +112,80 @@ func TestWorkerWithoutBrokersRelaysNothing(t *testing.T) {
 	}
 	if err := <-started; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The worker's coupon statistics consumer counts a coupon event the relay published, and a
+// redelivery of it (a relay killed between publish and mark republishes it with the same id:
+// TestRelayKilledBetweenPublishAndMarkConsumerAppliesOnce in adapters/kafka) counts nothing. The
+// coupon's next event (a use), behind the duplicate on the same Kafka partition, says when the
+// duplicate has been read.
+func TestRelayComponentCountsEachCouponEventOnce(t *testing.T) {
+	cfg, err := config.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Kafka.Brokers, cfg.Kafka.DevPort = nil, freePort(t)
+	store := memory.NewStore()
+	c := NewRelayComponent(Storage{memory: store}, cfg, "jupang", kernel.SystemClock{}, zap.NewNop(), Metrics())
+	started := make(chan error, 1)
+	go func() { started <- c.Start() }()
+	defer func() {
+		if err := c.Stop(context.Background()); err != nil {
+			t.Error(err)
+		}
+		if err := <-started; err != nil {
+			t.Error(err)
+		}
+	}()
+	couponID := kernel.NewID()
+	appendEvent := func(typ string) integration.Event {
+		ev, err := integration.NewEvent(context.Background(), kernel.SystemClock{}, coupon.Topic, typ, couponID,
+			"coupons/"+couponID, map[string]string{"couponId": couponID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := memory.NewUnitOfWork(store, memory.NewOutbox).Do(context.Background(), func(ctx context.Context, o *memory.Outbox) error {
+			return o.Append(ctx, ev)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	stats := memory.NewUnitOfWork(store, memory.CouponStatsStores)
+	waitUntil := func(done func(couponstats.Counts) bool) couponstats.Counts {
+		t.Helper()
+		var got couponstats.Counts
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if err := stats.Do(context.Background(), func(ctx context.Context, st couponstats.Stores) (err error) {
+				got, err = st.Stats.Get(ctx, couponID)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if done(got) {
+				return got
+			}
+		}
+		t.Fatalf("counts %+v after 30 s", got)
+		return got
+	}
+	first := appendEvent(coupon.EventClaimed)
+	waitUntil(func(c couponstats.Counts) bool { return c.Claimed > 0 })
+
+	// The same event again on Kafka, as a relay that died before marking it publishes it again.
+	w := kafka.NewWriter(kafka.WriterConfig{Brokers: []string{"127.0.0.1:" + strconv.Itoa(cfg.Kafka.DevPort)}})
+	defer func() { _ = w.Close() }()
+	m, err := kafka.Message(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessages(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	appendEvent(coupon.EventUsed)
+	got := waitUntil(func(c couponstats.Counts) bool { return c.Used > 0 })
+	if want := (couponstats.Counts{CouponID: couponID, Claimed: 1, Used: 1}); got != want {
+		t.Fatalf("counts %+v, want %+v (the redelivered claim counted again?)", got, want)
 	}
 }

@@ -142,6 +142,28 @@ type Process struct {
 // Start runs bin with args and env (added to this process's), its output to logPath, and waits
 // until http://addr/readyz answers 200.
 func Start(bin string, args, env []string, addr, logPath string, ready time.Duration) (*Process, error) {
+	return start(bin, args, env, addr, logPath, func() error { return WaitReady(addr, ready) })
+}
+
+// StartTCP is Start for a process with no /readyz (the development Kafka broker): ready once addr
+// accepts a connection.
+func StartTCP(bin string, args, env []string, addr, logPath string, ready time.Duration) (*Process, error) {
+	return start(bin, args, env, addr, logPath, func() error {
+		deadline := time.Now().Add(ready)
+		for {
+			c, err := net.DialTimeout("tcp", addr, time.Second)
+			if err == nil {
+				return c.Close()
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("not listening after %v: %w", ready, err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
+
+func start(bin string, args, env []string, addr, logPath string, waitReady func() error) (*Process, error) {
 	logFile, err := os.Create(logPath) //nolint:gosec // the scenario's own temporary directory
 	if err != nil {
 		return nil, err
@@ -152,7 +174,7 @@ func Start(bin string, args, env []string, addr, logPath string, ready time.Dura
 		return nil, err
 	}
 	p := &Process{cmd: cmd, Addr: addr}
-	if err := WaitReady(addr, ready); err != nil {
+	if err := waitReady(); err != nil {
 		p.Stop()
 		return nil, fmt.Errorf("%s did not become ready (log %s): %w", bin, logPath, err)
 	}
