@@ -110,7 +110,44 @@ type paymentRow struct {
 	ApprovedAt    sql.NullTime   `db:"approved_at"`
 }
 
-// Create implements order.Repository: the order, its lines, its timeline and its payments.
+// createOrder is Orders.Create's one statement: the order row, and from arrays its lines, its
+// timeline and its payments (the foreign keys to the new row are checked at the statement's end).
+const createOrder = `
+WITH o AS (
+    INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, item_discount, coupon_discount, shipping_fee,
+                        tax, tax_included, total, wallet_paid, card_paid, wallet_debit_krw, user_coupon_id, shipping_address,
+                        payment_deadline, paid_at, version, idempotency_key, created_at, updated_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
+), lines AS (
+    INSERT INTO order_items (id, order_id, sku_id, product_id, name, sku_code, attributes, unit_price, quantity, discount,
+                             coupon_share, line_total, promotion_id)
+    SELECT l.id, $1, l.sku_id, l.product_id, l.name, l.sku_code, l.attributes::jsonb, l.unit_price, l.quantity, l.discount,
+           l.coupon_share, l.line_total, l.promotion_id
+      FROM unnest($24::uuid[], $25::uuid[], $26::uuid[], $27::text[], $28::text[], $29::text[], $30::bigint[], $31::int[],
+                  $32::bigint[], $33::bigint[], $34::bigint[], $35::uuid[])
+           AS l (id, sku_id, product_id, name, sku_code, attributes, unit_price, quantity, discount, coupon_share, line_total, promotion_id)
+), timeline AS (
+    INSERT INTO order_status_history (id, order_id, from_status, to_status, reason, actor_type, actor_id, created_at)
+    SELECT e.id, $1, e.from_status, e.to_status, e.reason, e.actor_type, e.actor_id, e.at
+      FROM unnest($36::uuid[], $37::text[], $38::text[], $39::text[], $40::text[], $41::uuid[], $42::timestamptz[])
+           AS e (id, from_status, to_status, reason, actor_type, actor_id, at)
+)
+INSERT INTO payments (id, order_id, method, status, amount, currency, card_token, attempts, next_attempt_at, approved_at,
+                      created_at, updated_at)
+SELECT p.id, $1, p.method, p.status, p.amount, $5, p.card_token, p.attempts, p.next_attempt_at, p.approved_at, $23, $23
+  FROM unnest($43::uuid[], $44::text[], $45::text[], $46::bigint[], $47::text[], $48::int[], $49::timestamptz[], $50::timestamptz[])
+       AS p (id, method, status, amount, card_token, attempts, next_attempt_at, approved_at)`
+
+// optional is s, or nil (NULL in an array) when empty.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// Create implements order.Repository in one round trip (createOrder): the order, its lines, its
+// timeline and its payments (the wallet part approved at once, the card part as it stands).
 func (s *Orders) Create(ctx context.Context, o order.Order) error {
 	a := o.ShippingAddress
 	address, err := json.Marshal(addressJSON{Recipient: a.Recipient, Phone: a.Phone, Line1: a.Line1, Line2: a.Line2, City: a.City,
@@ -118,50 +155,48 @@ func (s *Orders) Create(ctx context.Context, o order.Order) error {
 	if err != nil {
 		return err
 	}
-	m := o.Amounts
-	_, err = s.q.ExecContext(ctx, `
-		INSERT INTO orders (id, number, user_id, market, currency, status, subtotal, item_discount, coupon_discount, shipping_fee,
-		                    tax, tax_included, total, wallet_paid, card_paid, wallet_debit_krw, user_coupon_id, shipping_address,
-		                    payment_deadline, paid_at, version, idempotency_key, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)`,
-		o.ID, o.Number, o.UserID, string(o.Market), o.Currency.Code, string(o.Status), m.Subtotal, m.ItemDiscount, m.CouponDiscount,
-		m.ShippingFee, m.Tax, m.TaxIncluded, m.Total, m.WalletPaid, m.CardPaid, m.WalletDebitKRW, nullString(o.UserCouponID), address,
-		orderNullTime(o.PaymentDeadline), orderNullTime(o.PaidAt), o.Version, nullString(o.IdempotencyKey), o.CreatedAt)
-	if IsUniqueViolation(err, "orders_user_idempotency_key") {
-		return order.ErrOrderKeyTaken
-	}
-	if err != nil {
-		return err
-	}
-	if err := s.insertLines(ctx, o); err != nil {
-		return err
-	}
-	if err := s.insertTimeline(ctx, o.ID, o.Timeline); err != nil {
-		return err
-	}
-	return s.insertPayments(ctx, o)
-}
-
-func (s *Orders) insertLines(ctx context.Context, o order.Order) error {
-	var b strings.Builder
-	args := make([]any, 0, len(o.Lines)*13)
-	b.WriteString(`INSERT INTO order_items (id, order_id, sku_id, product_id, name, sku_code, attributes, unit_price, quantity,
-		discount, coupon_share, line_total, promotion_id) VALUES `)
+	n := len(o.Lines)
+	lineIDs, skus, products, names, codes, attrs := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	prices, quantities, discounts, shares, totals := make([]int64, n), make([]int32, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	promotions := make([]*string, n)
 	for i, l := range o.Lines {
-		attrs, err := json.Marshal(orEmpty(l.Attributes))
+		b, err := json.Marshal(orEmpty(l.Attributes))
 		if err != nil {
 			return err
 		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		n := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+13)
-		args = append(args, l.ID, o.ID, l.SKUID, l.ProductID, l.Name, l.SKUCode, attrs, l.UnitPrice, l.Quantity, l.Discount,
-			l.CouponShare, l.LineTotal, nullString(l.PromotionID))
+		lineIDs[i], skus[i], products[i], names[i], codes[i], attrs[i] = l.ID, l.SKUID, l.ProductID, l.Name, l.SKUCode, string(b)
+		prices[i], quantities[i], discounts[i], shares[i], totals[i] = l.UnitPrice, int32(l.Quantity), l.Discount, l.CouponShare, l.LineTotal //nolint:gosec // 1..999, checked by the core
+		promotions[i] = optional(l.PromotionID)
 	}
-	_, err := s.q.ExecContext(ctx, b.String(), args...)
+	t := len(o.Timeline)
+	entryIDs, froms, tos, reasons := make([]string, t), make([]*string, t), make([]string, t), make([]string, t)
+	actorTypes, actorIDs, ats := make([]string, t), make([]*string, t), make([]time.Time, t)
+	for i, e := range o.Timeline {
+		entryIDs[i], froms[i], tos[i], reasons[i] = e.ID, optional(string(e.From)), string(e.To), e.Reason
+		actorTypes[i], actorIDs[i], ats[i] = string(e.Actor.Type), optional(e.Actor.ID), e.At
+	}
+	payIDs, methods, statuses, amounts := make([]string, 0, 2), make([]string, 0, 2), make([]string, 0, 2), make([]int64, 0, 2)
+	tokens, attempts, nextAt, approvedAt := make([]*string, 0, 2), make([]int32, 0, 2), make([]*time.Time, 0, 2), make([]*time.Time, 0, 2)
+	if o.Amounts.WalletPaid > 0 {
+		payIDs, methods, statuses, amounts = append(payIDs, kernel.NewID()), append(methods, "WALLET"), append(statuses, "APPROVED"), append(amounts, o.Amounts.WalletPaid)
+		tokens, attempts, nextAt, approvedAt = append(tokens, nil), append(attempts, 0), append(nextAt, nil), append(approvedAt, &o.CreatedAt)
+	}
+	if c := o.Payment.Card; c != nil {
+		payIDs, methods, statuses, amounts = append(payIDs, c.ID), append(methods, "CARD"), append(statuses, string(c.Status)), append(amounts, c.Amount)
+		tokens, attempts = append(tokens, optional(c.Token)), append(attempts, int32(c.Attempts)) //nolint:gosec // a retry count
+		nextAt, approvedAt = append(nextAt, c.NextAttemptAt), append(approvedAt, nil)
+	}
+	m := o.Amounts
+	_, err = s.q.ExecContext(ctx, createOrder,
+		o.ID, o.Number, o.UserID, string(o.Market), o.Currency.Code, string(o.Status), m.Subtotal, m.ItemDiscount, m.CouponDiscount,
+		m.ShippingFee, m.Tax, m.TaxIncluded, m.Total, m.WalletPaid, m.CardPaid, m.WalletDebitKRW, nullString(o.UserCouponID), address,
+		orderNullTime(o.PaymentDeadline), orderNullTime(o.PaidAt), o.Version, nullString(o.IdempotencyKey), o.CreatedAt,
+		lineIDs, skus, products, names, codes, attrs, prices, quantities, discounts, shares, totals, promotions,
+		entryIDs, froms, tos, reasons, actorTypes, actorIDs, ats,
+		payIDs, methods, statuses, amounts, tokens, attempts, nextAt, approvedAt)
+	if IsUniqueViolation(err, "orders_user_idempotency_key") {
+		return order.ErrOrderKeyTaken
+	}
 	return err
 }
 
@@ -184,25 +219,6 @@ func (s *Orders) insertTimeline(ctx context.Context, orderID string, entries []o
 	b.WriteString(" ON CONFLICT (id) DO NOTHING")
 	_, err := s.q.ExecContext(ctx, b.String(), args...)
 	return err
-}
-
-func (s *Orders) insertPayments(ctx context.Context, o order.Order) error {
-	if o.Amounts.WalletPaid > 0 {
-		if _, err := s.q.ExecContext(ctx, `
-			INSERT INTO payments (id, order_id, method, status, amount, currency, approved_at, created_at, updated_at)
-			VALUES ($1, $2, 'WALLET', 'APPROVED', $3, $4, $5, $5, $5)`,
-			kernel.NewID(), o.ID, o.Amounts.WalletPaid, o.Currency.Code, o.CreatedAt); err != nil {
-			return err
-		}
-	}
-	if c := o.Payment.Card; c != nil {
-		_, err := s.q.ExecContext(ctx, `
-			INSERT INTO payments (id, order_id, method, status, amount, currency, card_token, attempts, next_attempt_at, created_at, updated_at)
-			VALUES ($1, $2, 'CARD', $3, $4, $5, $6, $7, $8, $9, $9)`,
-			c.ID, o.ID, string(c.Status), c.Amount, o.Currency.Code, nullString(c.Token), c.Attempts, orderNullTime(c.NextAttemptAt), o.CreatedAt)
-		return err
-	}
-	return nil
 }
 
 // ByID implements order.Repository.

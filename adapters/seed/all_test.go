@@ -58,7 +58,7 @@ func TestFullSeedOnPostgresIsCleanAndRanksItsHistory(t *testing.T) {
 	catalogTx := postgres.NewUnitOfWork(db, postgres.CatalogStores)
 	cat := catalog.NewService(reader, inventory.NewCatalogStock(stock), catalogTx, clock)
 	coupons := coupon.NewService(postgres.NewUnitOfWork(db, postgres.CouponStores), coupon.NewCatalogPrices(reader), clock, coupon.Options{})
-	orders := order.NewService(order.Deps{Tx: postgres.NewUnitOfWork(db, postgres.OrderStores), Catalog: reader, Stock: stock,
+	orders := order.NewService(order.Deps{Tx: postgres.NewUnitOfWork(db, postgres.OrderStores), Prices: cat,
 		Terms: coupon.CartPort{Svc: coupons}, Customers: postgres.NewCustomers(db), Numbers: numbers, Inventory: inv, Wallet: wallets, Clock: clock})
 	if err := seed.All(ctx, seed.Deps{Identity: ident, Catalog: cat, CatalogReader: reader, Inventory: inv, Wallet: wallets,
 		Coupons: coupons, Orders: orders, Clock: clock}); err != nil {

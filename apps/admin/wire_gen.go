@@ -132,7 +132,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	walletService := wiring.WalletService(unitOfWork5, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
 	coupons := wiring.CartCoupons(couponService)
-	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, catalogService, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
 	orderAdminRoutes := wiring.NewOrderAdminRoutes(orderService)
 	unitOfWork6 := wiring.PartnerFeedUnitOfWork(storage)
 	feedSignal := wiring.FeedWakeups(storage, logger)

@@ -144,7 +144,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	walletReader := wiring.WalletReader(storage)
 	walletService := wiring.WalletService(unitOfWork6, walletReader, clock)
 	paymentGateway := wiring.PaymentGateway(storage, clock, cfg)
-	orderService := wiring.OrderService(unitOfWork4, reader, inventoryReader, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
+	orderService := wiring.OrderService(unitOfWork4, catalogService, customers, numbers, inventoryService, walletService, paymentGateway, coupons, couponMetrics, clock, cfg)
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	unitOfWork7 := wiring.RefundUnitOfWork(storage)

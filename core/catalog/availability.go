@@ -16,8 +16,10 @@ const DefaultLowStockThreshold = 5
 
 // StockLevel is what catalog reads of a SKU's inventory row.
 type StockLevel struct {
-	OnHand   int
-	Reserved int
+	// ProductID is the product the SKU belongs to.
+	ProductID string
+	OnHand    int
+	Reserved  int
 	// LowThreshold overrides DefaultLowStockThreshold for this SKU when set.
 	LowThreshold *int
 }

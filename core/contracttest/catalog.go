@@ -197,7 +197,7 @@ func (w *CatalogWorld) Sell(t testing.TB, buyer string, m kernel.Market, at time
 	if _, err := wallets.Deposit(ctx, buyer, saleFunds, "fixture sales"); err != nil {
 		t.Fatal(err)
 	}
-	svc := order.NewService(order.Deps{Tx: w.H.OrderTx, Catalog: w.H.Reader, Stock: w.H.StockReader, Numbers: w.H.Numbers,
+	svc := order.NewService(order.Deps{Tx: w.H.OrderTx, Prices: w.Svc, Numbers: w.H.Numbers,
 		Inventory: w.Stock.WithClock(clock), Wallet: wallets, Clock: clock})
 	address := SaleAddresses[m]
 	o, err := svc.Place(ctx, order.PlaceInput{Items: items, ShippingAddress: &address, Payment: order.PaymentInput{Method: order.MethodWallet}})

@@ -75,7 +75,7 @@ func NewOrderWorld(t testing.TB, h OrderHarness, perCustomer int, opening ...int
 	}
 	w.Coupons = coupon.NewService(h.Coupons, nil, inv.Clock, coupon.Options{})
 	w.CouponMoves = &CountingCouponMetrics{}
-	w.Svc = order.NewService(order.Deps{Tx: h.Tx, Catalog: h.Inventory.Catalog.Reader, Stock: h.Inventory.Reader,
+	w.Svc = order.NewService(order.Deps{Tx: h.Tx, Prices: inv.Catalog.Svc,
 		Terms: coupon.CartPort{Svc: w.Coupons}, CouponMetrics: w.CouponMoves,
 		Customers: h.Customers, Numbers: h.Numbers, Inventory: inv.Svc, Wallet: w.Wallets,
 		Gateway: h.Gateway(inv.Clock, 20*time.Minute), Clock: inv.Clock,

@@ -21,7 +21,7 @@ func (c *CatalogStock) StockLevels(ctx context.Context, skuIDs []string) (map[st
 	}
 	out := make(map[string]catalog.StockLevel, len(levels))
 	for id, l := range levels {
-		out[id] = catalog.StockLevel{OnHand: l.OnHand, Reserved: l.Reserved, LowThreshold: l.LowStockThreshold}
+		out[id] = catalog.StockLevel{ProductID: l.ProductID, OnHand: l.OnHand, Reserved: l.Reserved, LowThreshold: l.LowStockThreshold}
 	}
 	return out, nil
 }

@@ -3,7 +3,12 @@ package order
 import (
 	"context"
 	"time"
+
+	"github.com/jupang/jupang/core/catalog"
+	"github.com/jupang/jupang/core/kernel"
 )
+
+var _ Prices = (*catalog.Service)(nil)
 
 // Repository keeps orders with their lines, timeline and payments, and the customers' purchase
 // counts. Every method runs inside the unit of work it was built for.
@@ -58,6 +63,12 @@ type Purchase struct {
 type Numbers interface {
 	// Next returns the next sequence value of day (1 for its first order).
 	Next(ctx context.Context, day time.Time) (int64, error)
+}
+
+// Prices is what orders need of the catalog before the unit of work: a quote of the ordered SKUs
+// in the order's market at the order's instant (catalog.Service implements it from its read model).
+type Prices interface {
+	Quote(ctx context.Context, m kernel.Market, skuIDs []string, at time.Time) (catalog.Quote, error)
 }
 
 // Customers is what orders need of identity: the default shipping address.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jupang/jupang/core/cart"
-	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
 	"github.com/jupang/jupang/core/integration"
@@ -32,10 +31,11 @@ var DefaultConfig = Config{PaymentTimeout: 15 * time.Minute, RetryEvery: 30 * ti
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Tx      uow.UnitOfWork[Stores]
-	Catalog cart.Catalog     // prices, promotions, categories and rates (may lag the primary slightly)
-	Stock   inventory.Reader // which product a SKU belongs to, before the unit of work
-	Terms   cart.Coupons     // a user coupon's terms; nil: no coupons
+	Tx uow.UnitOfWork[Stores]
+	// Prices quotes the ordered SKUs: their products, the category tree and the market's pricing
+	// (catalog.Service, from its read model; it may lag the primary by the read model's MaxStale).
+	Prices Prices
+	Terms  cart.Coupons // a user coupon's terms; nil: no coupons
 	// CouponMetrics counts the user coupon transitions orders make (coupon_transitions_total),
 	// once their unit of work committed; nil counts nothing.
 	CouponMetrics coupon.Metrics
@@ -517,57 +517,17 @@ func (s *Service) price(ctx context.Context, m kernel.Market, items []ItemInput,
 		}
 		merged[it.SKUID] += it.Quantity
 	}
-	levels, err := s.d.Stock.Levels(ctx, order)
+	quote, err := s.d.Prices.Quote(ctx, m, order, now)
 	if err != nil {
 		return pricedLines{}, err
 	}
-	var productIDs []string
-	for _, sku := range order {
-		l, ok := levels[sku]
-		if !ok {
-			return pricedLines{}, cart.ErrSKUNotFound.WithExtra("skuId", sku)
-		}
-		productIDs = append(productIDs, l.ProductID)
-	}
-	products, err := s.d.Catalog.Products(ctx, productIDs)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	byID := make(map[string]catalog.Product, len(products))
-	for _, p := range products {
-		byID[p.ID] = p
-	}
-	categories, err := s.d.Catalog.Categories(ctx)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	tree := catalog.NewCategoryTree(categories)
-	promotions, err := s.d.Catalog.Promotions(ctx, m, now)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	entries, err := s.d.Catalog.CurrentRates(ctx, now)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	rates, err := catalog.CurrentRates(entries, now)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	pricer, err := catalog.NewPricer(m, rates, promotions, tree, now)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	rate, err := rates.For(m)
-	if err != nil {
-		return pricedLines{}, err
-	}
-	out := pricedLines{rate: rate}
+	out := pricedLines{rate: quote.Rate}
 	perProduct := map[string]int{}
 	for _, skuID := range order {
-		p, ok := byID[levels[skuID].ProductID]
+		owner, known := quote.Owners[skuID]
+		p, ok := quote.Products[owner]
 		sku, found := p.SKU(skuID)
-		if !ok || !found || !sku.Active || !p.Visible(m) {
+		if !known || !ok || !found || !sku.Active || !p.Visible(m) {
 			return pricedLines{}, cart.ErrSKUNotFound.WithExtra("skuId", skuID)
 		}
 		q := merged[skuID]
@@ -575,8 +535,8 @@ func (s *Service) price(ctx context.Context, m kernel.Market, items []ItemInput,
 		if p.Limits.PerOrder > 0 && perProduct[p.ID] > p.Limits.PerOrder {
 			return pricedLines{}, cart.PurchaseLimitExceeded(p.Limits.PerOrder).WithExtra("productId", p.ID)
 		}
-		price := pricer.SKUPrice(p, sku)
-		line := cart.Line{Key: skuID, ProductID: p.ID, CategoryAncestry: tree.Ancestry(p.CategoryID), UnitPrice: price.List.Amount,
+		price := quote.Pricer.SKUPrice(p, sku)
+		line := cart.Line{Key: skuID, ProductID: p.ID, CategoryAncestry: quote.Tree.Ancestry(p.CategoryID), UnitPrice: price.List.Amount,
 			UnitPromotionDiscount: price.List.Amount - price.Sale.Amount, Quantity: int64(q)}
 		if price.Promotion != nil {
 			line.PromotionID = price.Promotion.ID

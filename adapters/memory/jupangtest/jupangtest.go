@@ -164,7 +164,7 @@ func Build(opts ...Option) (*System, error) {
 	sys.Cart = cart.NewService(memory.NewUnitOfWork(sys.Store, memory.CartStores), memory.NewCartReads(sys.Store), reader,
 		o.coupons, sys.Clock, cart.Config{}, nil)
 	sys.Invariants = invariant.NewChecker(memory.NewInvariants(sys.Store))
-	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Catalog: reader, Stock: stock,
+	sys.Orders = order.NewService(order.Deps{Tx: memory.NewUnitOfWork(sys.Store, memory.OrderStores), Prices: sys.Catalog,
 		Terms:     o.coupons,
 		Customers: memory.NewCustomers(sys.Store), Numbers: memory.NewOrderNumbers(), Inventory: sys.Inventory, Wallet: sys.Wallet,
 		Gateway: payment.NewMockGateway(payment.NewMemoryChargeStore(), sys.Clock, payment.MockConfig{}), Clock: sys.Clock})

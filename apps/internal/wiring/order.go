@@ -60,12 +60,12 @@ func PaymentGateway(st Storage, clock kernel.Clock, cfg config.Config) order.Pay
 	return payment.NewMockGateway(charges, clock, payment.MockConfig{Latency: cfg.Orders.GatewayLatency})
 }
 
-// OrderService is the orders use cases; a user coupon's terms come from the coupons area, as the
-// cart's do.
-func OrderService(tx uow.UnitOfWork[order.Stores], read catalog.Reader, stock inventory.Reader, customers order.Customers,
+// OrderService is the orders use cases; prices come from the catalog's read model, and a user
+// coupon's terms from the coupons area, as the cart's do.
+func OrderService(tx uow.UnitOfWork[order.Stores], prices *catalog.Service, customers order.Customers,
 	numbers order.Numbers, inv *inventory.Service, wallets *wallet.Service, gateway order.PaymentGateway, terms cart.Coupons,
 	couponMetrics coupon.Metrics, clock kernel.Clock, cfg config.Config) *order.Service {
-	return order.NewService(order.Deps{Tx: tx, Catalog: read, Stock: stock, Terms: terms, CouponMetrics: couponMetrics, Customers: customers, Numbers: numbers,
+	return order.NewService(order.Deps{Tx: tx, Prices: prices, Terms: terms, CouponMetrics: couponMetrics, Customers: customers, Numbers: numbers,
 		Inventory: inv, Wallet: wallets, Gateway: gateway, Clock: clock,
 		Config: order.Config{PaymentTimeout: cfg.Orders.PaymentTimeout, RetryEvery: order.DefaultConfig.RetryEvery}})
 }
