@@ -17,7 +17,7 @@
 // of both, the ratio real/baseline and the p99 ratio, against the targets of issue 8.
 //
 //	go run ./loadtest/catalog_read [-duration 5s] [-rounds 3] [-conns 64] [-products 10000] [-modes memory,postgres]
-//	                               [-profile PREFIX [-profile-case "list newest"]]
+//	                               [-cases REGEXP] [-profile PREFIX [-profile-case "list newest"]]
 //
 // On PostgreSQL it creates (once) and reuses the database jupang_catalog_read on -database-url's
 // server; seeding 10,000 products through the use cases takes a minute or two the first time.
@@ -56,6 +56,7 @@ type options struct {
 	dir              string
 	profile          string // path prefix of the CPU profiles; empty: none
 	profileCase      string
+	only             *regexp.Regexp // the cases measured
 	pprofAddr        string
 }
 
@@ -78,10 +79,16 @@ func main() {
 	flag.StringVar(&modes, "modes", "postgres,memory", "storage modes to measure, in order")
 	flag.StringVar(&o.profile, "profile", "", "build jupang with -tags pprof and write its CPU profile of -profile-case's measured run to PREFIX-<mode>.pprof")
 	flag.StringVar(&o.profileCase, "profile-case", "list newest", "the case -profile profiles")
+	only := flag.String("cases", "", "measure only the cases whose name matches this regular expression (e.g. 'top|list price'); empty: all")
 	flag.StringVar(&o.databaseURL, "database-url", envOr("JUPANG_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"),
 		"PostgreSQL server (any database on it) where jupang_catalog_read is created")
 	flag.Parse()
 	o.modes, o.rounds = strings.Split(modes, ","), max(1, o.rounds)
+	var err error
+	if o.only, err = regexp.Compile(*only); err != nil {
+		fmt.Fprintln(os.Stderr, "catalog_read: -cases:", err)
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "catalog_read:", err)
 		os.Exit(1)
@@ -287,9 +294,14 @@ func measureMode(o options, bin, mode string) error {
 	}
 	defer baseline.Stop()
 
-	fmt.Printf("  %-22s %-9s %10s %9s %9s | %-10s %10s %9s %9s | %6s %6s  %s\n", "case", "", "real/s", "p50", "p99",
-		"baseline", "req/s", "p50", "p99", "ratio", "p99×", "target")
+	// cpu/req is the server process's CPU time per request served (median over the rounds); cpu× is
+	// baseline ÷ real: the throughput ratio the two would reach alone on equal cores.
+	fmt.Printf("  %-22s %10s %9s %9s %8s | %-10s %10s %9s %9s %8s | %6s %6s %6s  %s\n", "case", "real/s", "p50", "p99", "cpu/req",
+		"baseline", "req/s", "p50", "p99", "cpu/req", "ratio", "p99×", "cpu×", "target")
 	for _, c := range cases() {
+		if !o.only.MatchString(c.name) {
+			continue
+		}
 		kind := "same bytes"
 		if mode == "postgres" && c.name != "top" {
 			kind = map[bool]string{true: "PK lookup", false: "page query"}[c.name == "detail"]
@@ -315,9 +327,14 @@ func measureMode(o options, bin, mode string) error {
 				if o.profile != "" && c.name == o.profileCase && addr == real.Addr && round == 0 {
 					wait = bench.CPUProfile(o.pprofAddr, o.duration, o.profile+"-"+mode+".pprof")
 				}
+				proc := map[bool]*bench.Process{true: real, false: baseline}[addr == real.Addr]
+				cpuBefore, cpuOK := proc.CPUTime()
 				res, err := runWrk(o, addr, script, o.duration)
 				if err != nil {
 					return err
+				}
+				if cpuAfter, ok := proc.CPUTime(); ok && cpuOK && res.requests > 0 {
+					res.cpuPerRequest = (cpuAfter - cpuBefore) / time.Duration(res.requests)
 				}
 				if err := wait(); err != nil {
 					return fmt.Errorf("profile: %w", err)
@@ -331,8 +348,13 @@ func measureMode(o options, bin, mode string) error {
 		}
 		realRes, baseRes := medianRun(realRuns), medianRun(baseRuns)
 		ratio, p99x := realRes.rps/baseRes.rps, float64(realRes.p99)/float64(baseRes.p99)
-		fmt.Printf("  %-22s %-9s %10.0f %9v %9v | %-10s %10.0f %9v %9v | %6.2f %6.2f  %s\n", c.name, "", realRes.rps, realRes.p50, realRes.p99,
-			kind, baseRes.rps, baseRes.p50, baseRes.p99, ratio, p99x, verdict(mode, c, ratio, p99x))
+		cpuX := 0.0
+		if realRes.cpuPerRequest > 0 {
+			cpuX = float64(baseRes.cpuPerRequest) / float64(realRes.cpuPerRequest)
+		}
+		fmt.Printf("  %-22s %10.0f %9v %9v %8v | %-10s %10.0f %9v %9v %8v | %6.2f %6.2f %6.2f  %s\n", c.name,
+			realRes.rps, realRes.p50, realRes.p99, realRes.cpuPerRequest.Round(100*time.Nanosecond),
+			kind, baseRes.rps, baseRes.p50, baseRes.p99, baseRes.cpuPerRequest.Round(100*time.Nanosecond), ratio, p99x, cpuX, verdict(mode, c, ratio, p99x))
 		if realRes.errors > 0 || baseRes.errors > 0 {
 			return fmt.Errorf("%s: %d real and %d baseline requests failed or were not 200", c.name, realRes.errors, baseRes.errors)
 		}
@@ -394,26 +416,32 @@ type wrkResult struct {
 	rps      float64
 	p50, p99 time.Duration
 	errors   int
+	requests int
+	// cpuPerRequest is the server process's CPU time (user + system) over the run ÷ requests: what
+	// one request costs it, independent of the share of the shared cores it was given.
+	cpuPerRequest time.Duration
 }
 
 // medianRun is the median of each figure over the rounds, and every error.
 func medianRun(runs []wrkResult) wrkResult {
 	var out wrkResult
 	var rps []float64
-	var p50, p99 []time.Duration
+	var p50, p99, cpu []time.Duration
 	for _, r := range runs {
-		rps, p50, p99 = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99)
+		rps, p50, p99, cpu = append(rps, r.rps), append(p50, r.p50), append(p99, r.p99), append(cpu, r.cpuPerRequest)
 		out.errors += r.errors
 	}
 	out.rps, out.p50, out.p99 = bench.Median(rps), bench.Percentile(p50, 0.5), bench.Percentile(p99, 0.5)
+	out.cpuPerRequest = bench.Percentile(cpu, 0.5)
 	return out
 }
 
 var (
-	rpsLine     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
-	percentLine = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
-	errorsLine  = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
-	non200Line  = regexp.MustCompile(`non200 (\d+)`)
+	rpsLine      = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	requestsLine = regexp.MustCompile(`(\d+) requests in `)
+	percentLine  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
+	errorsLine   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	non200Line   = regexp.MustCompile(`non200 (\d+)`)
 )
 
 func runWrk(o options, addr, script string, d time.Duration) (wrkResult, error) {
@@ -429,6 +457,9 @@ func runWrk(o options, addr, script string, d time.Duration) (wrkResult, error) 
 		return r, fmt.Errorf("wrk output without Requests/sec:\n%s", out)
 	}
 	r.rps, _ = strconv.ParseFloat(string(m[1]), 64)
+	if m := requestsLine.FindSubmatch(out); m != nil {
+		r.requests, _ = strconv.Atoi(string(m[1]))
+	}
 	for _, p := range percentLine.FindAllSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(string(p[2]), 64)
 		unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[string(p[3])]

@@ -126,14 +126,36 @@ func localeValue(l kernel.Locale) any {
 	return l
 }
 
+// Content-Language and Vary in fasthttp's canonical form, with their values as bytes, so setting
+// them per request neither normalises a key nor converts a value.
+var (
+	canonicalContentLanguage  = []byte(fiber.HeaderContentLanguage)
+	canonicalVary             = []byte(fiber.HeaderVary)
+	varyOnRequestContextBytes = []byte(varyOnRequestContext)
+	localeHeaderValues        = func() map[kernel.Locale][]byte {
+		out := map[kernel.Locale][]byte{}
+		for _, l := range kernel.Locales {
+			out[l] = []byte(l)
+		}
+		return out
+	}()
+)
+
+func localeBytes(l kernel.Locale) []byte {
+	if v, ok := localeHeaderValues[l]; ok {
+		return v
+	}
+	return []byte(l)
+}
+
 // requestContext parses the SPEC §1 headers into kernel.Request and authenticates the caller.
 func (s *Server) requestContext(c *fiber.Ctx) error {
 	market, locale, err := negotiate(c)
 	c.Locals(localsLocale, localeValue(locale))
 	h := &c.Response().Header
-	h.Set(fiber.HeaderContentLanguage, string(locale))
+	h.SetCanonical(canonicalContentLanguage, localeBytes(locale))
 	if !unsafeMethod(c.Method()) {
-		h.Set(fiber.HeaderVary, varyOnRequestContext)
+		h.SetCanonical(canonicalVary, varyOnRequestContextBytes)
 	}
 	if err != nil {
 		return err
@@ -143,7 +165,7 @@ func (s *Server) requestContext(c *fiber.Ctx) error {
 		return errCompressedBody
 	}
 	req := kernel.Request{Principal: kernel.Guest, Market: market, Locale: locale,
-		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.Peek(HeaderTraceParent)),
+		TraceID: stringLocal(c, localsTraceID), TraceParent: string(h.PeekCanonical(canonicalTraceParent)),
 		ClientAddress: clientGroup(c.Context().RemoteIP())}
 	// Headers most requests lack are peeked, and copied only when present.
 	if raw := in.Peek(HeaderIdempotencyKey); len(raw) > 0 {

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
@@ -34,19 +36,48 @@ var propagator = propagation.TraceContext{}
 // serverSpan is the span start option of every request, built once (an option is an allocation).
 var serverSpan = trace.WithSpanKind(trace.SpanKindServer)
 
-// requestCarrier reads W3C trace headers from the fasthttp request for OpenTelemetry.
+// requestCarrier reads W3C trace headers from the fasthttp request for OpenTelemetry. It peeks
+// (c.Get copies every value, the app being Immutable), so an absent header costs no allocation.
 type requestCarrier struct{ c *fiber.Ctx }
 
-func (h requestCarrier) Get(key string) string { return h.c.Get(key) }
+func (h requestCarrier) Get(key string) string { return string(h.c.Request().Header.Peek(key)) }
 func (h requestCarrier) Set(string, string)    {}
 func (h requestCarrier) Keys() []string        { return []string{HeaderTraceParent, "tracestate"} }
 
-// responseCarrier writes W3C trace headers to the fasthttp response for OpenTelemetry.
-type responseCarrier struct{ c *fiber.Ctx }
+// The response headers every request gets, in fasthttp's canonical form: set with SetCanonical,
+// they skip the key normalisation Set does per call.
+var (
+	canonicalTraceID     = []byte(HeaderTraceID)
+	canonicalTraceParent = []byte("Traceparent")
+	canonicalTraceState  = []byte("Tracestate")
+	canonicalNoSniff     = []byte(fiber.HeaderXContentTypeOptions)
+	noSniff              = []byte("nosniff")
+)
 
-func (h responseCarrier) Get(key string) string { return string(h.c.Response().Header.Peek(key)) }
-func (h responseCarrier) Set(key, value string) { h.c.Response().Header.Set(key, value) }
-func (h responseCarrier) Keys() []string        { return []string{HeaderTraceParent, "tracestate"} }
+// startHeaders sets the headers every response starts with: X-Trace-Id, X-Content-Type-Options,
+// and traceparent (after tracestate when there is one) exactly as propagation.TraceContext.Inject
+// writes them, formatted on the stack. It returns the hex trace id.
+func startHeaders(h *fasthttp.ResponseHeader, sc trace.SpanContext) string {
+	// traceparent: version "00", trace id, span id and the flags W3C defines (sampled, random).
+	var tp [2 + 1 + 32 + 1 + 16 + 1 + 2]byte
+	tid, sid := sc.TraceID(), sc.SpanID()
+	tp[0], tp[1], tp[2] = '0', '0', '-'
+	hex.Encode(tp[3:35], tid[:])
+	tp[35] = '-'
+	hex.Encode(tp[36:52], sid[:])
+	tp[52] = '-'
+	hex.Encode(tp[53:55], []byte{byte(sc.TraceFlags() & (trace.FlagsSampled | trace.FlagsRandom))})
+	h.SetCanonical(canonicalTraceID, tp[3:35])
+	// Browsers must not guess a type other than the one declared (a JSON body rendered as HTML).
+	h.SetCanonical(canonicalNoSniff, noSniff)
+	if sc.IsValid() {
+		if ts := sc.TraceState().String(); ts != "" {
+			h.SetCanonical(canonicalTraceState, []byte(ts))
+		}
+		h.SetCanonical(canonicalTraceParent, tp[:])
+	}
+	return string(tp[3:35])
+}
 
 // observe is the outermost middleware: it renders any error itself, so that the span, the metric
 // and the log line it records afterwards all see the final status.
@@ -76,12 +107,7 @@ func (s *Server) startObservation(c *fiber.Ctx) (finish func()) {
 	start := time.Now()
 	ctx := propagator.Extract(context.Background(), requestCarrier{c})
 	ctx, span := s.cfg.Tracer.Start(ctx, c.Method(), serverSpan)
-	traceID := span.SpanContext().TraceID().String()
-	c.Locals(localsTraceID, traceID)
-	c.Response().Header.Set(HeaderTraceID, traceID)
-	// Browsers must not guess a type other than the one declared (a JSON body rendered as HTML).
-	c.Response().Header.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	propagator.Inject(ctx, responseCarrier{c})
+	c.Locals(localsTraceID, startHeaders(&c.Response().Header, span.SpanContext()))
 	c.SetUserContext(ctx)
 	return func() { s.finishObservation(c, span, time.Since(start)) }
 }
@@ -96,18 +122,21 @@ func (s *Server) finishObservation(c *fiber.Ctx, span trace.Span, elapsed time.D
 	failure, _ := c.Locals(localsFailure).(error)
 
 	// Spans of unmatched requests are named by method alone, as OpenTelemetry's HTTP conventions ask.
-	// The attributes go in one call: each call grows the span's attribute slice.
-	if route != unmatchedRoute {
-		span.SetName(method + " " + route)
-		span.SetAttributes(attribute.String("http.route", route), attribute.String("http.request.method", method),
-			attribute.Int("http.response.status_code", status))
-	} else {
-		span.SetAttributes(attribute.String("http.request.method", method), attribute.Int("http.response.status_code", status))
-	}
-	if status >= 500 {
-		span.SetStatus(codes.Error, "")
-		if failure != nil {
-			span.RecordError(failure)
+	// The attributes go in one call: each call grows the span's attribute slice. A span that
+	// records nothing (no exporter: tracing.IDs) is not given any.
+	if span.IsRecording() {
+		if route != unmatchedRoute {
+			span.SetName(method + " " + route)
+			span.SetAttributes(attribute.String("http.route", route), attribute.String("http.request.method", method),
+				attribute.Int("http.response.status_code", status))
+		} else {
+			span.SetAttributes(attribute.String("http.request.method", method), attribute.Int("http.response.status_code", status))
+		}
+		if status >= 500 {
+			span.SetStatus(codes.Error, "")
+			if failure != nil {
+				span.RecordError(failure)
+			}
 		}
 	}
 	s.cfg.Metrics.observe(s.cfg.Name, method, route, status, elapsed)

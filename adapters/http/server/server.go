@@ -142,6 +142,9 @@ type Server struct {
 
 const defaultBodyLimit = 1 << 20
 
+// responseWriteBuffer is each connection's write buffer: the head and body of most answers fit.
+const responseWriteBuffer = 16 << 10
+
 // New builds the app with the platform middleware and endpoints, then registers routes.
 // It fails if any route lacks a policy or a handler, is malformed, or clashes with another.
 func New(cfg Config, routes ...[]Route) (*Server, error) {
@@ -179,6 +182,9 @@ func New(cfg Config, routes ...[]Route) (*Server, error) {
 		// The request line and headers must fit this buffer (431 otherwise): room for large
 		// cookies and tokens, at a bounded cost per connection.
 		ReadBufferSize: MaxRequestHead,
+		// A response up to this size leaves in one write (fasthttp's default, 4 KiB, split a list
+		// page of 20 products, ~8 KiB, in two: a second system call per response).
+		WriteBufferSize: responseWriteBuffer,
 	})
 	s.app.Server().Handler = s.edge(s.app.Server().Handler)
 	// Requests still in flight when Shutdown begins are answered with Connection: close.

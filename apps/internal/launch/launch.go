@@ -79,8 +79,9 @@ func newLogger(cfg config.Log, format string, terminal bool, output string) (*za
 // NewTracerProvider returns an SDK provider (trace ids for every request) exporting over OTLP/gRPC
 // when an endpoint is configured.
 func NewTracerProvider(ctx context.Context, cfg config.Tracing, service string) (*sdktrace.TracerProvider, func(), error) {
+	sampler := sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))
 	opts := []sdktrace.TracerProviderOption{
-		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(cfg.SampleRatio))),
+		sdktrace.WithSampler(sampler),
 		sdktrace.WithResource(resource.NewSchemaless(semconv.ServiceName(service))),
 	}
 	if cfg.OTLPEndpoint != "" {
@@ -91,25 +92,32 @@ func NewTracerProvider(ctx context.Context, cfg config.Tracing, service string) 
 		opts = append(opts, sdktrace.WithBatcher(exp))
 	}
 	tp := sdktrace.NewTracerProvider(opts...)
+	if cfg.OTLPEndpoint == "" {
+		unexported.Store(tp, sampler)
+	}
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 	return tp, func() {
+		unexported.Delete(tp)
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = tp.Shutdown(ctx)
 	}, nil
 }
 
-// Tracer is the tracer all of a process's instrumentation uses.
-func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return tp.Tracer("github.com/jupang/jupang") }
+// Tracer is the tracer all of a process's instrumentation uses. Without an exporter its spans
+// carry ids and sampling decisions only (tracing.IDs): nothing would ever read what they record.
+func Tracer(tp *sdktrace.TracerProvider) trace.Tracer { return tracerFor(tp) }
 
 // OpenDatabase connects to PostgreSQL with SQL tracing and applies migrations when configured.
 func OpenDatabase(ctx context.Context, cfg config.Database, tracer trace.Tracer, log *zap.Logger) (*postgres.DB, func(), error) {
-	db, closeDB, err := postgres.Open(ctx, postgres.Config{
+	pc := postgres.Config{
 		URL: cfg.URL, MaxOpenConns: cfg.MaxOpenConns, MaxIdleConns: cfg.MaxOpenConns,
-		ConnMaxLifetime: 30 * time.Minute, Tracer: postgres.NewQueryTracer(tracer),
+		ConnMaxLifetime:  30 * time.Minute,
 		StatementTimeout: cfg.StatementTimeout, LockTimeout: cfg.LockTimeout,
-	})
+	}
+	pc.Tracer = QueryTracer(tracer)
+	db, closeDB, err := postgres.Open(ctx, pc)
 	if err != nil {
 		return nil, nil, &config.Error{Key: "database.url", Reason: err.Error()}
 	}

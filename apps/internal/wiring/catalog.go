@@ -11,6 +11,7 @@ import (
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
+	"github.com/jupang/jupang/apps/internal/launch"
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/inventory"
 	"github.com/jupang/jupang/core/kernel"
@@ -41,7 +42,7 @@ func CatalogReads(st Storage, cfg config.Config, tracer trace.Tracer, metrics *s
 	}
 	replica, closeReplica, err := postgres.OpenReplica(postgres.Config{
 		URL: cfg.Database.ReplicaURL, MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxOpenConns,
-		Tracer: postgres.NewQueryTracer(tracer), StatementTimeout: cfg.Database.StatementTimeout, LockTimeout: cfg.Database.LockTimeout,
+		Tracer: launch.QueryTracer(tracer), StatementTimeout: cfg.Database.StatementTimeout, LockTimeout: cfg.Database.LockTimeout,
 	})
 	if err != nil {
 		return nil, nil, &config.Error{Key: "database.replica_url", Reason: err.Error()}
