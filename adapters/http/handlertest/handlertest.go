@@ -17,6 +17,7 @@ package handlertest
 
 import (
 	"context"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -58,18 +59,29 @@ type Env struct {
 
 	idempotency *idempotency.Service
 	limiter     *auth.RateLimiter // nil: no rate limits, as with ratelimit.enabled=false
+	proxies     []netip.Prefix
 	subjects    map[kernel.Role]string
 }
 
 // Option changes how New builds an Env.
 type Option func(*options)
 
-type options struct{ limits *ratelimit.Limits }
+type options struct {
+	limits  *ratelimit.Limits
+	proxies []netip.Prefix
+}
 
 // WithRateLimits turns rate limits on, on the Env's clock: the servers' token buckets and the
 // identity service's failed-sign-in throttle. Without it every server runs without limits.
 func WithRateLimits(limits ratelimit.Limits) Option {
 	return func(o *options) { o.limits = &limits }
+}
+
+// WithTrustedProxies makes the servers trust X-Forwarded-For from prefixes, as behind a load
+// balancer: a test that trusts the in-process test connection's peer (0.0.0.0/32) chooses each
+// request's client address with handlertest.Header(server.HeaderForwardedFor, addr).
+func WithTrustedProxies(prefixes ...netip.Prefix) Option {
+	return func(o *options) { o.proxies = prefixes }
 }
 
 // fastArgon2 keeps password hashing cheap: the tests are about HTTP, not hashing.
@@ -82,7 +94,7 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	e := &Env{Store: memory.NewStore(), Clock: kernel.NewFakeClock(Epoch)}
+	e := &Env{Store: memory.NewStore(), Clock: kernel.NewFakeClock(Epoch), proxies: o.proxies}
 	var err error
 	if e.Keys, err = auth.GenerateKeySet(); err != nil {
 		t.Fatal(err)
@@ -134,7 +146,7 @@ func (e *Env) Server(t testing.TB, binary string, routes ...[]server.Route) *Cli
 	aud := audienceOf(binary)
 	cfg := server.Config{
 		Name: binary, Audience: aud, Messages: messages.Catalog(), Idempotency: e.idempotency, OpenAPI: doc, DocsHTML: page,
-		Auth: auth.NewAuthenticator(e.Keys, Issuer, aud, e.Clock),
+		Auth: auth.NewAuthenticator(e.Keys, Issuer, aud, e.Clock), TrustedProxies: e.proxies,
 	}
 	if e.limiter != nil { // a nil *RateLimiter in the interface would not read as "no limiter"
 		cfg.Limiter = e.limiter

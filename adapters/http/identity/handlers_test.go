@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -288,5 +289,38 @@ func TestRateLimits(t *testing.T) {
 	e.Clock.Advance(29 * time.Minute)
 	if r := e.storefront.Post(t, "/v1/oauth/token", passwordForm("customer@jupang.test", seed.DemoPassword)); r.Status != http.StatusOK {
 		t.Fatalf("after the wait: %d %s", r.Status, r.Raw)
+	}
+}
+
+// A stranger guessing a customer's password from one address is throttled there, while the owner
+// signs in from another address: the per-(account, address) bucket stops the attacker long before
+// the per-account ceiling, and unknown email and wrong password stay indistinguishable.
+func TestAStrangerCannotLockTheOwnerOut(t *testing.T) {
+	limits := ratelimit.DefaultLimits()
+	limits.Auth = ratelimit.Limit{Requests: 1000, Per: time.Minute, Burst: 1000} // only the sign-in guard here
+	e := newEnv(t, handlertest.WithRateLimits(limits), handlertest.WithTrustedProxies(netip.MustParsePrefix("0.0.0.0/32")))
+	from := func(addr string) handlertest.RequestOption {
+		return handlertest.Header(server.HeaderForwardedFor, addr)
+	}
+	const attacker, owner = "203.0.113.66", "198.51.100.7"
+
+	burst := limits.SignInAccountClient.Burst
+	for i := 0; i < burst; i++ {
+		r := e.storefront.Post(t, "/v1/oauth/token", passwordForm("customer@jupang.test", "guess-"+fmt.Sprint(i)), from(attacker))
+		if r.Status != http.StatusBadRequest || r.Body["error"] != "invalid_grant" {
+			t.Fatalf("guess %d: %d %s", i, r.Status, r.Raw)
+		}
+		unknown := e.storefront.Post(t, "/v1/oauth/token", passwordForm(fmt.Sprintf("nobody%d@jupang.test", i), "guess"), from("192.0.2."+fmt.Sprint(i+1)))
+		if unknown.Status != r.Status || unknown.Body["error"] != r.Body["error"] || unknown.Body["error_description"] != r.Body["error_description"] {
+			t.Fatalf("an unknown email answers differently: %s vs %s", unknown.Raw, r.Raw)
+		}
+	}
+	// The attacker's next try is refused before any password check, even with the right password.
+	if r := e.storefront.Post(t, "/v1/oauth/token", passwordForm("customer@jupang.test", seed.DemoPassword), from(attacker)); r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("the attacker is not throttled: %d %s", r.Status, r.Raw)
+	}
+	// The owner, from their own address, is not locked out.
+	if r := e.storefront.Post(t, "/v1/oauth/token", passwordForm("customer@jupang.test", seed.DemoPassword), from(owner)); r.Status != http.StatusOK || r.Body["access_token"] == nil {
+		t.Fatalf("the owner is locked out: %d %s", r.Status, r.Raw)
 	}
 }
