@@ -47,9 +47,10 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// The all-in-one binary in dev without kafka.brokers starts its own broker on kafka.dev_port and
-// relays the outbox to it; a committed event reads back from its topic.
-func TestJupangInDevRelaysToItsOwnBroker(t *testing.T) {
+// startDevRelay starts the all-in-one binary's relay component in dev, without kafka.brokers, on
+// a memory store: it runs its own broker on a free kafka.dev_port. It stops when the test ends.
+func startDevRelay(t *testing.T) (config.Config, *memory.Store) {
+	t.Helper()
 	cfg, err := config.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -59,14 +60,21 @@ func TestJupangInDevRelaysToItsOwnBroker(t *testing.T) {
 	c := NewRelayComponent(Storage{memory: store}, cfg, "jupang", kernel.SystemClock{}, zap.NewNop(), Metrics())
 	started := make(chan error, 1)
 	go func() { started <- c.Start() }()
-	defer func() {
+	t.Cleanup(func() {
 		if err := c.Stop(context.Background()); err != nil {
 			t.Error(err)
 		}
 		if err := <-started; err != nil {
 			t.Error(err)
 		}
-	}()
+	})
+	return cfg, store
+}
+
+// The all-in-one binary in dev without kafka.brokers starts its own broker on kafka.dev_port and
+// relays the outbox to it; a committed event reads back from its topic.
+func TestJupangInDevRelaysToItsOwnBroker(t *testing.T) {
+	cfg, store := startDevRelay(t)
 	ev, err := integration.NewEvent(context.Background(), kernel.SystemClock{}, "jupang.orders.v1", "order.placed", "o-1", "orders/o-1", map[string]int{})
 	if err != nil {
 		t.Fatal(err)
@@ -121,23 +129,7 @@ func TestWorkerWithoutBrokersRelaysNothing(t *testing.T) {
 // coupon's next event (a use), behind the duplicate on the same Kafka partition, says when the
 // duplicate has been read.
 func TestRelayComponentCountsEachCouponEventOnce(t *testing.T) {
-	cfg, err := config.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Kafka.Brokers, cfg.Kafka.DevPort = nil, freePort(t)
-	store := memory.NewStore()
-	c := NewRelayComponent(Storage{memory: store}, cfg, "jupang", kernel.SystemClock{}, zap.NewNop(), Metrics())
-	started := make(chan error, 1)
-	go func() { started <- c.Start() }()
-	defer func() {
-		if err := c.Stop(context.Background()); err != nil {
-			t.Error(err)
-		}
-		if err := <-started; err != nil {
-			t.Error(err)
-		}
-	}()
+	cfg, store := startDevRelay(t)
 	couponID := kernel.NewID()
 	appendEvent := func(typ string) integration.Event {
 		ev, err := integration.NewEvent(context.Background(), kernel.SystemClock{}, coupon.Topic, typ, couponID,
