@@ -47,6 +47,9 @@ type Deps struct {
 	Rates     Rates
 	Clock     kernel.Clock
 	Policy    Policy
+	// Announcer, when set, is told of the customer's notifications after their unit of work
+	// committed (the dev log).
+	Announcer notification.Announcer
 }
 
 // Service is the refund workflow.
@@ -100,7 +103,7 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (Refund, error) 
 		}
 	}
 	var r Refund
-	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.do(ctx, func(ctx context.Context, st Stores) error {
 		o, err := st.Orders.Lock(ctx, in.OrderID)
 		if err != nil {
 			return err
@@ -213,7 +216,7 @@ func (s *Service) decide(ctx context.Context, id, staffID, note string,
 		return Refund{}, ErrRefundNotFound
 	}
 	var r Refund
-	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.do(ctx, func(ctx context.Context, st Stores) error {
 		first, err := st.Refunds.ByID(ctx, id)
 		if err != nil {
 			return err
@@ -228,6 +231,28 @@ func (s *Service) decide(ctx context.Context, id, staffID, note string,
 		return fn(ctx, st, &o, &r, s.now())
 	})
 	return r, err
+}
+
+// do runs fn in one unit of work and, once it committed, announces the notifications it stored
+// (only those of the attempt that committed: a retried attempt starts with none).
+func (s *Service) do(ctx context.Context, fn func(ctx context.Context, st Stores) error) error {
+	if s.d.Announcer == nil {
+		return s.d.Tx.Do(ctx, fn)
+	}
+	var sent []notification.Notification
+	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
+		sent = sent[:0]
+		if st.Notifier != nil {
+			st.Notifier = notification.Kept{Next: st.Notifier, Sent: &sent}
+		}
+		return fn(ctx, st)
+	})
+	if err == nil {
+		for _, n := range sent {
+			s.d.Announcer.Announce(ctx, n)
+		}
+	}
+	return err
 }
 
 // complete pays an APPROVED refund out in the caller's unit of work, the order locked: the
