@@ -10,7 +10,10 @@
 // It creates a scratch database from that server (dropped at the end); per round it commits
 // -events events through the outbox (500 per transaction), times the bare writer, drains them with
 // the relay, and times the bare writer again. It prints both rates and the ratio per round and the
-// median ratio, and exits 1 when the median is under 0.5.
+// median ratio, and exits 1 when the median is under 0.5. Per round it also reads the events once
+// without locking or writing anything and prints the machine's CPU per event (every process's,
+// PostgreSQL's included) of each phase: reading plus publishing is what any relay that reads its
+// events from PostgreSQL must spend, so its rate on these cores is bounded by their sum.
 package main
 
 import (
@@ -18,8 +21,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -75,36 +80,126 @@ func run(n, batch, workers, rounds int) (float64, error) {
 				return 0, err
 			}
 		}
-		one, err := bare(cfg, msgs, batch, 1)
+		var bareRates []float64   // one batch at a time, workers at once; again after the relay
+		var bareCPU time.Duration // the machine's CPU per event of the fastest bare run
+		timeBare := func() error {
+			for _, parallel := range []int{1, workers} {
+				rate, cpu, err := costed(n, func() (float64, error) { return bare(cfg, msgs, batch, parallel) })
+				if err != nil {
+					return err
+				}
+				if len(bareRates) == 0 || rate > slices.Max(bareRates) {
+					bareCPU = cpu
+				}
+				bareRates = append(bareRates, rate)
+			}
+			return nil
+		}
+		if err := timeBare(); err != nil {
+			return 0, err
+		}
+		readRate, readCPU, err := costed(n, func() (float64, error) { return readAll(ctx, db, batch, workers) })
 		if err != nil {
 			return 0, err
 		}
-		many, err := bare(cfg, msgs, batch, workers)
+		relayRate, relayCPU, err := costed(n, func() (float64, error) { return relay(ctx, db, cfg, batch, workers, n) })
 		if err != nil {
 			return 0, err
 		}
-		relayRate, err := relay(ctx, db, cfg, batch, workers, n)
-		if err != nil {
+		if err := timeBare(); err != nil {
 			return 0, err
 		}
-		one2, err := bare(cfg, msgs, batch, 1)
-		if err != nil {
-			return 0, err
-		}
-		many2, err := bare(cfg, msgs, batch, workers)
-		if err != nil {
-			return 0, err
-		}
-		baseline := max(one, many, one2, many2)
+		baseline := slices.Max(bareRates)
 		ratio := relayRate / baseline
 		ratios = append(ratios, ratio)
 		fmt.Printf("round %d: relay %.0f events/s; bare writer %.0f/s one batch at a time, %.0f/s %d at once (best %.0f/s); relay/bare %.2f\n",
-			round, relayRate, max(one, one2), max(many, many2), workers, baseline, ratio)
+			round, relayRate, max(bareRates[0], bareRates[2]), max(bareRates[1], bareRates[3]), workers, baseline, ratio)
+		// The floor of any relay that reads its events from PostgreSQL: reading them (no lock, no
+		// write) plus publishing them costs at least the two phases' CPU per event together.
+		ceiling := float64(runtime.NumCPU()) / (readCPU + bareCPU).Seconds()
+		fmt.Printf("  machine CPU per event: bare writer %v, relay %v, reading the events alone %v (%.0f/s, no lock, no write); "+
+			"a relay that wrote nothing would need %v: at most %.0f events/s on %d cores = %.2f× the bare writer\n",
+			bareCPU, relayCPU, readCPU, readRate, readCPU+bareCPU, ceiling, runtime.NumCPU(), ceiling/baseline)
 	}
 	slices.Sort(ratios)
 	median := ratios[len(ratios)/2]
 	fmt.Printf("median relay/bare %.2f\n", median)
 	return median, nil
+}
+
+// costed runs f, a phase handling n events, and returns its rate and the machine's CPU per event
+// over it (every process's: the database's too).
+func costed(n int, f func() (float64, error)) (float64, time.Duration, error) {
+	before := bench.MachineCPU()
+	rate, err := f()
+	return rate, (bench.MachineCPU() - before) / time.Duration(n), err
+}
+
+// readAll reads every pending event once, as the relay's claim reads them (its columns, decoded),
+// in seq ranges of batch, parallel ranges at once, without locking or writing anything.
+func readAll(ctx context.Context, db *postgres.DB, batch, parallel int) (float64, error) {
+	var bounds struct {
+		Lo int64 `db:"lo"`
+		Hi int64 `db:"hi"`
+		N  int   `db:"n"`
+	}
+	if err := db.GetContext(ctx, &bounds, `SELECT min(seq) AS lo, max(seq) AS hi, count(*) AS n FROM outbox_events WHERE status = 'PENDING'`); err != nil {
+		return 0, err
+	}
+	type row struct {
+		ID          string    `db:"id"`
+		Type        string    `db:"type"`
+		Source      string    `db:"source"`
+		Subject     string    `db:"subject"`
+		AggregateID string    `db:"aggregate_id"`
+		Topic       string    `db:"topic"`
+		Data        []byte    `db:"data"`
+		TraceParent string    `db:"traceparent"`
+		OccurredAt  time.Time `db:"occurred_at"`
+		Attempts    int       `db:"attempts"`
+		Seq         int64     `db:"seq"`
+	}
+	ranges := make(chan int64)
+	var read atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, parallel)
+	start := time.Now()
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for lo := range ranges {
+				var rows []row
+				if err := db.SelectContext(ctx, &rows, `
+					SELECT id, type, source, subject, aggregate_id, topic, data, traceparent, occurred_at, attempts, seq
+					  FROM outbox_events WHERE status = 'PENDING' AND seq >= $1 AND seq < $2 ORDER BY seq`, lo, lo+int64(batch)); err != nil {
+					errs <- err
+					return
+				}
+				evs := make([]integration.Event, len(rows))
+				for i, r := range rows {
+					evs[i] = integration.Event{ID: r.ID, Type: r.Type, Source: r.Source, Subject: r.Subject, AggregateID: r.AggregateID,
+						Topic: r.Topic, Data: r.Data, TraceParent: r.TraceParent, Time: r.OccurredAt}
+				}
+				read.Add(int64(len(evs)))
+			}
+		}()
+	}
+	for lo := bounds.Lo; lo <= bounds.Hi; lo += int64(batch) {
+		ranges <- lo
+	}
+	close(ranges)
+	wg.Wait()
+	elapsed := time.Since(start)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	if int(read.Load()) != bounds.N {
+		return 0, fmt.Errorf("read %d of %d pending events", read.Load(), bounds.N)
+	}
+	return float64(bounds.N) / elapsed.Seconds(), nil
 }
 
 // commit appends n events over 2000 order keys through the outbox, 500 per transaction.
