@@ -106,30 +106,6 @@ func SelfCPU() time.Duration {
 
 // CPU is the user and system CPU time the process has used (0 where /proc cannot be read).
 func (p *Process) CPU() time.Duration {
-	d, _ := cpuTime(p.cmd.Process.Pid)
+	d, _ := ProcessCPU(p.cmd.Process.Pid)
 	return d
-}
-
-// MachineCPU is the CPU time every process on the machine has used since boot (user, nice,
-// system, irq and softirq in /proc/stat; 0 where it cannot be read): the difference over a
-// phase is what the phase cost, the database's processes included.
-func MachineCPU() time.Duration {
-	raw, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(raw), "\n")
-	fields := strings.Fields(line) // cpu user nice system idle iowait irq softirq …
-	if len(fields) < 8 || fields[0] != "cpu" {
-		return 0
-	}
-	var ticks int64
-	for _, i := range []int{1, 2, 3, 6, 7} {
-		n, err := strconv.ParseInt(fields[i], 10, 64)
-		if err != nil {
-			return 0
-		}
-		ticks += n
-	}
-	return time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on Linux
 }
