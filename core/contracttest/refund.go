@@ -427,7 +427,7 @@ func RunRefunds(t *testing.T, newHarness func(t *testing.T) RefundHarness) {
 		}
 	})
 
-	t.Run("a completed refund is announced once, after its commit; a rolled-back one never", func(t *testing.T) {
+	t.Run("a completed refund is announced once, after the outermost commit; a rolled-back one never", func(t *testing.T) {
 		h := newHarness(t)
 		w := NewRefundWorld(t, h, generous, 100)
 		buyer := w.Customer(t, 1_000_000)
@@ -438,16 +438,27 @@ func RunRefunds(t *testing.T, newHarness func(t *testing.T) RefundHarness) {
 		if _, err := failing.Request(As(buyer, "k1"), refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); !errors.Is(err, errCommitFailed) {
 			t.Fatalf("a failing commit: %v", err)
 		}
+		svc := w.service(h.Tx, generous, a)
+		// Inside an outer unit of work (as the idempotency layer runs a request), the refund's
+		// own commit is only a savepoint: the outer one failing must silence it.
+		err := h.Tx.Do(As(buyer, "k2"), func(ctx context.Context, _ refund.Stores) error {
+			if _, err := svc.Request(ctx, refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); err != nil {
+				return err
+			}
+			return errCommitFailed
+		})
+		if !errors.Is(err, errCommitFailed) {
+			t.Fatalf("the outer unit: %v", err)
+		}
 		if got := a.all(); len(got) != 0 {
 			t.Fatalf("a rolled-back refund announced %+v", got)
 		}
-		svc := w.service(h.Tx, generous, a)
 		var wg sync.WaitGroup
 		for range 10 {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := svc.Request(As(buyer, "k2"), refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); err != nil {
+				if _, err := svc.Request(As(buyer, "k3"), refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); err != nil {
 					t.Error(err)
 				}
 			}()

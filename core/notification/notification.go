@@ -32,29 +32,12 @@ type Notifier interface {
 	Notify(ctx context.Context, n Notification) error
 }
 
-// Announcer tells a customer of a notification once the unit of work that stored it committed,
-// through a channel that cannot join the transaction (a log line in dev; a push service later).
-// It cannot fail the use case: the stored notification is the record, an announcement is a
-// courtesy.
+// Announcer tells a customer of a notification once the unit of work that stored it committed
+// (uow.AfterCommit), through a channel that cannot join the transaction (a log line in dev; a
+// push service later). It cannot fail the use case: the stored notification is the record, an
+// announcement is a courtesy.
 type Announcer interface {
 	Announce(ctx context.Context, n Notification)
-}
-
-// Kept is a Notifier that passes each notification on to Next and keeps a copy in *Sent, so
-// that its caller can announce them after the commit. A dedup no-op of Next is kept too: an
-// announcement may repeat, the stored notification does not.
-type Kept struct {
-	Next Notifier
-	Sent *[]Notification
-}
-
-// Notify implements Notifier.
-func (k Kept) Notify(ctx context.Context, n Notification) error {
-	if err := k.Next.Notify(ctx, n); err != nil {
-		return err
-	}
-	*k.Sent = append(*k.Sent, n)
-	return nil
 }
 
 // All is a Notifier that tells every one of its notifiers, in order.

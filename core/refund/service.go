@@ -47,8 +47,8 @@ type Deps struct {
 	Rates     Rates
 	Clock     kernel.Clock
 	Policy    Policy
-	// Announcer, when set, is told of the customer's notifications after their unit of work
-	// committed (the dev log).
+	// Announcer, when set, is told of the customer's notifications once the outermost unit of
+	// work that stored them committed (the dev log).
 	Announcer notification.Announcer
 }
 
@@ -103,7 +103,7 @@ func (s *Service) Request(ctx context.Context, in RequestInput) (Refund, error) 
 		}
 	}
 	var r Refund
-	err := s.do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
 		o, err := st.Orders.Lock(ctx, in.OrderID)
 		if err != nil {
 			return err
@@ -216,7 +216,7 @@ func (s *Service) decide(ctx context.Context, id, staffID, note string,
 		return Refund{}, ErrRefundNotFound
 	}
 	var r Refund
-	err := s.do(ctx, func(ctx context.Context, st Stores) error {
+	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
 		first, err := st.Refunds.ByID(ctx, id)
 		if err != nil {
 			return err
@@ -231,28 +231,6 @@ func (s *Service) decide(ctx context.Context, id, staffID, note string,
 		return fn(ctx, st, &o, &r, s.now())
 	})
 	return r, err
-}
-
-// do runs fn in one unit of work and, once it committed, announces the notifications it stored
-// (only those of the attempt that committed: a retried attempt starts with none).
-func (s *Service) do(ctx context.Context, fn func(ctx context.Context, st Stores) error) error {
-	if s.d.Announcer == nil {
-		return s.d.Tx.Do(ctx, fn)
-	}
-	var sent []notification.Notification
-	err := s.d.Tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		sent = sent[:0]
-		if st.Notifier != nil {
-			st.Notifier = notification.Kept{Next: st.Notifier, Sent: &sent}
-		}
-		return fn(ctx, st)
-	})
-	if err == nil {
-		for _, n := range sent {
-			s.d.Announcer.Announce(ctx, n)
-		}
-	}
-	return err
 }
 
 // complete pays an APPROVED refund out in the caller's unit of work, the order locked: the
@@ -320,8 +298,15 @@ func (s *Service) notify(ctx context.Context, st Stores, o order.Order, r Refund
 		return nil
 	}
 	dedup := "refund:" + r.ID + ":" + typ[len("refund."):]
-	return st.Notifier.Notify(ctx, notification.New(r.UserID, typ, o.Market.Locale(), title, body, dedup,
-		map[string]string{"refundId": r.ID, "orderId": o.ID, "amount": strconv.FormatInt(r.Amount, 10), "currency": r.Currency.Code}, now))
+	n := notification.New(r.UserID, typ, o.Market.Locale(), title, body, dedup,
+		map[string]string{"refundId": r.ID, "orderId": o.ID, "amount": strconv.FormatInt(r.Amount, 10), "currency": r.Currency.Code}, now)
+	if err := st.Notifier.Notify(ctx, n); err != nil {
+		return err
+	}
+	if s.d.Announcer != nil {
+		uow.AfterCommit(ctx, func() { s.d.Announcer.Announce(context.WithoutCancel(ctx), n) })
+	}
+	return nil
 }
 
 func (s *Service) emit(ctx context.Context, st Stores, r Refund, orderStatus string, types ...string) error {
