@@ -174,3 +174,21 @@ func (i *Inbox) Record(_ context.Context, consumer string, e integration.Event) 
 	Mutable(i.tx, &i.tx.State.Inbox).Put(k, inboxRow{EventType: e.Type, ProcessedAt: time.Now()})
 	return true, nil
 }
+
+// Purge implements integration.Inbox.
+func (i *Inbox) Purge(_ context.Context, before time.Time, limit int) (int, error) {
+	var old []inboxKey
+	for k, r := range i.tx.State.Inbox.All() {
+		if len(old) == limit {
+			break
+		}
+		if r.ProcessedAt.Before(before) {
+			old = append(old, k)
+		}
+	}
+	t := Mutable(i.tx, &i.tx.State.Inbox)
+	for _, k := range old {
+		t.Delete(k)
+	}
+	return len(old), nil
+}

@@ -82,7 +82,7 @@ func (r *RelayStore) Claim(ctx context.Context, q integration.ClaimQuery) (integ
 	// that is never finished rolls back, leaving every row PENDING. The ctid = ANY (ARRAY(…)) term
 	// makes the update fetch its rows by TID: joined on ctid alone, the planner hashes a sequential
 	// scan of the whole table, published rows included (31 of 64 ms for a 1000-row batch on a
-	// 20,000-row table, and growing with the table until the outbox is pruned).
+	// 20,000-row table, and growing with the table: nothing prunes the outbox yet).
 	var rows []relayRow
 	if err := tx.SelectContext(ctx, &rows, `
 		WITH c AS (
@@ -211,4 +211,16 @@ func (i *Inbox) Record(ctx context.Context, consumer string, e integration.Event
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// Purge implements integration.Inbox: oldest first through inbox_processed_at_idx.
+func (i *Inbox) Purge(ctx context.Context, before time.Time, limit int) (int, error) {
+	res, err := i.q.ExecContext(ctx, `
+		DELETE FROM inbox WHERE ctid = ANY (ARRAY(
+		  SELECT ctid FROM inbox WHERE processed_at < $1 ORDER BY processed_at LIMIT $2))`, before, limit)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
 }

@@ -232,6 +232,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	couponJobs := wiring.NewCouponJobs(couponService)
 	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
+	inboxJobs := wiring.NewInboxJobs(storage, clock, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
@@ -240,6 +241,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Coupon:      couponJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
+		Inbox:       inboxJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {
@@ -508,6 +510,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	couponJobs := wiring.NewCouponJobs(couponService)
 	orderJobs := wiring.NewOrderJobs(orderService, cfg)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
+	inboxJobs := wiring.NewInboxJobs(storage, clock, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
@@ -516,6 +519,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 		Coupon:      couponJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
+		Inbox:       inboxJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {

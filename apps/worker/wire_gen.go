@@ -157,6 +157,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	feed := wiring.PartnerFeed(unitOfWork7, feedSignal, identityService, clock, cfg)
 	gatekeeper := wiring.PartnerGatekeeper(identityService, unitOfWork7, clock)
 	partnerFeedJobs := wiring.NewPartnerFeedJobs(feed, gatekeeper, cfg)
+	inboxJobs := wiring.NewInboxJobs(storage, clock, cfg)
 	workerJobs := wiring.WorkerJobs{
 		Idempotency: idempotencyJobs,
 		Identity:    identityJobs,
@@ -165,6 +166,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 		Coupon:      couponJobs,
 		Order:       orderJobs,
 		Partner:     partnerFeedJobs,
+		Inbox:       inboxJobs,
 	}
 	runner, err := wiring.Runner(leases, logger, metrics, workerJobs)
 	if err != nil {

@@ -40,6 +40,7 @@ func RunRelay(t *testing.T, newHarness func(t *testing.T) RelayHarness) {
 	t.Run("OpenBatchHoldsItsPartitions", func(t *testing.T) { relayPartitionsExclusive(t, newHarness(t)) })
 	t.Run("InboxAppliesOnceUnderConcurrentRedelivery", func(t *testing.T) { inboxConcurrent(t, newHarness(t)) })
 	t.Run("InboxFailedApplyIsRetried", func(t *testing.T) { inboxFailedApply(t, newHarness(t)) })
+	t.Run("InboxPurgeForgetsOnlyOldRecords", func(t *testing.T) { inboxPurge(t, newHarness(t)) })
 }
 
 // appendEvents commits one event per key, in one unit of work, and returns them.
@@ -512,5 +513,47 @@ func inboxFailedApply(t *testing.T, h RelayHarness) {
 	}
 	if n := effects(t, h); n != 1 {
 		t.Fatalf("%d effects, want 1 (the failed apply rolled back with its inbox row)", n)
+	}
+}
+
+// The retention job forgets records made before its cutoff, at most limit at a time; a forgotten
+// event acts again when it is delivered again (why the retention must outlast the brokers').
+func inboxPurge(t *testing.T, h RelayHarness) {
+	evs := appendEvents(t, h, "a", "b", "c")
+	for _, e := range evs {
+		if ok, err := integration.Once(context.Background(), h.Stores, inboxOf, "contract.purge", e, effect); err != nil || !ok {
+			t.Fatalf("first delivery: %v %v", ok, err)
+		}
+	}
+	purge := func(before time.Time, limit int) int {
+		t.Helper()
+		var n int
+		err := h.Stores.Do(context.Background(), func(ctx context.Context, st RelayStores) error {
+			var err error
+			n, err = st.Inbox.Purge(ctx, before, limit)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := purge(time.Now().Add(-time.Hour), 10); n != 0 {
+		t.Fatalf("a cutoff before every record purged %d", n)
+	}
+	if ok, err := integration.Once(context.Background(), h.Stores, inboxOf, "contract.purge", evs[0], effect); err != nil || ok {
+		t.Fatalf("a kept record: applied again %v %v", ok, err)
+	}
+	later := time.Now().Add(time.Minute)
+	if n := purge(later, 2); n != 2 {
+		t.Fatalf("purged %d with limit 2", n)
+	}
+	if n := purge(later, 10); n != 1 {
+		t.Fatalf("purged %d of the last one", n)
+	}
+	for _, e := range evs {
+		if ok, err := integration.Once(context.Background(), h.Stores, inboxOf, "contract.purge", e, effect); err != nil || !ok {
+			t.Fatalf("a forgotten event delivered again: applied %v %v", ok, err)
+		}
 	}
 }

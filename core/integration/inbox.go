@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"time"
 
 	"github.com/jupang/jupang/core/uow"
 )
@@ -14,6 +15,21 @@ import (
 type Inbox interface {
 	// Record notes that consumer acts on e; false (and nothing written) when it already had.
 	Record(ctx context.Context, consumer string, e Event) (bool, error)
+	// Purge forgets up to limit records, of any consumer, made before before.
+	Purge(ctx context.Context, before time.Time, limit int) (int, error)
+}
+
+// PurgeInbox forgets up to limit inbox records made before before, in one unit of work (the
+// retention job). A forgotten event acts again if it is delivered again, so before must be older
+// than anything the brokers may still redeliver.
+func PurgeInbox(ctx context.Context, u uow.UnitOfWork[Inbox], before time.Time, limit int) (int, error) {
+	var n int
+	err := u.Do(ctx, func(ctx context.Context, in Inbox) error {
+		var err error
+		n, err = in.Purge(ctx, before, limit)
+		return err
+	})
+	return n, err
 }
 
 var consumerName = regexp.MustCompile(`^[a-z][a-z0-9_.-]{0,63}$`)

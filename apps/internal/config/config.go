@@ -31,6 +31,7 @@ type Config struct {
 	HTTP        HTTP        `mapstructure:"http"`
 	Kafka       Kafka       `mapstructure:"kafka"`
 	Outbox      Outbox      `mapstructure:"outbox"`
+	Inbox       Inbox       `mapstructure:"inbox"`
 	RateLimit   RateLimit   `mapstructure:"ratelimit"`
 	Tracing     Tracing     `mapstructure:"tracing"`
 	Auth        Auth        `mapstructure:"auth"`
@@ -108,6 +109,13 @@ type Partner struct {
 type Kafka struct {
 	Brokers []string `mapstructure:"brokers"`
 	DevPort int      `mapstructure:"dev_port"`
+}
+
+// Inbox is how long internal consumers remember the events they acted on. A record purged while
+// its broker still holds the message lets a redelivery of it act again, so Retention must exceed
+// the brokers' retention (Kafka's default is 7 days).
+type Inbox struct {
+	Retention time.Duration `mapstructure:"retention"`
 }
 
 // Outbox tunes the relay from the outbox to Kafka.
@@ -349,6 +357,7 @@ func (c Config) Validate() error {
 			"must be at least 0 and less than shutdown.timeout, which bounds the whole shutdown"},
 		{"ratelimit.max_buckets", c.RateLimit.MaxBuckets > 0, "must be a positive number"},
 		{"kafka.dev_port", c.Kafka.DevPort >= 0 && c.Kafka.DevPort <= 65535, "must be a port (0: any free one)"},
+		{"inbox.retention", c.Inbox.Retention >= 24*time.Hour, "must be at least 24h (and longer than the brokers keep messages)"},
 		{"outbox.max_attempts", c.Outbox.MaxAttempts >= 1 && c.Outbox.MaxAttempts <= 1000, "must be between 1 and 1000"},
 		{"outbox.batch_size", c.Outbox.BatchSize >= 1 && c.Outbox.BatchSize <= 10000, "must be between 1 and 10000"},
 		{"outbox.workers", c.Outbox.Workers >= 1 && c.Outbox.Workers <= 64, "must be between 1 and 64 (the ordering partitions)"},

@@ -52,6 +52,7 @@ type (
 		Coupon      CouponJobs
 		Order       OrderJobs
 		Partner     PartnerFeedJobs
+		Inbox       InboxJobs
 	}
 )
 

@@ -142,6 +142,7 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 		Identity:    NewIdentityJobs(sys.Identity, cfg),
 		Catalog:     NewCatalogJobs(sys.Catalog, cfg),
 		Partner:     NewPartnerFeedJobs(sys.Feed, sys.Gatekeeper, cfg),
+		Inbox:       NewInboxJobs(Storage{memory: sys.Store}, sys.Clock, cfg),
 	}
 	r, err := Runner(Leases(Storage{memory: sys.Store}, sys.Clock), zap.NewNop(), Metrics(), all)
 	if err != nil {
@@ -152,7 +153,7 @@ func TestWorkerJobsAreExactlyThese(t *testing.T) {
 		names = append(names, j.Name)
 	}
 	want := []string{"idempotency-sweep", "refresh-token-purge", "catalog.rankings", "catalog.reprice", "catalog.change-log-prune", "partner.nonce-purge",
-		"partner.acked-purge"}
+		"partner.acked-purge", "inbox.purge"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("worker jobs %v, want %v", names, want)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/jupang/jupang/adapters/http/server"
+	"github.com/jupang/jupang/adapters/jobs"
 	"github.com/jupang/jupang/adapters/kafka"
 	"github.com/jupang/jupang/adapters/memory"
 	"github.com/jupang/jupang/adapters/postgres"
@@ -22,8 +23,24 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 )
 
-// RelaySet is the outbox relay to Kafka (the worker and the all-in-one binary).
-var RelaySet = wire.NewSet(NewRelayComponent)
+// RelaySet is the outbox relay to Kafka and the inbox's retention (the worker and the all-in-one
+// binary).
+var RelaySet = wire.NewSet(NewRelayComponent, NewInboxJobs)
+
+// InboxJobs are the internal consumers' inbox retention.
+type InboxJobs []jobs.Job
+
+// NewInboxJobs forgets inbox records older than inbox.retention every idempotency.sweep_interval:
+// without it the inbox keeps a row per event per consumer for ever.
+func NewInboxJobs(st Storage, clock kernel.Clock, cfg config.Config) InboxJobs {
+	u := unitOfWork(st, func(tx *memory.Tx) integration.Inbox { return memory.NewInbox(tx) },
+		func(q postgres.Querier) integration.Inbox { return postgres.NewInbox(q) })
+	return InboxJobs{{Name: "inbox.purge", Interval: cfg.Idempotency.SweepInterval, Run: func(ctx context.Context) error {
+		return drain(ctx, func(ctx context.Context) (int, error) {
+			return integration.PurgeInbox(ctx, u, clock.Now().Add(-cfg.Inbox.Retention), sweepBatch)
+		})
+	}}}
+}
 
 // RelayComponent publishes the outbox to Kafka while the binary runs, and runs the internal
 // consumers that read it back (a distinct type for wire).
