@@ -189,10 +189,14 @@ func couponStatsConsumer(st Storage, brokers []string, log *zap.Logger) (func(ct
 		for failures := 1; ctx.Err() == nil; failures++ {
 			r := kafkago.NewReader(kafkago.ReaderConfig{Brokers: brokers, GroupID: couponstats.Consumer, Topic: couponstats.Topic,
 				StartOffset: kafkago.FirstOffset, SessionTimeout: 6 * time.Second, MaxWait: 250 * time.Millisecond})
+			opened := time.Now()
 			err := kafka.Consume(ctx, r, handle, kafka.ConsumeOptions{OnError: onError})
 			_ = r.Close()
 			if err == nil {
 				return // ctx ended
+			}
+			if time.Since(opened) > backoff.Max {
+				failures = 1 // it ran healthy for a while: this is a new outage, not the old one's next retry
 			}
 			log.Warn("coupon statistics: the consumer stopped; reopening after a backoff", zap.Error(err))
 			t := time.NewTimer(backoff.Delay(failures, rand.Float64())) //nolint:gosec // jitter, not a secret
