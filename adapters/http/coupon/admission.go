@@ -16,10 +16,11 @@ import (
 //
 // The bound follows observed latency by Little's law: requests in flight = throughput × latency,
 // so at a steady throughput, bound × Target / mean latency is the bound whose admitted requests
-// take Target on average. Every Interval the bound is set to that (never below half of itself in
-// one step, nor below Min) when the window's mean latency of admitted requests is above Target;
-// when it is below and the bound was reached in the window, the bound grows by a tenth (at least
-// one) up to Max, probing for capacity the database has gained.
+// take Target on average. Every Interval, when the window's mean latency of admitted requests is
+// above Target, the bound is set to that, but never more than a quarter below itself in one step (so
+// that one window stalled by something else sheds few) nor below Min; when it is below and the bound
+// was reached in the window, the bound grows by a tenth (at least one) up to Max, probing for
+// capacity the database has gained.
 //
 // Of the admitted requests at most Slots run at once (the database pool); the others wait for a slot
 // in arrival order. Without that they would wait for a pooled connection, which database/sql hands to
@@ -122,7 +123,7 @@ func (a *Admission) observe(took time.Duration, running int64) {
 	switch {
 	case mean > a.Target:
 		next := int64(float64(l) * float64(a.Target) / float64(mean))
-		l = max(a.Min, next, l/2)
+		l = max(a.Min, next, l-max(1, l/4))
 	case a.peak >= l:
 		l = min(a.Max, l+max(1, l/10))
 	}
