@@ -9,6 +9,7 @@ import (
 
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -67,7 +68,27 @@ func newCouponTables() couponTables {
 
 // CouponStores builds coupon.Stores for a unit of work.
 func CouponStores(tx *Tx) coupon.Stores {
-	return coupon.Stores{Coupons: &Coupons{tx}, UserCoupons: &UserCoupons{tx}, Signals: noSignals{}, Outbox: NewOutbox(tx)}
+	return coupon.Stores{Coupons: &Coupons{tx}, UserCoupons: &UserCoupons{tx}, Issuer: couponIssuer{tx}, Signals: noSignals{},
+		Outbox: NewOutbox(tx)}
+}
+
+// couponIssuer is coupon.Issuer on the tables above: the unit of work holds the store's writer lock,
+// so checking the number and the counter and then writing is one step.
+type couponIssuer struct{ tx *Tx }
+
+func (s couponIssuer) Issue(ctx context.Context, uc coupon.UserCoupon, e coupon.HistoryEntry, events ...integration.Event) (bool, error) {
+	users := &UserCoupons{s.tx}
+	if users.held(uc.CouponID, uc.UserID)+1 != uc.ClaimNo {
+		return false, nil
+	}
+	if res, err := (&Coupons{s.tx}).Take(ctx, uc.CouponID); err != nil || res != coupon.Taken {
+		return false, err
+	}
+	Mutable(s.tx, &users.t().UserCoupons).Put(uc.ID, uc)
+	if err := users.AppendHistory(ctx, e); err != nil {
+		return false, err
+	}
+	return true, NewOutbox(s.tx).Append(ctx, events...)
 }
 
 // noSignals: one process, whose service clears its own latch.
@@ -109,8 +130,12 @@ func (s *Coupons) ByCode(ctx context.Context, code string) (coupon.Coupon, error
 }
 
 // ForClaim implements coupon.Coupons.
-func (s *Coupons) ForClaim(ctx context.Context, code string) (coupon.Coupon, error) {
-	return s.ByCode(ctx, code)
+func (s *Coupons) ForClaim(ctx context.Context, code, userID string) (coupon.Coupon, int, error) {
+	c, err := s.ByCode(ctx, code)
+	if err != nil {
+		return c, 0, err
+	}
+	return c, (&UserCoupons{s.tx}).held(c.ID, userID), nil
 }
 
 // Lock implements coupon.Coupons: the unit of work already holds the store's writer lock.
@@ -172,12 +197,18 @@ type UserCoupons struct{ tx *Tx }
 
 func (s *UserCoupons) t() *couponTables { return &s.tx.State.Coupons }
 
-// Claim implements coupon.UserCoupons.
-func (s *UserCoupons) Claim(_ context.Context, uc coupon.UserCoupon, limit int) (coupon.UserCoupon, error) {
+// held is how many claims of the coupon the user holds.
+func (s *UserCoupons) held(couponID, userID string) int {
 	n := 0
-	for range s.t().UserCoupons.Ascend(userCouponsByClaim, Seek[coupon.UserCoupon]{Group: uc.CouponID + "/" + uc.UserID}) {
+	for range s.t().UserCoupons.Ascend(userCouponsByClaim, Seek[coupon.UserCoupon]{Group: couponID + "/" + userID}) {
 		n++
 	}
+	return n
+}
+
+// Claim implements coupon.UserCoupons.
+func (s *UserCoupons) Claim(_ context.Context, uc coupon.UserCoupon, limit int) (coupon.UserCoupon, error) {
+	n := s.held(uc.CouponID, uc.UserID)
 	if n >= limit {
 		return coupon.UserCoupon{}, coupon.ErrAlreadyClaimed
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/jupang/jupang/core/catalog"
 	"github.com/jupang/jupang/core/coupon"
 	"github.com/jupang/jupang/core/errs"
+	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/kernel"
 )
 
@@ -27,7 +28,8 @@ const CouponChannel = "coupon_reopened"
 
 // CouponStores builds coupon.Stores on q (tables of 00006_coupons.sql and 00055_coupon_buckets.sql).
 func CouponStores(q Querier) coupon.Stores {
-	return coupon.Stores{Coupons: &Coupons{q}, UserCoupons: &UserCoupons{q}, Signals: couponSignals{q}, Outbox: NewOutbox(q)}
+	return coupon.Stores{Coupons: &Coupons{q}, UserCoupons: &UserCoupons{q}, Issuer: &CouponIssuer{q}, Signals: couponSignals{q},
+		Outbox: NewOutbox(q)}
 }
 
 // couponSignals NOTIFY in the unit of work's transaction, so listeners hear it once it commits.
@@ -249,18 +251,24 @@ func (s *Coupons) ByCode(ctx context.Context, code string) (coupon.Coupon, error
 	return s.one(ctx, `WHERE lower(c.code) = $1`, coupon.NormalizeCode(code))
 }
 
-// ForClaim implements coupon.Coupons: the coupon row alone, through coupons_code_lower_key.
-func (s *Coupons) ForClaim(ctx context.Context, code string) (coupon.Coupon, error) {
-	var r couponRow
-	err := s.q.GetContext(ctx, &r, `SELECT `+couponColumns+`, 0 AS issued, '' AS names, '' AS targets
-		  FROM coupons c WHERE lower(c.code) = $1`, coupon.NormalizeCode(code))
+// ForClaim implements coupon.Coupons: the coupon row alone, through coupons_code_lower_key, and the
+// user's highest claim number of it, through user_coupons_claim_no_key.
+func (s *Coupons) ForClaim(ctx context.Context, code, userID string) (coupon.Coupon, int, error) {
+	var r struct {
+		couponRow
+		Held int `db:"held"`
+	}
+	err := s.q.GetContext(ctx, &r, `SELECT `+couponColumns+`, 0 AS issued, '' AS names, '' AS targets,
+		       (SELECT COALESCE(max(u.claim_no), 0) FROM user_coupons u WHERE u.coupon_id = c.id AND u.user_id = $2) AS held
+		  FROM coupons c WHERE lower(c.code) = $1`, coupon.NormalizeCode(code), userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return coupon.Coupon{}, coupon.ErrNotFound
+		return coupon.Coupon{}, 0, coupon.ErrNotFound
 	}
 	if err != nil {
-		return coupon.Coupon{}, err
+		return coupon.Coupon{}, 0, err
 	}
-	return r.coupon()
+	c, err := r.coupon()
+	return c, r.Held, err
 }
 
 // Lock implements coupon.Coupons: the coupon row, then every bucket in bucket order (claims hold at
@@ -415,6 +423,61 @@ func (s *Coupons) Take(ctx context.Context, id string) (coupon.TakeResult, error
 	return 0, errs.ErrUnavailable.WithRetryAfter(time.Second).WithMessage("coupon %s: claims kept racing for the last buckets", id)
 }
 
+// CouponIssuer is coupon.Issuer: a claim's writes in one statement (issueClaim).
+type CouponIssuer struct{ q Querier }
+
+// issueClaim locks a bucket with room that no other claim holds (as Take's first statement does), and
+// only then inserts the user coupon under its claim number if that is the next one (as
+// UserCoupons.Claim does), and only if that inserted: its history row, its events (outboxEvents and
+// outboxWrites, parameters $1–$9) and the bucket's one more. So it writes all of them or none.
+const issueClaim = `
+WITH pick AS (
+    SELECT bucket FROM coupon_buckets
+     WHERE coupon_id = $11 AND open AND (capacity IS NULL OR issued < capacity)
+     ORDER BY (bucket + $26) % $27 LIMIT 1
+       FOR UPDATE SKIP LOCKED
+), claimed AS (
+    INSERT INTO user_coupons (` + userCouponColumns + `)
+    SELECT $10, $11, $12, $13, $14, $15, $16, $17 FROM pick
+     WHERE $13 = (SELECT COALESCE(max(claim_no), 0) + 1 FROM user_coupons WHERE coupon_id = $11 AND user_id = $12)
+    ON CONFLICT ON CONSTRAINT user_coupons_claim_no_key DO NOTHING
+    RETURNING id
+), taken AS (
+    UPDATE coupon_buckets b SET issued = b.issued + 1 FROM pick
+     WHERE b.coupon_id = $11 AND b.bucket = pick.bucket AND EXISTS (SELECT FROM claimed)
+    RETURNING b.bucket
+), history AS (
+    INSERT INTO user_coupon_history (` + historyColumns + `)
+    SELECT $18, $19, $20, $21, $22, $23, $24, $25 FROM claimed
+), ev AS (` + outboxEvents + `
+     WHERE EXISTS (SELECT FROM claimed)
+), ` + outboxWrites + `, notified AS (` + outboxNotify + `)
+SELECT EXISTS (SELECT FROM taken) AS taken, (SELECT count(*) FROM notified) AS notified`
+
+// Issue implements coupon.Issuer.
+func (s *CouponIssuer) Issue(ctx context.Context, uc coupon.UserCoupon, e coupon.HistoryEntry, events ...integration.Event) (bool, error) {
+	args := append(outboxArgs(events),
+		uc.ID, uc.CouponID, uc.UserID, uc.ClaimNo, string(uc.Status), uc.ClaimedAt, uc.ExpiresAt, uc.UpdatedAt,
+		e.ID, e.UserCouponID, nullID(string(e.From)), string(e.To), e.Reason, nullID(e.OrderID), nullID(e.ActorID), e.At,
+		rand.IntN(CouponBuckets), CouponBuckets) //nolint:gosec // spreading load, not a secret
+	var r struct {
+		Taken    bool `db:"taken"`
+		Notified int  `db:"notified"`
+	}
+	err := s.q.GetContext(ctx, &r, issueClaim, args...)
+	if IsForeignKeyViolation(err) {
+		return false, errs.ErrUnauthenticated.Wrap(err) // no such user
+	}
+	return r.Taken, err
+}
+
+// userCouponColumns and historyColumns are what a claim inserts (UserCoupons.Claim and .AppendHistory,
+// CouponIssuer).
+const (
+	userCouponColumns = `id, coupon_id, user_id, claim_no, status, claimed_at, expires_at, updated_at`
+	historyColumns    = `id, user_coupon_id, from_status, to_status, reason, order_id, actor_id, created_at`
+)
+
 // UserCoupons is coupon.UserCoupons on user_coupons and user_coupon_history.
 type UserCoupons struct{ q Querier }
 
@@ -466,7 +529,7 @@ func (s *UserCoupons) Claim(ctx context.Context, uc coupon.UserCoupon, limit int
 	for range maxClaimRounds {
 		var claimNo int
 		err := s.q.GetContext(ctx, &claimNo, `
-			INSERT INTO user_coupons (id, coupon_id, user_id, claim_no, status, claimed_at, expires_at, updated_at)
+			INSERT INTO user_coupons (`+userCouponColumns+`)
 			SELECT $1, $2, $3, n.next, 'AVAILABLE', $4, $5, $4
 			  FROM (SELECT COALESCE(max(claim_no), 0) + 1 AS next FROM user_coupons WHERE coupon_id = $2 AND user_id = $3) n
 			 WHERE n.next <= $6
@@ -549,7 +612,7 @@ func (s *UserCoupons) Save(ctx context.Context, uc coupon.UserCoupon) error {
 // AppendHistory implements coupon.UserCoupons.
 func (s *UserCoupons) AppendHistory(ctx context.Context, e coupon.HistoryEntry) error {
 	_, err := s.q.ExecContext(ctx, `
-		INSERT INTO user_coupon_history (id, user_coupon_id, from_status, to_status, reason, order_id, actor_id, created_at)
+		INSERT INTO user_coupon_history (`+historyColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		e.ID, e.UserCouponID, nullID(string(e.From)), string(e.To), e.Reason, nullID(e.OrderID), nullID(e.ActorID), e.At)
 	if IsForeignKeyViolation(err) {

@@ -17,12 +17,17 @@ func NewOutbox(q Querier) *Outbox { return &Outbox{q: q} }
 // appendEvents is Outbox.Append's one statement: the events' rows, and their partner deliveries —
 // one per active partner subscribed to the event's type (the SQL form of partner.Subscribes),
 // visible from the event's time. Each partner that got one is notified at commit (NOTIFY is
-// transactional and coalesces repeats of one payload), which wakes its waiting pulls.
-const appendEvents = `
-WITH ev AS (
+// transactional and coalesces repeats of one payload), which wakes its waiting pulls. Its parts
+// also serve statements that write events with other rows (CouponIssuer).
+const appendEvents = `WITH ev AS (` + outboxEvents + `), ` + outboxWrites + "\n" + outboxNotify
+
+// outboxEvents are the events to write as rows (columns of ev), from parameters $1–$9 (outboxArgs).
+const outboxEvents = `
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[])
-        AS e (id, type, source, subject, aggregate_id, topic, data, traceparent, at)
-), written AS (
+        AS e (id, type, source, subject, aggregate_id, topic, data, traceparent, at)`
+
+// outboxWrites write the rows of ev and their deliveries; outboxNotify wakes the partners that got one.
+const outboxWrites = `written AS (
     INSERT INTO outbox_events (id, type, source, subject, aggregate_id, topic, data, traceparent, occurred_at)
     SELECT id, type, source, subject, aggregate_id, topic, data::jsonb, traceparent, at FROM ev
 ), delivered AS (
@@ -34,23 +39,29 @@ WITH ev AS (
              WHERE s = ev.type OR (s LIKE '%.*' AND starts_with(ev.type, left(s, -1)))))
     ON CONFLICT DO NOTHING
     RETURNING client_id
-)
-SELECT pg_notify('` + FeedChannel + `', client_id::text) FROM (SELECT DISTINCT client_id FROM delivered) n`
+)`
 
-// Append implements integration.Outbox in one round trip however many events there are
-// (appendEvents), with the events' partner deliveries in the same transaction.
-func (o *Outbox) Append(ctx context.Context, events ...integration.Event) error {
+const outboxNotify = `SELECT pg_notify('` + FeedChannel + `', client_id::text) FROM (SELECT DISTINCT client_id FROM delivered) n`
+
+// outboxArgs are the parameters $1–$9 of outboxEvents.
+func outboxArgs(events []integration.Event) []any {
 	n := len(events)
-	if n == 0 {
-		return nil
-	}
 	ids, types, sources, subjects, aggregates := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	topics, data, traces, times := make([]string, n), make([]string, n), make([]string, n), make([]time.Time, n)
 	for i, e := range events {
 		ids[i], types[i], sources[i], subjects[i], aggregates[i] = e.ID, e.Type, e.Source, e.Subject, e.AggregateID
 		topics[i], data[i], traces[i], times[i] = e.Topic, string(e.Data), e.TraceParent, e.Time
 	}
-	_, err := o.q.ExecContext(ctx, appendEvents, ids, types, sources, subjects, aggregates, topics, data, traces, times)
+	return []any{ids, types, sources, subjects, aggregates, topics, data, traces, times}
+}
+
+// Append implements integration.Outbox in one round trip however many events there are
+// (appendEvents), with the events' partner deliveries in the same transaction.
+func (o *Outbox) Append(ctx context.Context, events ...integration.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	_, err := o.q.ExecContext(ctx, appendEvents, outboxArgs(events)...)
 	return err
 }
 

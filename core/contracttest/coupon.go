@@ -299,6 +299,56 @@ func RunCoupon(t *testing.T, newHarness func(*testing.T) CouponHarness) {
 		}
 	})
 
+	t.Run("IssueWritesAllOrNothing", func(t *testing.T) {
+		w := newCouponWorld(t, newHarness)
+		made := w.create(t, draft(ptr(1), 2))
+		users := w.h.NewUsers(t, 2)
+		// issue tries the short way for user as claim number no: did it issue, and does the user
+		// coupon exist afterwards (with its history)?
+		issue := func(user string, no int) (bool, bool) {
+			t.Helper()
+			uc := coupon.UserCoupon{ID: kernel.NewID(), CouponID: made.ID, UserID: user, Code: made.Code, ClaimNo: no,
+				Status: coupon.UserAvailable, ClaimedAt: CouponEpoch, ExpiresAt: made.ValidUntil, UpdatedAt: CouponEpoch}
+			var issued, exists bool
+			err := w.h.Tx.Do(ctx, func(ctx context.Context, st coupon.Stores) error {
+				ev, err := integration.NewEvent(ctx, w.clock, coupon.Topic, coupon.EventClaimed, made.ID, "coupons/"+made.ID, map[string]int{"claimNo": no})
+				if err != nil {
+					return err
+				}
+				issued, err = st.Issuer.Issue(ctx, uc, coupon.HistoryEntry{ID: kernel.NewID(), UserCouponID: uc.ID, To: coupon.UserAvailable,
+					Reason: coupon.ReasonClaimed, ActorID: user, At: CouponEpoch}, ev)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h, err := w.svc.History(ctx, user, uc.ID); err == nil {
+				if exists = true; len(h) != 1 || h[0].To != coupon.UserAvailable {
+					t.Fatalf("history of an issued coupon: %+v", h)
+				}
+			} else {
+				wantErrorIs(t, err, coupon.ErrUserCouponNotFound)
+			}
+			return issued, exists
+		}
+		if issued, exists := issue(users[0], 2); issued || exists {
+			t.Fatalf("claim number 2 of a user who holds none: issued %v, stored %v", issued, exists)
+		}
+		if issued, exists := issue(users[0], 1); !issued || !exists {
+			t.Fatalf("the next claim number: issued %v, stored %v", issued, exists)
+		}
+		if issued, exists := issue(users[0], 1); issued || exists {
+			t.Fatalf("a claim number the user holds: issued %v, stored %v", issued, exists)
+		}
+		if issued, exists := issue(users[1], 1); issued || exists {
+			t.Fatalf("none left: issued %v, stored %v", issued, exists)
+		}
+		if n, events := w.issued(t, made.ID), w.events(t, coupon.EventClaimed, made.ID); n != 1 || events != 1 {
+			t.Fatalf("after one issue: issued %d, %d coupon.claimed events", n, events)
+		}
+		w.checkInvariant(t, made.ID)
+	})
+
 	for _, limit := range []int{1, 3} {
 		t.Run("OneUserFiftyConcurrentClaimsLimit"+strconv.Itoa(limit), func(t *testing.T) {
 			w := newCouponWorld(t, newHarness)

@@ -40,8 +40,9 @@ type Coupons interface {
 	ByID(ctx context.Context, id string) (Coupon, error)
 	ByCode(ctx context.Context, code string) (Coupon, error)
 	// ForClaim reads what a claim needs of the coupon with this code, cheaply: the definition's
-	// own fields, without names, targets or Issued. None is ErrNotFound.
-	ForClaim(ctx context.Context, code string) (Coupon, error)
+	// own fields, without names, targets or Issued, and how many of it the user holds (the highest
+	// claim number). None is ErrNotFound.
+	ForClaim(ctx context.Context, code, userID string) (Coupon, int, error)
 	// Lock reads a coupon and locks it and its counters until the unit of work ends, so Issued is
 	// exact and no claim issues meanwhile (PATCH, stats, the invariant checker).
 	Lock(ctx context.Context, id string) (Coupon, error)
@@ -95,6 +96,16 @@ type UserCoupons interface {
 	Stats(ctx context.Context, couponID string, since time.Time) (UsageStats, error)
 }
 
+// Issuer is a claim's short way: all of its writes in one step, which on PostgreSQL is one statement.
+type Issuer interface {
+	// Issue stores uc as its user's claim number uc.ClaimNo of its coupon with the history entry e and
+	// the events, and takes one from the coupon's counters: all of it or nothing. It does nothing and
+	// answers false when that claim number is no longer free, or when no counter with room is free
+	// right now (none left, closed, or every one held by other claims): the long way (UserCoupons.Claim,
+	// Coupons.Take) then waits, retries and tells those cases apart.
+	Issue(ctx context.Context, uc UserCoupon, e HistoryEntry, events ...integration.Event) (bool, error)
+}
+
 // Signals tells every instance about a change that may reopen a sold-out coupon. On PostgreSQL it
 // is a NOTIFY sent when the unit of work commits; in memory (one process) it is nothing.
 type Signals interface {
@@ -105,6 +116,7 @@ type Signals interface {
 type Stores struct {
 	Coupons     Coupons
 	UserCoupons UserCoupons
+	Issuer      Issuer
 	Signals     Signals
 	Outbox      integration.Outbox
 }

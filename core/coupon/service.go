@@ -96,25 +96,44 @@ func (s *Service) Claim(ctx context.Context, userID, code string) (UserCoupon, e
 	epoch := s.soldOut.Epoch()
 	var out UserCoupon
 	err := s.tx.Do(ctx, func(ctx context.Context, st Stores) error {
-		c, err := st.Coupons.ForClaim(ctx, code)
+		c, held, err := st.Coupons.ForClaim(ctx, code, userID)
 		if err != nil {
 			return err
 		}
 		if err := c.ClaimableAt(now); err != nil {
 			return err
 		}
-		uc, err := st.UserCoupons.Claim(ctx, UserCoupon{ID: kernel.NewID(), CouponID: c.ID, UserID: userID, Code: c.Code,
-			Status: UserAvailable, ClaimedAt: now, ExpiresAt: c.ExpiryOf(now), UpdatedAt: now}, c.PerUserLimit)
+		if held >= c.PerUserLimit {
+			return ErrAlreadyClaimed // committed claims only grow: this is final
+		}
+		uc := UserCoupon{ID: kernel.NewID(), CouponID: c.ID, UserID: userID, Code: c.Code, ClaimNo: held + 1,
+			Status: UserAvailable, ClaimedAt: now, ExpiresAt: c.ExpiryOf(now), UpdatedAt: now}
+		entry := HistoryEntry{ID: kernel.NewID(), UserCouponID: uc.ID, To: UserAvailable, Reason: ReasonClaimed, ActorID: userID, At: now}
+		claimed := func(uc UserCoupon) (integration.Event, error) {
+			return event(ctx, s.clock, EventClaimed, c.ID, claimedEvent{UserCouponID: uc.ID, CouponID: c.ID, Code: c.Code,
+				UserID: userID, ClaimNo: uc.ClaimNo, ExpiresAt: uc.ExpiresAt})
+		}
+		ev, err := claimed(uc)
 		if err != nil {
 			return err
 		}
-		if err := st.UserCoupons.AppendHistory(ctx, HistoryEntry{ID: kernel.NewID(), UserCouponID: uc.ID, To: UserAvailable,
-			Reason: ReasonClaimed, ActorID: userID, At: now}); err != nil {
+		// The short way: the next claim number and a free counter in one step, the common case.
+		switch issued, err := st.Issuer.Issue(ctx, uc, entry, ev); {
+		case err != nil:
+			return err
+		case issued:
+			out = uc
+			return nil
+		}
+		// The long way, when the number was taken meanwhile or no free counter had room: the number
+		// read again, the counters waited for; nothing of the short way was written.
+		if uc, err = st.UserCoupons.Claim(ctx, uc, c.PerUserLimit); err != nil {
 			return err
 		}
-		ev, err := event(ctx, s.clock, EventClaimed, c.ID, claimedEvent{UserCouponID: uc.ID, CouponID: c.ID, Code: c.Code,
-			UserID: userID, ClaimNo: uc.ClaimNo, ExpiresAt: uc.ExpiresAt})
-		if err != nil {
+		if err := st.UserCoupons.AppendHistory(ctx, entry); err != nil {
+			return err
+		}
+		if ev, err = claimed(uc); err != nil {
 			return err
 		}
 		if err := st.Outbox.Append(ctx, ev); err != nil {

@@ -3,7 +3,7 @@
 // PostgreSQL with its default logging and tracing, rate limits off; this program is the separate
 // load generator and runs a raw-SQL baseline in the same run (docs/coupon-flash-sale.md).
 //
-//	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000] [-profile cpu.pprof]
+//	go run ./loadtest/coupon_claim [-conns 64] [-duration 20s] [-overload 512] [-users 2000] [-profile cpu.pprof [-profile-phase rate]]
 //
 // Phases, each on a fresh coupon:
 //
@@ -21,7 +21,8 @@
 // Per phase it prints claims/s, requests/s, p50/p99 of every answer and of the 201s, answers by
 // code, the CPU the driver and the storefront used, and the load average; and the ratio of phase
 // 2 to 3. Tokens are minted before timing (the driver signs with the key it gives the storefront).
-// With -profile the storefront is built with -tags pprof and profiled during phase 5. The
+// With -profile the storefront is built with -tags pprof and profiled during phase 5 (or 2, with
+// -profile-phase rate). The
 // database named by -database-url is dropped and recreated.
 package main
 
@@ -59,7 +60,7 @@ type options struct {
 	conns, overload    int
 	duration           time.Duration
 	users, pool, total int
-	profile            string
+	profile, profiled  string
 }
 
 func main() {
@@ -71,8 +72,13 @@ func main() {
 	flag.IntVar(&o.users, "users", 2000, "distinct customers")
 	flag.IntVar(&o.pool, "pool", 20, "the storefront's database pool (database.max_open_conns; 20 by default)")
 	flag.IntVar(&o.total, "overload-total", 30000, "total quantity of each overload phase's coupon")
-	flag.StringVar(&o.profile, "profile", "", "build the storefront with -tags pprof and write its CPU profile of phase 5 here")
+	flag.StringVar(&o.profile, "profile", "", "build the storefront with -tags pprof and write its CPU profile of one phase here")
+	flag.StringVar(&o.profiled, "profile-phase", "stampede", "the phase -profile profiles: rate or stampede")
 	flag.Parse()
+	if o.profiled != "rate" && o.profiled != "stampede" {
+		fmt.Fprintln(os.Stderr, "coupon_claim: -profile-phase is rate or stampede")
+		os.Exit(2)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "coupon_claim:", err)
 		os.Exit(1)
@@ -197,7 +203,11 @@ func run(o options) error {
 		return err
 	}
 	var rate bench.Result
+	wait := profiling(o, "rate", pprofAddr, o.duration)
 	usage = phase(func() { rate = drive(addr, "RATE", tokens, o.conns, o.duration, true, true) })
+	if err := wait(); err != nil {
+		return err
+	}
 	if issued, err = issuedOf(ctx, svc, unlimited.ID); err != nil {
 		return err
 	}
@@ -223,17 +233,14 @@ func run(o options) error {
 		if err != nil {
 			return err
 		}
-		var wait func() error
-		if !polite && o.profile != "" {
-			wait = bench.CPUProfile(pprofAddr, o.duration/2, o.profile)
+		wait := func() error { return nil }
+		if !polite {
+			wait = profiling(o, "stampede", pprofAddr, o.duration/2)
 		}
 		var over bench.Result
 		usage = phase(func() { over = drive(addr, name, tokens, o.overload, o.duration/2, false, polite) })
-		if wait != nil {
-			if err := wait(); err != nil {
-				return err
-			}
-			fmt.Printf("storefront CPU profile of the stampede: %s\n", o.profile)
+		if err := wait(); err != nil {
+			return err
 		}
 		issued, err := issuedOf(ctx, svc, made.ID)
 		if err != nil {
@@ -244,6 +251,22 @@ func run(o options) error {
 		fmt.Printf("  p99 of every answer %v (target ≤ 100ms)\n", bench.Percentile(over.Lat, 0.99).Round(100*time.Microsecond))
 	}
 	return nil
+}
+
+// profiling starts the storefront's CPU profile for d when -profile asks for phase; the function it
+// returns waits for the profile to be written.
+func profiling(o options, phase, pprofAddr string, d time.Duration) func() error {
+	if o.profile == "" || o.profiled != phase {
+		return func() error { return nil }
+	}
+	wait := bench.CPUProfile(pprofAddr, d, o.profile)
+	return func() error {
+		if err := wait(); err != nil {
+			return err
+		}
+		fmt.Printf("storefront CPU profile of the %s phase: %s\n", phase, o.profile)
+		return nil
+	}
 }
 
 // measuring returns a function that runs one phase and describes what it cost: the CPU the

@@ -214,10 +214,10 @@ type Cart struct {
 	SweepInterval time.Duration `mapstructure:"sweep_interval"`
 }
 
-// Coupons configures the claim admission: at most ClaimMaxInFlight claims run at once per
-// instance; when their mean latency is above ClaimLatencyTarget the bound shrinks in proportion,
-// never below ClaimMinInFlight, and below it grows back; the excess is answered 503 OVERLOADED
-// with Retry-After.
+// Coupons configures the claim admission: at most ClaimMaxInFlight claims are admitted at once per
+// instance (as many as the database pool holds run, the others wait in arrival order); when their
+// mean latency is above ClaimLatencyTarget the bound shrinks in proportion, never below
+// ClaimMinInFlight, and below it grows back; the excess is answered 503 OVERLOADED with Retry-After.
 type Coupons struct {
 	ClaimMaxInFlight   int           `mapstructure:"claim_max_in_flight"`
 	ClaimMinInFlight   int           `mapstructure:"claim_min_in_flight"`

@@ -67,12 +67,13 @@ func CouponService(tx uow.UnitOfWork[coupon.Stores], read catalog.Reader, clock 
 type CouponStorefrontRoutes []server.Route
 
 // NewCouponStorefrontRoutes builds the claim, validation (against items or the current cart) and
-// my-coupons routes with claim admission sized by the coupons.claim_* keys, and, on PostgreSQL, the
+// my-coupons routes with claim admission sized by the coupons.claim_* keys (as many running at once
+// as the database pool holds), and, on PostgreSQL, the
 // listener that clears this instance's sold-out latch when an admin on any instance reopens a coupon
 // (stopped by the cleanup).
 func NewCouponStorefrontRoutes(svc *coupon.Service, carts *cart.Service, st Storage, cfg config.Config, m coupon.Metrics, log *zap.Logger) (CouponStorefrontRoutes, func()) {
 	admission := couponhttp.NewAdmission(couponhttp.AdmissionConfig{Max: int64(cfg.Coupons.ClaimMaxInFlight),
-		Min: int64(cfg.Coupons.ClaimMinInFlight), Target: cfg.Coupons.ClaimLatencyTarget})
+		Min: int64(cfg.Coupons.ClaimMinInFlight), Target: cfg.Coupons.ClaimLatencyTarget, Slots: int64(cfg.Database.MaxOpenConns)})
 	if cm, ok := m.(couponMetrics); ok {
 		admission.OnShed = func() { cm.shed.WithLabelValues().Inc() }
 	}
