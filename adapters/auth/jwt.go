@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"slices"
 	"strings"
@@ -115,7 +116,12 @@ func (a *Authenticator) Authenticate(_ context.Context, token string) (kernel.Pr
 		return p, nil
 	}
 	var claims accessClaims
-	parsed, err := a.parser.ParseWithClaims(token, &claims, a.key)
+	var used ed25519.PublicKey // the key that verified the signature, remembered with the token
+	parsed, err := a.parser.ParseWithClaims(token, &claims, func(t *jwt.Token) (any, error) {
+		pub, err := a.key(t)
+		used = pub
+		return pub, err
+	})
 	if err != nil {
 		return kernel.Principal{}, errInvalidToken.Wrap(err)
 	}
@@ -126,19 +132,20 @@ func (a *Authenticator) Authenticate(_ context.Context, token string) (kernel.Pr
 	p := kernel.Principal{ID: claims.Subject, Roles: roles, Audience: a.audience}
 	kid, _ := parsed.Header["kid"].(string)
 	// Only a token with both ends of its window is remembered: the memory checks the window itself.
-	if pub, ok := a.keys.lookup(kid); ok && claims.ExpiresAt != nil && claims.IssuedAt != nil {
+	if claims.ExpiresAt != nil && claims.IssuedAt != nil {
 		from := claims.IssuedAt.Time
 		if claims.NotBefore != nil && claims.NotBefore.After(from) {
 			from = claims.NotBefore.Time
 		}
-		a.verified.remember(token, verifiedToken{principal: p, kid: kid, key: pub,
+		a.verified.remember(token, verifiedToken{principal: p, kid: kid, key: used,
 			from: from.Add(-Leeway), to: claims.ExpiresAt.Add(Leeway)})
 	}
 	return p, nil
 }
 
-// key is the jwt Keyfunc: it checks the header and returns the public key of kid from the set.
-func (a *Authenticator) key(t *jwt.Token) (any, error) {
+// key is the jwt Keyfunc's check: it checks the header and returns the public key of kid from
+// the set.
+func (a *Authenticator) key(t *jwt.Token) (ed25519.PublicKey, error) {
 	for name := range t.Header {
 		if !allowedHeaders[name] {
 			return nil, errors.New("unexpected JOSE header " + name)

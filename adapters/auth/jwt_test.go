@@ -410,4 +410,15 @@ func TestRememberedTokensAreAcceptedOnlyWhileAFreshVerificationWould(t *testing.
 	if _, err := a.Authenticate(ctx, tok); err == nil {
 		t.Fatal("a remembered token of a removed key was accepted")
 	}
+	// A new key published under the removed key's kid does not revive what the old one verified.
+	reused, err := auth.GenerateKey(oldKid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Rotate(reused); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Authenticate(ctx, tok); err == nil {
+		t.Fatal("a remembered token was accepted after its kid came back with another key")
+	}
 }

@@ -32,12 +32,12 @@ type Outbox struct{ tx *Tx }
 func NewOutbox(tx *Tx) *Outbox { return &Outbox{tx: tx} }
 
 // Append implements integration.Outbox, and creates the events' partner deliveries (fanOut).
-func (o *Outbox) Append(_ context.Context, events ...integration.Event) error {
+func (o *Outbox) Append(ctx context.Context, events ...integration.Event) error {
 	t := Mutable(o.tx, &o.tx.State.Outbox)
 	for _, e := range events {
 		t.Put(e.ID, outboxRow{OutboxEntry: integration.OutboxEntry{Event: e, Status: integration.OutboxPending}, Seq: o.tx.NextSeq()})
 	}
-	fanOut(o.tx, events)
+	fanOut(ctx, o.tx, events)
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/jupang/jupang/core/identity"
 	"github.com/jupang/jupang/core/integration"
 	"github.com/jupang/jupang/core/partner"
+	"github.com/jupang/jupang/core/uow"
 )
 
 // deliveryKey is partner_deliveries' primary key.
@@ -90,7 +91,7 @@ func PartnerStores(tx *Tx) partner.Stores {
 // fanOut writes the partner deliveries of events in tx: one per active client subscribed to the
 // event's type, as the PostgreSQL outbox does, and wakes those clients' pulls once tx commits.
 // It reads every client, as Postgres's join does: partner clients are few.
-func fanOut(tx *Tx, events []integration.Event) {
+func fanOut(ctx context.Context, tx *Tx, events []integration.Event) {
 	var clients []identity.Client
 	for _, c := range tx.State.Identity.Clients.All() {
 		if c.Status == identity.ClientActive {
@@ -114,7 +115,7 @@ func fanOut(tx *Tx, events []integration.Event) {
 		}
 	}
 	for id := range woken {
-		tx.afterCommit(func() { tx.store.feed.Notify(id) })
+		uow.AfterCommit(ctx, func() { tx.store.feed.Notify(id) })
 	}
 }
 
@@ -161,7 +162,7 @@ func (s *Deliveries) Lock(_ context.Context, clientID string, eventIDs []string)
 }
 
 // Save implements partner.Deliveries.
-func (s *Deliveries) Save(_ context.Context, ds []partner.Delivery) error {
+func (s *Deliveries) Save(ctx context.Context, ds []partner.Delivery) error {
 	for _, d := range ds {
 		k := deliveryKey{d.ClientID, d.EventID}
 		if _, ok := s.tx.State.Partner.Deliveries.Get(k); !ok {
@@ -170,7 +171,7 @@ func (s *Deliveries) Save(_ context.Context, ds []partner.Delivery) error {
 		Mutable(s.tx, &s.tx.State.Partner.Deliveries).Put(k, d)
 		if d.Status == partner.Pending {
 			id := d.ClientID
-			s.tx.afterCommit(func() { s.tx.store.feed.Notify(id) })
+			uow.AfterCommit(ctx, func() { s.tx.store.feed.Notify(id) })
 		}
 	}
 	return nil

@@ -115,12 +115,8 @@ type Tx struct {
 	State *State
 	owned map[freezer]struct{} // tables this Tx already cloned
 	undo  []func()             // reverts writes made outside State, newest last
-	after []func()             // runs once the outermost unit of work has committed
 	ended []func()             // runs when the unit of work ends, committed or not (releases held keys)
 }
-
-// afterCommit runs f after the outermost unit of work commits (never when it rolls back).
-func (tx *Tx) afterCommit(f func()) { tx.after = append(tx.after, f) }
 
 type freezer interface{ freeze() }
 
@@ -187,8 +183,18 @@ func (s *Store) Snapshot(ctx context.Context) *State {
 }
 
 // run executes fn in a unit of work, nested in the caller's when there is one.
-func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
+func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (err error) {
 	if parent := txFrom(ctx, s); parent != nil {
+		failed := uow.Nested(ctx)
+		defer func() {
+			if p := recover(); p != nil {
+				failed()
+				panic(p)
+			}
+			if err != nil {
+				failed()
+			}
+		}()
 		snapshot := *parent.State
 		child := &Tx{store: s, State: &snapshot, owned: map[freezer]struct{}{}}
 		if err := guarded(ctx, child, fn); err != nil {
@@ -199,37 +205,34 @@ func (s *Store) run(ctx context.Context, fn func(ctx context.Context, tx *Tx) er
 			parent.owned[t] = struct{}{}
 		}
 		parent.undo = append(parent.undo, child.undo...)
-		parent.after = append(parent.after, child.after...)
 		parent.ended = append(parent.ended, child.ended...)
 		return nil
 	}
-	tx, err := s.commit(ctx, fn)
-	if err != nil {
+	ctx, committed := uow.Attempt(ctx)
+	if err := s.commit(ctx, fn); err != nil {
 		return err
 	}
-	for _, f := range tx.after {
-		f()
-	}
+	committed()
 	return nil
 }
 
 // commit runs fn in a new unit of work under the writer lock and publishes its state on success.
-func (s *Store) commit(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) (*Tx, error) {
+func (s *Store) commit(ctx context.Context, fn func(ctx context.Context, tx *Tx) error) error {
 	if err := s.lock(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	defer func() { <-s.writer }()
 	snapshot := *s.state.Load()
 	tx := &Tx{store: s, State: &snapshot, owned: map[freezer]struct{}{}}
 	if err := guarded(ctx, tx, fn); err != nil {
-		return nil, err
+		return err
 	}
 	for t := range tx.owned {
 		t.freeze()
 	}
 	s.state.Store(tx.State)
 	tx.end()
-	return tx, nil
+	return nil
 }
 
 // lock waits for the writer lock, or for ctx to end.

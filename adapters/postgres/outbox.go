@@ -74,12 +74,13 @@ type outboxRow struct {
 	Attempts    int       `db:"attempts"`
 }
 
-// List implements integration.OutboxReader, oldest first.
+// List implements integration.OutboxReader, in the order the rows were written (seq, as the
+// relay reads them and the memory outbox lists them).
 func (r *OutboxReader) List(ctx context.Context, status integration.OutboxStatus, limit int) ([]integration.OutboxEntry, error) {
 	var rows []outboxRow
 	err := r.db.Q(ctx).SelectContext(ctx, &rows, `
 		SELECT id, type, source, subject, aggregate_id, topic, data, traceparent, occurred_at, status, attempts
-		  FROM outbox_events WHERE status = $1 ORDER BY id LIMIT $2`, string(status), limit)
+		  FROM outbox_events WHERE status = $1 ORDER BY seq LIMIT $2`, string(status), limit)
 	if err != nil {
 		return nil, err
 	}

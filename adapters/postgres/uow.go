@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
+
+	"github.com/jupang/jupang/core/uow"
 )
 
 // openTx is a transaction with a counter for naming nested savepoints.
@@ -83,6 +85,7 @@ func (u *UnitOfWork[S]) once(ctx context.Context, fn func(ctx context.Context, s
 			panic(p)
 		}
 	}()
+	ctx, committed := uow.Attempt(ctx)
 	if err := fn(context.WithValue(ctx, txKey{u.db}, open), u.build(tx)); err != nil {
 		_ = tx.Rollback()
 		return err
@@ -90,6 +93,7 @@ func (u *UnitOfWork[S]) once(ctx context.Context, fn func(ctx context.Context, s
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	committed()
 	return nil
 }
 
@@ -121,14 +125,17 @@ func (u *UnitOfWork[S]) nested(ctx context.Context, parent *openTx, fn func(ctx 
 	if _, err := parent.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
 		return u.db.fault(fmt.Errorf("savepoint: %w", err))
 	}
+	failed := uow.Nested(ctx)
 	defer func() {
 		if p := recover(); p != nil {
 			// The outer unit may recover and commit: what this one wrote must not go with it.
 			_, _ = parent.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+name)
+			failed()
 			panic(p)
 		}
 	}()
 	if err := fn(ctx, u.build(parent.tx)); err != nil {
+		failed()
 		if _, rbErr := parent.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name); rbErr != nil {
 			err = errors.Join(err, rbErr)
 		}

@@ -140,7 +140,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	pusher := wiring.WebhookPusher(unitOfWork6, identityService, clock, cfg)
 	partnerAdminRoutes := wiring.NewPartnerAdminRoutes(feed, pusher, identityService)
 	unitOfWork7 := wiring.RefundUnitOfWork(storage)
-	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg, logger)
 	refundAdminRoutes := wiring.NewRefundAdminRoutes(refundService)
 	adminRoutes := wiring.AdminRoutes{
 		Identity:  identityAdminRoutes,

@@ -141,7 +141,7 @@ func initMemory(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	unitOfWork7 := wiring.RefundUnitOfWork(storage)
-	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg, logger)
 	notificationService := wiring.NotificationService(storage)
 	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{
@@ -412,7 +412,7 @@ func initPostgres(ctx context.Context, cfg config.Config) (*wiring.App, func(), 
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	unitOfWork7 := wiring.RefundUnitOfWork(storage)
-	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg, logger)
 	notificationService := wiring.NotificationService(storage)
 	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{

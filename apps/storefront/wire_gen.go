@@ -148,7 +148,7 @@ func initialize(ctx context.Context, cfg config.Config) (*wiring.App, func(), er
 	orderStorefrontRoutes := wiring.NewOrderStorefrontRoutes(orderService)
 	walletRoutes := wiring.NewWalletRoutes(walletService)
 	unitOfWork7 := wiring.RefundUnitOfWork(storage)
-	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg)
+	refundService := wiring.RefundService(unitOfWork7, inventoryService, walletService, reader, clock, cfg, logger)
 	notificationService := wiring.NotificationService(storage)
 	refundStorefrontRoutes := wiring.NewRefundStorefrontRoutes(refundService, notificationService)
 	storefrontRoutes := wiring.StorefrontRoutes{

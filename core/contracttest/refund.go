@@ -2,7 +2,9 @@ package contracttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,9 +38,15 @@ type RefundWorld struct {
 func NewRefundWorld(t testing.TB, h RefundHarness, policy refund.Policy, opening ...int) *RefundWorld {
 	t.Helper()
 	ow := NewOrderWorld(t, h.Order, 0, opening...)
-	return &RefundWorld{OrderWorld: ow, Staff: h.Order.Inventory.NewStaff(t),
-		Refunds: refund.NewService(refund.Deps{Tx: h.Tx, Inventory: ow.Inv.Svc, Wallet: ow.Wallets,
-			Rates: h.Order.Inventory.Catalog.Reader, Clock: ow.Clock, Policy: policy})}
+	w := &RefundWorld{OrderWorld: ow, Staff: h.Order.Inventory.NewStaff(t)}
+	w.Refunds = w.service(h.Tx, policy, nil)
+	return w
+}
+
+// service is a refund workflow over the world's services on tx, announcing to a when it is set.
+func (w *RefundWorld) service(tx uow.UnitOfWork[refund.Stores], policy refund.Policy, a notification.Announcer) *refund.Service {
+	return refund.NewService(refund.Deps{Tx: tx, Inventory: w.Inv.Svc, Wallet: w.Wallets,
+		Rates: w.H.Inventory.Catalog.Reader, Clock: w.Clock, Policy: policy, Announcer: a})
 }
 
 // Delivered places a wallet order of quantity units of sku for buyer and moves it to DELIVERED.
@@ -417,5 +425,85 @@ func RunRefunds(t *testing.T, newHarness func(t *testing.T) RefundHarness) {
 		if n, sum := w.Entries(t, buyer, wallet.TypeRefund); n != 1 || sum != OrderUnitPrice {
 			t.Fatalf("%d credits of %d", n, sum)
 		}
+	})
+
+	t.Run("a completed refund is announced once, after the outermost commit; a rolled-back one never", func(t *testing.T) {
+		h := newHarness(t)
+		w := NewRefundWorld(t, h, generous, 100)
+		buyer := w.Customer(t, 1_000_000)
+		o := w.Delivered(t, buyer, w.SKUs[0], 3)
+		a := &announcements{}
+		item := []refund.ItemInput{{OrderItemID: o.Lines[0].ID, Quantity: 1}}
+		failing := w.service(commitFails{h.Tx}, generous, a)
+		if _, err := failing.Request(As(buyer, "k1"), refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); !errors.Is(err, errCommitFailed) {
+			t.Fatalf("a failing commit: %v", err)
+		}
+		svc := w.service(h.Tx, generous, a)
+		// Inside an outer unit of work (as the idempotency layer runs a request), the refund's
+		// own commit is only a savepoint: the outer one failing must silence it.
+		err := h.Tx.Do(As(buyer, "k2"), func(ctx context.Context, _ refund.Stores) error {
+			if _, err := svc.Request(ctx, refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); err != nil {
+				return err
+			}
+			return errCommitFailed
+		})
+		if !errors.Is(err, errCommitFailed) {
+			t.Fatalf("the outer unit: %v", err)
+		}
+		if got := a.all(); len(got) != 0 {
+			t.Fatalf("a rolled-back refund announced %+v", got)
+		}
+		var wg sync.WaitGroup
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := svc.Request(As(buyer, "k3"), refund.RequestInput{OrderID: o.ID, Reason: "x", Items: item}); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		stored, err := h.Notifications.List(context.Background(), buyer, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := a.all()
+		if len(stored) != 1 || len(got) != 1 || got[0].ID != stored[0].ID || got[0].Type != "refund.completed" || got[0].UserID != buyer {
+			t.Fatalf("10 retries of one refund: announced %+v, stored %+v", got, stored)
+		}
+	})
+}
+
+// announcements is a notification.Announcer that keeps what it is told.
+type announcements struct {
+	mu   sync.Mutex
+	told []notification.Notification
+}
+
+func (a *announcements) Announce(_ context.Context, n notification.Notification) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.told = append(a.told, n)
+}
+
+func (a *announcements) all() []notification.Notification {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.told)
+}
+
+var errCommitFailed = errors.New("the commit failed")
+
+// commitFails runs every unit of work to its end and then fails it, as a lost connection at
+// commit does: the storage rolls it back.
+type commitFails struct{ uow.UnitOfWork[refund.Stores] }
+
+func (c commitFails) Do(ctx context.Context, fn func(ctx context.Context, st refund.Stores) error) error {
+	return c.UnitOfWork.Do(ctx, func(ctx context.Context, st refund.Stores) error {
+		if err := fn(ctx, st); err != nil {
+			return err
+		}
+		return errCommitFailed
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -339,6 +340,55 @@ func RunUnitOfWorkRecovery(t *testing.T, newHarness func(t *testing.T) PlatformH
 		}
 		if got := countEvents(t, h, topic); got != 2 {
 			t.Fatalf("events = %d, want the 2 of the successful attempt only", got)
+		}
+	})
+
+	t.Run("AfterCommit runs once the outermost unit committed, and never for what did not commit", func(t *testing.T) {
+		h := newHarness(t)
+		topic := uniqueTopic(t)
+		var ran []string
+		attempts := 0
+		err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			attempts++
+			uow.AfterCommit(ctx, func() { ran = append(ran, fmt.Sprintf("outer %d", attempts)) })
+			nestedErr := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+				uow.AfterCommit(ctx, func() { ran = append(ran, "failed nested") })
+				return errBoom
+			})
+			if !errors.Is(nestedErr, errBoom) {
+				return fmt.Errorf("nested Do returned %w", nestedErr)
+			}
+			if err := h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+				uow.AfterCommit(ctx, func() { ran = append(ran, fmt.Sprintf("nested %d", attempts)) })
+				if attempts == 1 {
+					return fmt.Errorf("a deadlock, as an adapter reports it: %w", uow.ErrRetry)
+				}
+				return s.Outbox.Append(ctx, event(t, topic))
+			}); err != nil {
+				return err
+			}
+			if len(ran) != 0 {
+				return fmt.Errorf("ran before the commit: %v", ran)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"outer 2", "nested 2"}; !slices.Equal(ran, want) {
+			t.Fatalf("after the commit ran %v, want %v (the retried attempt's and the failed nested unit's dropped)", ran, want)
+		}
+		ran = nil
+		err = h.Platform.Do(ctx, func(ctx context.Context, s PlatformStores) error {
+			uow.AfterCommit(ctx, func() { ran = append(ran, "rolled back") })
+			return errBoom
+		})
+		if !errors.Is(err, errBoom) || len(ran) != 0 {
+			t.Fatalf("a rolled-back unit: %v, ran %v", err, ran)
+		}
+		uow.AfterCommit(ctx, func() { ran = append(ran, "outside") })
+		if !slices.Equal(ran, []string{"outside"}) {
+			t.Fatalf("outside a unit of work: ran %v", ran)
 		}
 	})
 

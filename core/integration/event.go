@@ -60,7 +60,7 @@ type OutboxEntry struct {
 	Attempts int
 }
 
-// OutboxReader lists outbox rows for operators and tests.
+// OutboxReader lists outbox rows for operators and tests, in the order they were written.
 type OutboxReader interface {
 	List(ctx context.Context, status OutboxStatus, limit int) ([]OutboxEntry, error)
 }

@@ -1,6 +1,6 @@
 // Package notification is what the customer is told: a Notifier port the use cases call inside
-// their unit of work (stored for GET /v1/users/me/notifications; logged in dev), and the
-// customer's list of their notifications.
+// their unit of work (stored for GET /v1/users/me/notifications), an Announcer told after the
+// commit (the log in dev), and the customer's list of their notifications.
 package notification
 
 import (
@@ -30,6 +30,14 @@ type Notification struct {
 type Notifier interface {
 	// Notify records n; a notification of the same user with the same DedupKey is a no-op.
 	Notify(ctx context.Context, n Notification) error
+}
+
+// Announcer tells a customer of a notification once the unit of work that stored it committed
+// (uow.AfterCommit), through a channel that cannot join the transaction (a log line in dev; a
+// push service later). It cannot fail the use case: the stored notification is the record, an
+// announcement is a courtesy.
+type Announcer interface {
+	Announce(ctx context.Context, n Notification)
 }
 
 // All is a Notifier that tells every one of its notifiers, in order.

@@ -47,6 +47,9 @@ type Deps struct {
 	Rates     Rates
 	Clock     kernel.Clock
 	Policy    Policy
+	// Announcer, when set, is told of the customer's notifications once the outermost unit of
+	// work that stored them committed (the dev log).
+	Announcer notification.Announcer
 }
 
 // Service is the refund workflow.
@@ -295,8 +298,15 @@ func (s *Service) notify(ctx context.Context, st Stores, o order.Order, r Refund
 		return nil
 	}
 	dedup := "refund:" + r.ID + ":" + typ[len("refund."):]
-	return st.Notifier.Notify(ctx, notification.New(r.UserID, typ, o.Market.Locale(), title, body, dedup,
-		map[string]string{"refundId": r.ID, "orderId": o.ID, "amount": strconv.FormatInt(r.Amount, 10), "currency": r.Currency.Code}, now))
+	n := notification.New(r.UserID, typ, o.Market.Locale(), title, body, dedup,
+		map[string]string{"refundId": r.ID, "orderId": o.ID, "amount": strconv.FormatInt(r.Amount, 10), "currency": r.Currency.Code}, now)
+	if err := st.Notifier.Notify(ctx, n); err != nil {
+		return err
+	}
+	if s.d.Announcer != nil {
+		uow.AfterCommit(ctx, func() { s.d.Announcer.Announce(context.WithoutCancel(ctx), n) })
+	}
+	return nil
 }
 
 func (s *Service) emit(ctx context.Context, st Stores, r Refund, orderStatus string, types ...string) error {

@@ -10,7 +10,10 @@
 // It creates a scratch database from that server (dropped at the end); per round it commits
 // -events events through the outbox (500 per transaction), times the bare writer, drains them with
 // the relay, and times the bare writer again. It prints both rates and the ratio per round and the
-// median ratio, and exits 1 when the median is under 0.5.
+// median ratio, and exits 1 when the median is under 0.5. Per round it also reads the events once
+// without locking or writing anything and prints each phase's CPU per event (this process's and
+// the database backends'): reading plus publishing is what any relay that reads its
+// events from PostgreSQL must spend, so its rate on these cores is bounded by their sum.
 package main
 
 import (
@@ -18,8 +21,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	kafkago "github.com/segmentio/kafka-go"
@@ -75,36 +80,149 @@ func run(n, batch, workers, rounds int) (float64, error) {
 				return 0, err
 			}
 		}
-		one, err := bare(cfg, msgs, batch, 1)
+		var bareRates []float64   // one batch at a time, workers at once; again after the relay
+		var bareCPU time.Duration // the CPU per event of the fastest bare run
+		timeBare := func() error {
+			for _, parallel := range []int{1, workers} {
+				rate, cpu, err := costed(ctx, db, n, func() (float64, error) { return bare(cfg, msgs, batch, parallel) })
+				if err != nil {
+					return err
+				}
+				if len(bareRates) == 0 || rate > slices.Max(bareRates) {
+					bareCPU = cpu
+				}
+				bareRates = append(bareRates, rate)
+			}
+			return nil
+		}
+		if err := timeBare(); err != nil {
+			return 0, err
+		}
+		readRate, readCPU, err := costed(ctx, db, n, func() (float64, error) { return readAll(ctx, db, batch, workers) })
 		if err != nil {
 			return 0, err
 		}
-		many, err := bare(cfg, msgs, batch, workers)
+		relayRate, relayCPU, err := costed(ctx, db, n, func() (float64, error) { return relay(ctx, db, cfg, batch, workers, n) })
 		if err != nil {
 			return 0, err
 		}
-		relayRate, err := relay(ctx, db, cfg, batch, workers, n)
-		if err != nil {
+		if err := timeBare(); err != nil {
 			return 0, err
 		}
-		one2, err := bare(cfg, msgs, batch, 1)
-		if err != nil {
-			return 0, err
-		}
-		many2, err := bare(cfg, msgs, batch, workers)
-		if err != nil {
-			return 0, err
-		}
-		baseline := max(one, many, one2, many2)
+		baseline := slices.Max(bareRates)
 		ratio := relayRate / baseline
 		ratios = append(ratios, ratio)
 		fmt.Printf("round %d: relay %.0f events/s; bare writer %.0f/s one batch at a time, %.0f/s %d at once (best %.0f/s); relay/bare %.2f\n",
-			round, relayRate, max(one, one2), max(many, many2), workers, baseline, ratio)
+			round, relayRate, max(bareRates[0], bareRates[2]), max(bareRates[1], bareRates[3]), workers, baseline, ratio)
+		// The floor of any relay that reads its events from PostgreSQL: reading them (no lock, no
+		// write) plus publishing them costs at least the two phases' CPU per event together, and
+		// the bare writer alone keeps the cores busy.
+		ceiling := float64(runtime.NumCPU()) / (readCPU + bareCPU).Seconds()
+		fmt.Printf("  CPU per event (this process + the database backends): bare writer %v, relay %v, reading the events alone %v (%.0f/s, no lock, no write); "+
+			"a relay that wrote nothing would need %v: at most %.0f events/s on %d cores = %.2f× the bare writer (which kept %.1f cores busy)\n",
+			bareCPU, relayCPU, readCPU, readRate, readCPU+bareCPU, ceiling, runtime.NumCPU(), ceiling/baseline, baseline*bareCPU.Seconds())
 	}
 	slices.Sort(ratios)
 	median := ratios[len(ratios)/2]
 	fmt.Printf("median relay/bare %.2f\n", median)
 	return median, nil
+}
+
+// costed runs f, a phase handling n events, and returns its rate and the CPU per event it cost
+// this process (writer, broker, decoding) and the database's backends of db together. PostgreSQL's
+// background processes (WAL writer, checkpointer) are left out, so the figure is at most the
+// phase's true cost; other processes on the machine do not count.
+func costed(ctx context.Context, db *postgres.DB, n int, f func() (float64, error)) (float64, time.Duration, error) {
+	before, err := backendsCPU(ctx, db)
+	if err != nil {
+		return 0, 0, err
+	}
+	self := bench.SelfCPU()
+	rate, err := f()
+	if err != nil {
+		return 0, 0, err
+	}
+	spent := bench.SelfCPU() - self
+	after, err := backendsCPU(ctx, db)
+	if err != nil {
+		return 0, 0, err
+	}
+	for pid, cpu := range after {
+		spent += cpu - before[pid] // a backend started during the phase had none before it
+	}
+	return rate, spent / time.Duration(n), nil
+}
+
+// backendsCPU is the CPU time each backend connected to db's database has used so far.
+func backendsCPU(ctx context.Context, db *postgres.DB) (map[int]time.Duration, error) {
+	var pids []int
+	if err := db.SelectContext(ctx, &pids, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`); err != nil {
+		return nil, err
+	}
+	out := make(map[int]time.Duration, len(pids))
+	for _, pid := range pids {
+		if cpu, ok := bench.ProcessCPU(pid); ok {
+			out[pid] = cpu
+		}
+	}
+	return out, nil
+}
+
+// readAll reads every pending event once, as the relay's claim reads them (its columns, scanned
+// into events), in seq ranges of batch, parallel ranges at once, without locking or writing
+// anything.
+func readAll(ctx context.Context, db *postgres.DB, batch, parallel int) (float64, error) {
+	var lo, hi int64
+	if err := db.QueryRowContext(ctx, `SELECT min(seq), max(seq) FROM outbox_events WHERE status = 'PENDING'`).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	ranges := make(chan int64)
+	var read atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, parallel)
+	start := time.Now()
+	for range parallel {
+		wg.Go(func() {
+			for from := range ranges {
+				if err := readRange(ctx, db, from, from+int64(batch), &read); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	for from := lo; from <= hi; from += int64(batch) {
+		ranges <- from
+	}
+	close(ranges)
+	wg.Wait()
+	elapsed := time.Since(start)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return float64(read.Load()) / elapsed.Seconds(), nil
+}
+
+func readRange(ctx context.Context, db *postgres.DB, from, to int64, read *atomic.Int64) error {
+	rows, err := db.QueryContext(ctx, `
+		SELECT id, type, source, subject, aggregate_id, topic, data, traceparent, occurred_at
+		  FROM outbox_events WHERE status = 'PENDING' AND seq >= $1 AND seq < $2 ORDER BY seq`, from, to)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var e integration.Event
+		var data []byte
+		if err := rows.Scan(&e.ID, &e.Type, &e.Source, &e.Subject, &e.AggregateID, &e.Topic, &data, &e.TraceParent, &e.Time); err != nil {
+			return err
+		}
+		e.Data = data
+		read.Add(1)
+	}
+	return rows.Err()
 }
 
 // commit appends n events over 2000 order keys through the outbox, 500 per transaction.

@@ -3,10 +3,13 @@ package wiring
 import (
 	"github.com/google/wire"
 
+	"go.uber.org/zap"
+
 	notificationhttp "github.com/jupang/jupang/adapters/http/notification"
 	refundhttp "github.com/jupang/jupang/adapters/http/refund"
 	"github.com/jupang/jupang/adapters/http/server"
 	"github.com/jupang/jupang/adapters/memory"
+	"github.com/jupang/jupang/adapters/notificationlog"
 	"github.com/jupang/jupang/adapters/postgres"
 	"github.com/jupang/jupang/apps/internal/config"
 	"github.com/jupang/jupang/core/catalog"
@@ -28,11 +31,16 @@ func RefundUnitOfWork(st Storage) uow.UnitOfWork[refund.Stores] {
 	return unitOfWork(st, memory.RefundStores, postgres.RefundStores)
 }
 
-// RefundService is the refund workflow with the configured auto-approval limit.
+// RefundService is the refund workflow with the configured auto-approval limit; in dev it also
+// logs each notification it sends once sent (stored notifications are the record everywhere).
 func RefundService(tx uow.UnitOfWork[refund.Stores], inv *inventory.Service, w *wallet.Service, rates catalog.Reader,
-	clock kernel.Clock, cfg config.Config) *refund.Service {
-	return refund.NewService(refund.Deps{Tx: tx, Inventory: inv, Wallet: w, Rates: rates, Clock: clock,
-		Policy: refund.Policy{AutoApproveMax: cfg.Refunds.AutoApproveMax}})
+	clock kernel.Clock, cfg config.Config, log *zap.Logger) *refund.Service {
+	d := refund.Deps{Tx: tx, Inventory: inv, Wallet: w, Rates: rates, Clock: clock,
+		Policy: refund.Policy{AutoApproveMax: cfg.Refunds.AutoApproveMax}}
+	if cfg.Env == "dev" {
+		d.Announcer = notificationlog.New(log)
+	}
+	return refund.NewService(d)
 }
 
 // NotificationService reads a customer's stored notifications (on the primary: a refund's

@@ -246,10 +246,10 @@ func fetchProfile(pprofAddr string, d time.Duration, path string) error {
 // waited. Where /proc cannot be read it returns at once.
 func (p *Process) WaitIdle(limit time.Duration) time.Duration {
 	start := time.Now()
-	prev, ok := cpuTime(p.cmd.Process.Pid)
+	prev, ok := ProcessCPU(p.cmd.Process.Pid)
 	for ok && time.Since(start) < limit {
 		time.Sleep(time.Second)
-		cur, ok2 := cpuTime(p.cmd.Process.Pid)
+		cur, ok2 := ProcessCPU(p.cmd.Process.Pid)
 		if !ok2 || cur-prev < 100*time.Millisecond {
 			break
 		}
@@ -261,11 +261,11 @@ func (p *Process) WaitIdle(limit time.Duration) time.Duration {
 // CPUTime is the user and system CPU time the process has used so far; false where /proc cannot
 // be read. Its difference over a measured run, divided by the requests served, is what a request
 // costs the server, whatever share of the machine's cores it got.
-func (p *Process) CPUTime() (time.Duration, bool) { return cpuTime(p.cmd.Process.Pid) }
+func (p *Process) CPUTime() (time.Duration, bool) { return ProcessCPU(p.cmd.Process.Pid) }
 
-// cpuTime is the user and system CPU time of a process (Linux /proc/PID/stat, in clock ticks of
-// 10 ms).
-func cpuTime(pid int) (time.Duration, bool) {
+// ProcessCPU is the user and system CPU time of process pid (Linux /proc/PID/stat, in clock ticks
+// of 10 ms); false where it cannot be read.
+func ProcessCPU(pid int) (time.Duration, bool) {
 	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, false

@@ -106,6 +106,6 @@ func SelfCPU() time.Duration {
 
 // CPU is the user and system CPU time the process has used (0 where /proc cannot be read).
 func (p *Process) CPU() time.Duration {
-	d, _ := cpuTime(p.cmd.Process.Pid)
+	d, _ := ProcessCPU(p.cmd.Process.Pid)
 	return d
 }
