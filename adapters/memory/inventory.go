@@ -106,6 +106,17 @@ func (s *Stock) Apply(_ context.Context, cause inventory.Cause, changes []invent
 	return out, nil
 }
 
+// Take implements inventory.Stock: Lock, then Apply (units of work that write run one at a time).
+func (s *Stock) Take(ctx context.Context, cause inventory.Cause, changes []inventory.Change) (map[string]inventory.Level, []inventory.Audit, error) {
+	ids := make([]string, len(changes))
+	for i, c := range changes {
+		ids[i] = c.SKUID
+	}
+	levels, _ := s.Lock(ctx, ids)
+	audits, err := s.Apply(ctx, cause, changes)
+	return levels, audits, err
+}
+
 // Open implements inventory.Stock.
 func (s *Stock) Open(_ context.Context, a inventory.Audit, threshold *int) (inventory.Level, error) {
 	st := s.tx.State

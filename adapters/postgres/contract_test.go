@@ -22,7 +22,7 @@ func platformHarness(t *testing.T) contracttest.PlatformHarness {
 			return contracttest.PlatformStores{Keys: postgres.IdempotencyStores(q).Keys, Outbox: postgres.NewOutbox(q)}
 		}),
 		Idempotency: keys,
-		Claims:      keys,
+		Claims:      postgres.NewAutocommitUnitOfWork(db, postgres.IdempotencyStores), // as the binaries claim
 		Outbox:      postgres.NewOutboxReader(db),
 	}
 }

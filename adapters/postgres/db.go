@@ -64,7 +64,7 @@ func newPool(cfg Config) (*DB, error) {
 		}
 	}
 	faults := &faultWatch{}
-	db := sqlx.NewDb(stdlib.OpenDB(*connCfg, stdlib.OptionShouldPing(faults.shouldPing)), "pgx")
+	db := sqlx.NewDb(stdlib.OpenDB(*connCfg, stdlib.OptionShouldPing(faults.shouldPing), stdlib.OptionAfterConnect(registerUUIDCodec)), "pgx")
 	if cfg.MaxOpenConns > 0 {
 		db.SetMaxOpenConns(cfg.MaxOpenConns)
 	}

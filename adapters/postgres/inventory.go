@@ -89,6 +89,30 @@ RETURNING sku_id, on_hand_before, on_hand_after, reserved_before, reserved_after
 
 // Apply implements inventory.Stock in one statement (applyChanges).
 func (s *Stock) Apply(ctx context.Context, cause inventory.Cause, changes []inventory.Change) ([]inventory.Audit, error) {
+	args, at := changeArgs(cause, changes)
+	var rows []writtenAudit
+	if err := s.q.SelectContext(ctx, &rows, applyChanges, args...); err != nil {
+		return nil, err
+	}
+	written := make(map[string]writtenAudit, len(rows))
+	for _, row := range rows {
+		written[row.SKUID] = row
+	}
+	return auditsOf(cause, changes, at, written)
+}
+
+// writtenAudit is what applyChanges and takeChanges return of a written audit row.
+type writtenAudit struct {
+	SKUID          string `db:"sku_id"`
+	OnHandBefore   int    `db:"on_hand_before"`
+	OnHandAfter    int    `db:"on_hand_after"`
+	ReservedBefore int    `db:"reserved_before"`
+	ReservedAfter  int    `db:"reserved_after"`
+	VersionAfter   int    `db:"version_after"`
+}
+
+// changeArgs are the parameters $1…$13 of applyChanges and takeChanges, and the changes' instant.
+func changeArgs(cause inventory.Cause, changes []inventory.Change) ([]any, time.Time) {
 	n := len(changes)
 	skus, notes, reasons, adjReasons, ids := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	dOnHand, dReserved, expected := make([]int32, n), make([]int32, n), make([]int32, n)
@@ -97,36 +121,85 @@ func (s *Stock) Apply(ctx context.Context, cause inventory.Cause, changes []inve
 		dOnHand[i], dReserved[i], expected[i] = int32(c.DeltaOnHand), int32(c.DeltaReserved), int32(c.ExpectedVersion) //nolint:gosec // bounded by the core (maxUnits)
 	}
 	at := cause.At.UTC().Truncate(time.Microsecond)
-	var rows []struct {
-		SKUID          string `db:"sku_id"`
-		OnHandBefore   int    `db:"on_hand_before"`
-		OnHandAfter    int    `db:"on_hand_after"`
-		ReservedBefore int    `db:"reserved_before"`
-		ReservedAfter  int    `db:"reserved_after"`
-		VersionAfter   int    `db:"version_after"`
-	}
-	err := s.q.SelectContext(ctx, &rows, applyChanges, skus, dOnHand, dReserved, expected, reasons, adjReasons, notes, ids,
-		nullString(cause.ActorID), nullString(cause.OrderID), nullString(cause.BatchID), cause.TraceID, at)
-	if err != nil {
-		return nil, err
-	}
-	written := make(map[string]int, len(rows))
-	for i, row := range rows {
-		written[row.SKUID] = i
-	}
-	out := make([]inventory.Audit, n)
+	return []any{skus, dOnHand, dReserved, expected, reasons, adjReasons, notes, ids,
+		nullString(cause.ActorID), nullString(cause.OrderID), nullString(cause.BatchID), cause.TraceID, at}, at
+}
+
+// auditsOf are the audit rows of changes, in their order, from the rows written (by SKU); a change
+// without one did not fit: ErrStockChanged naming its SKU.
+func auditsOf(cause inventory.Cause, changes []inventory.Change, at time.Time, written map[string]writtenAudit) ([]inventory.Audit, error) {
+	out := make([]inventory.Audit, len(changes))
 	for i, c := range changes {
-		j, ok := written[c.SKUID]
+		row, ok := written[c.SKUID]
 		if !ok {
 			return nil, inventory.ErrStockChanged.WithExtra("skuId", c.SKUID)
 		}
-		row := rows[j]
 		out[i] = inventory.Audit{ID: c.AuditID, SKUID: c.SKUID, Reason: c.Reason, AdjustmentReason: c.AdjustmentReason,
 			Before: inventory.Counts{OnHand: row.OnHandBefore, Reserved: row.ReservedBefore},
 			After:  inventory.Counts{OnHand: row.OnHandAfter, Reserved: row.ReservedAfter}, VersionAfter: row.VersionAfter,
 			ActorID: cause.ActorID, OrderID: cause.OrderID, BatchID: cause.BatchID, TraceID: cause.TraceID, Note: c.Note, CreatedAt: at}
 	}
 	return out, nil
+}
+
+// takeChanges is Stock.Take's one statement. locked takes the rows' locks in ascending SKU order
+// (the locking step runs above the sort, as in Lock) and returns them as locked; the UPDATE joins
+// it, so it writes only rows this statement already locked, and evaluates its guard on each row's
+// latest version as applyChanges does. The result is every locked row with, where its change
+// applied, the audit's after counts.
+const takeChanges = `
+WITH c AS (
+    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[])
+        AS c (sku_id, d_on_hand, d_reserved, expected_version, reason, adjustment_reason, note, audit_id)
+), locked AS (
+    SELECT ` + levelColumns + ` FROM inventory i JOIN skus s ON s.id = i.sku_id
+     WHERE i.sku_id IN (SELECT sku_id FROM c) ORDER BY i.sku_id FOR UPDATE OF i
+), changed AS (
+    UPDATE inventory i
+       SET on_hand = i.on_hand + c.d_on_hand, reserved = i.reserved + c.d_reserved, version = i.version + 1, updated_at = $13
+      FROM c JOIN locked l ON l.sku_id = c.sku_id
+     WHERE i.sku_id = c.sku_id
+       AND i.on_hand + c.d_on_hand >= 0 AND i.reserved + c.d_reserved >= 0
+       AND i.reserved + c.d_reserved <= i.on_hand + c.d_on_hand
+       AND (c.expected_version = 0 OR i.version = c.expected_version)
+    RETURNING c.*, i.on_hand, i.reserved, i.version
+), audited AS (
+    INSERT INTO inventory_audits (id, sku_id, reason, adjustment_reason, on_hand_before, on_hand_after, reserved_before,
+                                  reserved_after, delta_on_hand, delta_reserved, version_after, actor_id, order_id, batch_id,
+                                  trace_id, note, created_at)
+    SELECT audit_id, sku_id, reason, NULLIF(adjustment_reason, ''), on_hand - d_on_hand, on_hand, reserved - d_reserved,
+           reserved, d_on_hand, d_reserved, version, $9::uuid, $10::uuid, $11::uuid, $12, note, $13
+      FROM changed
+    RETURNING sku_id, on_hand_before, on_hand_after, reserved_before, reserved_after, version_after
+)
+SELECT l.sku_id, l.product_id, l.on_hand, l.reserved, l.version, l.low_stock_threshold, l.updated_at,
+       a.sku_id IS NOT NULL AS applied, coalesce(a.on_hand_before, 0) AS on_hand_before, coalesce(a.on_hand_after, 0) AS on_hand_after,
+       coalesce(a.reserved_before, 0) AS reserved_before, coalesce(a.reserved_after, 0) AS reserved_after,
+       coalesce(a.version_after, 0) AS version_after
+  FROM locked l LEFT JOIN audited a ON a.sku_id = l.sku_id`
+
+// Take implements inventory.Stock in one statement (takeChanges): the stock step of a checkout is
+// one round trip instead of Lock's and Apply's.
+func (s *Stock) Take(ctx context.Context, cause inventory.Cause, changes []inventory.Change) (map[string]inventory.Level, []inventory.Audit, error) {
+	args, at := changeArgs(cause, changes)
+	var rows []struct {
+		levelRow
+		writtenAudit
+		Applied bool `db:"applied"`
+	}
+	if err := s.q.SelectContext(ctx, &rows, takeChanges, args...); err != nil {
+		return nil, nil, err
+	}
+	levels := make(map[string]inventory.Level, len(rows))
+	written := make(map[string]writtenAudit, len(rows))
+	for _, row := range rows {
+		levels[row.levelRow.SKUID] = row.level()
+		if row.Applied {
+			written[row.levelRow.SKUID] = row.writtenAudit
+		}
+	}
+	audits, err := auditsOf(cause, changes, at, written)
+	return levels, audits, err
 }
 
 // Open implements inventory.Stock: the row and its OPENING audit row in one statement.

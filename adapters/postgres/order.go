@@ -539,17 +539,30 @@ func (r *Sales) PaidLines(ctx context.Context, from, to time.Time) ([]catalog.Sa
 	return out, nil
 }
 
-// OrderNumbers is order.Numbers on order_number_days, on a small pool of its own. Each call is one
-// statement outside any unit of work, so the day's row is locked only for that statement. The pool
-// is its own because a checkout asks for its number while its unit of work (and the idempotency
-// record's) holds a connection of the main pool: taken from that pool, a burst of more checkouts than
-// connections left every connection held by a checkout waiting for a number (found by
-// loadtest/order_create at 64 connections; TestOrderNumbersNeedNoConnectionOfTheMainPool).
-type OrderNumbers struct{ db *sqlx.DB }
+// OrderNumbers is order.Numbers on order_number_days, on a small pool of its own. It takes the
+// day's numbers in blocks (one statement moves the day's counter by orderNumberBlock) and hands
+// them out from memory, so a checkout rarely pays a round trip for its number and the day's row,
+// which every checkout of every process would otherwise update, is written once per block. A
+// block left unused when the process stops is a gap, which the numbering allows; numbers from
+// several processes interleave, each unique. The pool is its own because a checkout asks for its
+// number while its unit of work (and the idempotency record's) holds a connection of the main pool:
+// taken from that pool, a burst of more checkouts than connections left every connection held by a
+// checkout waiting for a number (found by loadtest/order_create at 64 connections;
+// TestOrderNumbersNeedNoConnectionOfTheMainPool).
+type OrderNumbers struct {
+	db   *sqlx.DB
+	turn chan struct{} // a lock that gives up with the caller's context
+	// The block being handed out: numbers next..last of day.
+	day        string
+	next, last int64
+}
 
-// orderNumberConns bounds the side pool: the statement is short, so a few connections serve
-// thousands of checkouts a second.
+// orderNumberConns bounds the side pool: the statement is short and rare.
 const orderNumberConns = 4
+
+// orderNumberBlock is how many numbers one statement takes: at a few hundred checkouts a second a
+// handful of statements, and a restart skips at most this many.
+const orderNumberBlock = 100
 
 // NewOrderNumbers opens the counters' pool on db's database; the cleanup closes it.
 func NewOrderNumbers(db *DB) (*OrderNumbers, func(), error) {
@@ -559,16 +572,32 @@ func NewOrderNumbers(db *DB) (*OrderNumbers, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	return &OrderNumbers{db: side.DB}, func() { _ = side.Close() }, nil
+	return &OrderNumbers{db: side.DB, turn: make(chan struct{}, 1)}, func() { _ = side.Close() }, nil
 }
 
-// Next implements order.Numbers.
+// Next implements order.Numbers. Concurrent callers wait for the one taking a new block (a
+// statement per orderNumberBlock numbers).
 func (n *OrderNumbers) Next(ctx context.Context, day time.Time) (int64, error) {
-	var seq int64
-	err := n.db.GetContext(ctx, &seq, `
-		INSERT INTO order_number_days (day, last_seq) VALUES ($1, 1)
-		ON CONFLICT (day) DO UPDATE SET last_seq = order_number_days.last_seq + 1 RETURNING last_seq`, day.Format("2006-01-02"))
-	return seq, err
+	d := day.Format("2006-01-02")
+	select {
+	case n.turn <- struct{}{}:
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	defer func() { <-n.turn }()
+	if d != n.day || n.next > n.last {
+		var last int64
+		err := n.db.GetContext(ctx, &last, `
+			INSERT INTO order_number_days (day, last_seq) VALUES ($1, $2)
+			ON CONFLICT (day) DO UPDATE SET last_seq = order_number_days.last_seq + $2 RETURNING last_seq`, d, orderNumberBlock)
+		if err != nil {
+			return 0, err
+		}
+		n.day, n.next, n.last = d, last-orderNumberBlock+1, last
+	}
+	seq := n.next
+	n.next++
+	return seq, nil
 }
 
 // Customers reads default addresses from users (order.Customers).

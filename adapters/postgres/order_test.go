@@ -120,3 +120,54 @@ func TestOrderNumbersNeedNoConnectionOfTheMainPool(t *testing.T) {
 		t.Fatalf("numbers %d and %d: want two distinct sequence values", a, b)
 	}
 }
+
+// Two processes take numbers of the same day in blocks and hand them out concurrently: every
+// number is unique, each process's grow, and a new day starts a block of its own.
+func TestOrderNumbersFromTwoProcessesAreUnique(t *testing.T) {
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	day := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	seen := map[int64]int{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for p := range 2 {
+		numbers, closeNumbers, err := postgres.NewOrderNumbers(db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer closeNumbers()
+		for range 4 {
+			wg.Go(func() {
+				last := int64(0)
+				for range 130 { // more than a block per process
+					seq, err := numbers.Next(ctx, day)
+					if err != nil || seq <= last {
+						t.Errorf("process %d: %d after %d, %v", p, seq, last, err)
+						return
+					}
+					last = seq
+					mu.Lock()
+					seen[seq]++
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for seq, n := range seen {
+		if n != 1 {
+			t.Fatalf("number %d handed out %d times", seq, n)
+		}
+	}
+	if len(seen) != 2*4*130 {
+		t.Fatalf("%d distinct numbers, want %d", len(seen), 2*4*130)
+	}
+	numbers, closeNumbers, err := postgres.NewOrderNumbers(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeNumbers()
+	if seq, err := numbers.Next(ctx, day.AddDate(0, 0, 1)); err != nil || seq != 1 {
+		t.Fatalf("the next day's first number: %d, %v; want 1", seq, err)
+	}
+}

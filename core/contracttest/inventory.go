@@ -269,7 +269,7 @@ func RunInventory(t *testing.T, newHarness func(t *testing.T) InventoryHarness) 
 		if _, err := w.Reserve(ctx, w.H.NewOrder(t), inventory.Line{SKUID: skus[0], Quantity: 0}); !errors.Is(err, errs.ErrValidation) {
 			t.Errorf("zero quantity = %v", err)
 		}
-		// Releasing more than is reserved is a bug of the caller, refused before any write.
+		// Releasing more than is reserved is a bug of the caller, refused by the guarded write.
 		err = w.Svc.Run(ctx, func(ctx context.Context, st inventory.Stores) error {
 			_, err := w.Svc.Release(ctx, st, inventory.ForOrder(w.H.NewOrder(t), ""), []inventory.Line{{SKUID: skus[0], Quantity: 1}})
 			return err

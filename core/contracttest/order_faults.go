@@ -11,6 +11,7 @@ import (
 	"github.com/jupang/jupang/core/kernel"
 	"github.com/jupang/jupang/core/order"
 	"github.com/jupang/jupang/core/uow"
+	"github.com/jupang/jupang/core/wallet"
 )
 
 // checkoutFault is what a faulty checkout does to the stores of its unit of work; nil changes
@@ -32,18 +33,19 @@ func (x faultyTx) Do(ctx context.Context, fn func(ctx context.Context, st order.
 	})
 }
 
-// beforeCreate runs its hook when the order row is about to be written: the stock, the purchase
-// counts, the coupon and the wallet have changed by then, and the outbox not yet.
-type beforeCreate struct {
-	order.Repository
+// afterDebit runs its hook once the wallet was debited, the checkout's last write: the order, its
+// events, the stock, the purchase counts and the coupon have changed by then.
+type afterDebit struct {
+	wallet.Ledger
 	hook func(ctx context.Context) error
 }
 
-func (r beforeCreate) Create(ctx context.Context, o order.Order) error {
-	if err := r.hook(ctx); err != nil {
-		return err
+func (l afterDebit) Debit(ctx context.Context, e wallet.Entry) (wallet.Entry, error) {
+	out, err := l.Ledger.Debit(ctx, e)
+	if err != nil {
+		return out, err
 	}
-	return r.Repository.Create(ctx, o)
+	return out, l.hook(ctx)
 }
 
 // refusingCoupons refuses every coupon as if it had been used by another order in the meantime.
@@ -53,12 +55,13 @@ func (refusingCoupons) Use(context.Context, string, string, string, kernel.Money
 	return order.ErrCouponNotApplicable.WithExtra("reasons", []string{string(coupon.UserUsed)})
 }
 
-// runCheckoutFaults: a checkout that fails after its stock was taken (the coupon refused in the
-// unit of work, the wallet short, a panic, and, where the storage has one, its connection killed)
-// leaves stock, coupon, wallet, purchase counts and outbox as they were, stores no order, and keeps
-// the invariant checker clean; a lost connection is Unavailable (503), never Internal (500).
+// runCheckoutFaults: a checkout that fails inside its unit of work (the coupon refused, its first
+// write; the wallet short, its last; and once the wallet was debited, after every write, a panic
+// and, where the storage has one, its connection killed) leaves stock, coupon, wallet, purchase
+// counts and outbox as they were, stores no order, and keeps the invariant checker clean; a lost
+// connection is Unavailable (503), never Internal (500).
 func runCheckoutFaults(t *testing.T, newHarness func(t *testing.T) OrderHarness) {
-	t.Run("a checkout failing after its stock was taken leaves nothing changed", func(t *testing.T) {
+	t.Run("a checkout failing inside its unit of work leaves nothing changed", func(t *testing.T) {
 		const balance = 15000
 		h := newHarness(t)
 		var fault checkoutFault
@@ -99,7 +102,7 @@ func runCheckoutFaults(t *testing.T, newHarness func(t *testing.T) OrderHarness)
 		}
 		failAt := func(hook func(ctx context.Context) error) checkoutFault {
 			return func(st order.Stores) order.Stores {
-				st.Orders = beforeCreate{Repository: st.Orders, hook: hook}
+				st.Wallet.Ledger = afterDebit{Ledger: st.Wallet.Ledger, hook: hook}
 				return st
 			}
 		}

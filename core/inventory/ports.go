@@ -21,6 +21,13 @@ type Stock interface {
 	// makes Apply return ErrStockChanged naming that SKU; the caller must then fail its unit of
 	// work, which undoes whatever Apply did write. changes name each SKU at most once.
 	Apply(ctx context.Context, cause Cause, changes []Change) ([]Audit, error)
+	// Take is Lock of the changes' SKUs and Apply of the changes in one step (one statement where
+	// the storage can): the rows are locked in ascending SKU id order, then every change applies
+	// only when it fits. It returns the rows as locked, before the changes, and the audit rows in
+	// the order of changes. A change that does not fit, or names a SKU without a row, is
+	// ErrStockChanged naming the first such SKU of changes, returned with the rows as locked; the
+	// caller must then fail its unit of work. changes name each SKU at most once.
+	Take(ctx context.Context, cause Cause, changes []Change) (map[string]Level, []Audit, error)
 	// Open creates a SKU's row with opening on-hand units and writes its OPENING audit row (a.After
 	// holds the units; a.Before is zero). A SKU that already has a row is ErrStockOpened; a SKU the
 	// catalog does not know is ErrSKUNotFound.

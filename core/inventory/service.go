@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -46,32 +47,17 @@ func ForOrder(orderID, actorID string) OrderRef { return OrderRef{OrderID: order
 // an unknown SKU is SKU_NOT_FOUND. Either way nothing is reserved. It runs in the caller's unit of
 // work (st); repeated SKUs are summed. It returns the SKUs' rows after the change.
 func (s *Service) Reserve(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonReserve, lines, func(l Level, q int) (int, int, error) {
-		if l.Available() < q {
-			return 0, 0, outOfStock(l)
-		}
-		return 0, q, nil
-	})
+	return s.orderMove(ctx, st, ref, ReasonReserve, lines, func(q int) (int, int) { return 0, q }, outOfStock)
 }
 
 // Release gives an unpaid order's reservation back: reserved −q per line.
 func (s *Service) Release(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonRelease, lines, func(l Level, q int) (int, int, error) {
-		if l.Reserved < q {
-			return 0, 0, mismatch(l.SKUID)
-		}
-		return 0, -q, nil
-	})
+	return s.orderMove(ctx, st, ref, ReasonRelease, lines, func(q int) (int, int) { return 0, -q }, mismatch)
 }
 
 // CommitSale turns a paid order's reservation into a sale: on_hand −q and reserved −q per line.
 func (s *Service) CommitSale(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonSale, lines, func(l Level, q int) (int, int, error) {
-		if l.Reserved < q {
-			return 0, 0, mismatch(l.SKUID)
-		}
-		return -q, -q, nil
-	})
+	return s.orderMove(ctx, st, ref, ReasonSale, lines, func(q int) (int, int) { return -q, -q }, mismatch)
 }
 
 // Sell takes units straight from what is available for an order paid in full at once: on_hand −q
@@ -79,39 +65,36 @@ func (s *Service) CommitSale(ctx context.Context, st Stores, ref OrderRef, lines
 // step instead of Reserve then CommitSale. Refusals are Reserve's (OUT_OF_STOCK with "skuId" and
 // "available", SKU_NOT_FOUND), and nothing is sold.
 func (s *Service) Sell(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonSale, lines, func(l Level, q int) (int, int, error) {
-		if l.Available() < q {
-			return 0, 0, outOfStock(l)
-		}
-		return -q, 0, nil
-	})
+	return s.orderMove(ctx, st, ref, ReasonSale, lines, func(q int) (int, int) { return -q, 0 }, outOfStock)
 }
 
 // CancelSale puts a cancelled paid order's units back on hand: on_hand +q per line.
 func (s *Service) CancelSale(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonCancel, lines, restock)
+	return s.orderMove(ctx, st, ref, ReasonCancel, lines, restock, mismatch)
 }
 
 // Return puts refunded units back on hand: on_hand +q per line (ref.OrderID may be empty).
 func (s *Service) Return(ctx context.Context, st Stores, ref OrderRef, lines []Line) ([]Level, error) {
-	return s.orderMove(ctx, st, ref, ReasonReturn, lines, restock)
+	return s.orderMove(ctx, st, ref, ReasonReturn, lines, restock, mismatch)
 }
 
-func restock(_ Level, q int) (int, int, error) { return q, 0, nil }
+func restock(q int) (int, int) { return q, 0 }
 
 func outOfStock(l Level) error {
 	return ErrOutOfStock.WithExtra("skuId", l.SKUID).WithExtra("available", max(0, l.Available()))
 }
 
-func mismatch(skuID string) error {
-	return ErrStockMismatch.WithExtra("skuId", skuID)
+func mismatch(l Level) error {
+	return ErrStockMismatch.WithExtra("skuId", l.SKUID)
 }
 
-// orderMove is one stock operation of an order: validate, lock the SKUs in ascending order,
-// check each line against its locked row, apply the guarded changes with their audit rows, and
-// append one inventory.changed event per SKU.
+// orderMove is one stock operation of an order: validate, then lock the SKUs in ascending order
+// and apply the lines' deltas with their audit rows in one step (Stock.Take: the guard that each
+// row keeps on_hand ≥ reserved ≥ 0 is evaluated on the row as locked, by the statement that
+// writes it), and append one inventory.changed event per SKU. A line that does not fit is refused
+// as refusal says of its row as locked (OUT_OF_STOCK with what is available, or a mismatch).
 func (s *Service) orderMove(ctx context.Context, st Stores, ref OrderRef, reason Reason, lines []Line,
-	deltas func(l Level, q int) (onHand, reserved int, err error)) ([]Level, error) {
+	deltas func(q int) (onHand, reserved int), refusal func(l Level) error) ([]Level, error) {
 	var v errs.Validation
 	v.Check(len(lines) > 0, "lines", errs.FieldRequired, "at least one line is required")
 	for i, l := range lines {
@@ -126,29 +109,25 @@ func (s *Service) orderMove(ctx context.Context, st Stores, ref OrderRef, reason
 		return nil, err
 	}
 	merged := mergeLines(lines)
-	ids := make([]string, len(merged))
-	for i, l := range merged {
-		ids[i] = l.SKUID
-	}
-	levels, err := st.Stock.Lock(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
 	changes := make([]Change, len(merged))
 	for i, l := range merged {
-		level, ok := levels[l.SKUID]
-		if !ok {
-			return nil, ErrSKUNotFound.WithExtra("skuId", l.SKUID)
-		}
-		onHand, reserved, err := deltas(level, l.Quantity)
-		if err != nil {
-			return nil, err
-		}
+		onHand, reserved := deltas(l.Quantity)
 		changes[i] = Change{SKUID: l.SKUID, DeltaOnHand: onHand, DeltaReserved: reserved, Reason: reason, AuditID: kernel.NewID()}
 	}
 	cause := Cause{ActorID: ref.ActorID, OrderID: ref.OrderID, TraceID: kernel.RequestFrom(ctx).TraceID, At: s.now()}
-	after, _, err := s.apply(ctx, st, cause, changes, levels)
-	return after, err
+	levels, audits, err := st.Stock.Take(ctx, cause, changes)
+	if errors.Is(err, ErrStockChanged) {
+		skuID, _ := errs.As(err).Extra["skuId"].(string)
+		l, ok := levels[skuID]
+		if !ok {
+			return nil, ErrSKUNotFound.WithExtra("skuId", skuID)
+		}
+		return nil, refusal(l)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.applied(ctx, st, audits, levels)
 }
 
 // apply writes the checked changes and their events; levels are the rows as locked.
@@ -157,23 +136,31 @@ func (s *Service) apply(ctx context.Context, st Stores, cause Cause, changes []C
 	if err != nil {
 		return nil, nil, err
 	}
+	out, err := s.applied(ctx, st, audits, levels)
+	return out, audits, err
+}
+
+// applied appends the events of written audits and tells the catalog; levels are the rows as
+// locked. It returns the rows after the change.
+func (s *Service) applied(ctx context.Context, st Stores, audits []Audit, levels map[string]Level) ([]Level, error) {
 	out := make([]Level, len(audits))
 	events := make([]integration.Event, len(audits))
+	var err error
 	for i, a := range audits {
 		l := levels[a.SKUID]
 		l.OnHand, l.Reserved, l.Version, l.UpdatedAt = a.After.OnHand, a.After.Reserved, a.VersionAfter, a.CreatedAt
 		out[i] = l
 		if events[i], err = changedEvent(ctx, s.clock, l, a); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if err := st.Outbox.Append(ctx, events...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := st.Catalog.AvailabilityChanged(ctx, skuIDsOf(audits)); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return out, audits, nil
+	return out, nil
 }
 
 // ChangedData is the data of an inventory.changed event.

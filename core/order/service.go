@@ -217,8 +217,35 @@ func (s *Service) counted(moves couponMoves, err error) {
 	}
 }
 
-// write is Place's unit of work.
+// write is Place's unit of work. The SKU rows the stock step locks (in ascending order) are the
+// ones concurrent checkouts queue on until this transaction ends, so everything else that can go
+// before it does: the user coupon (locked first: the order row's reference to it takes a share
+// lock that a later FOR UPDATE of another checkout of the coupon would deadlock on), the order row
+// and its events, the cart; after it only the purchase counts and the wallet debit.
 func (s *Service) write(ctx context.Context, st Stores, o *Order, priced pricedLines, cartID string) error {
+	if o.UserCouponID != "" {
+		if st.Coupons == nil {
+			return ErrCouponNotApplicable.WithMessage("coupons are not connected")
+		}
+		if err := st.Coupons.Use(ctx, o.UserID, o.UserCouponID, o.ID, o.Money(o.Amounts.CouponDiscount), o.CreatedAt); err != nil {
+			return err
+		}
+	}
+	if err := st.Orders.Create(ctx, *o); err != nil {
+		return err
+	}
+	types := []string{EventCreated}
+	if o.Status == Paid {
+		types = append(types, EventPaid)
+	}
+	if err := s.emit(ctx, st, *o, "", types...); err != nil {
+		return err
+	}
+	if cartID != "" {
+		if err := s.checkOut(ctx, st, *o); err != nil {
+			return err
+		}
+	}
 	// A fully wallet-paid order is sold in one stock step; a card part waits on a reservation.
 	take := s.d.Inventory.Reserve
 	if o.Status == Paid {
@@ -240,33 +267,13 @@ func (s *Service) write(ctx context.Context, st Stores, o *Order, priced pricedL
 			return cart.PurchaseLimitExceeded(p.Limit).WithExtra("productId", p.ProductID)
 		}
 	}
-	if o.UserCouponID != "" {
-		if st.Coupons == nil {
-			return ErrCouponNotApplicable.WithMessage("coupons are not connected")
-		}
-		if err := st.Coupons.Use(ctx, o.UserID, o.UserCouponID, o.ID, o.Money(o.Amounts.CouponDiscount), o.CreatedAt); err != nil {
-			return err
-		}
-	}
 	if o.Amounts.WalletPaid > 0 {
 		if _, err := s.d.Wallet.Debit(ctx, st.Wallet, wallet.Movement{UserID: o.UserID, Type: wallet.TypePayment,
 			Amount: o.Amounts.WalletDebitKRW, OrderID: o.ID, Note: o.Number}); err != nil {
 			return err
 		}
 	}
-	if err := st.Orders.Create(ctx, *o); err != nil {
-		return err
-	}
-	if cartID != "" {
-		if err := s.checkOut(ctx, st, *o); err != nil {
-			return err
-		}
-	}
-	types := []string{EventCreated}
-	if o.Status == Paid {
-		types = append(types, EventPaid)
-	}
-	return s.emit(ctx, st, *o, "", types...)
+	return nil
 }
 
 // checkOut takes the ordered SKUs out of the customer's cart.

@@ -38,7 +38,18 @@ func baseline(ctx context.Context, o options, w world, conns int) (result, error
 		return time.Since(start), ""
 	}
 	parallel(conns, o.warmup, one)
-	return parallel(conns, o.duration, one), nil
+	meter := cpuMeter{adm: o.adm, database: databaseName(o.baselineURL)}
+	before, err := meter.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	r := parallel(conns, o.duration, one)
+	after, err := meter.sample(ctx)
+	if err != nil {
+		return result{}, err
+	}
+	r.cpu = since(before, after, r.ok)
+	return r, nil
 }
 
 var rawSeq atomic.Int64

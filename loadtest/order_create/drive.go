@@ -29,6 +29,7 @@ type result struct {
 	elapsed time.Duration
 	// oldestPending are the oldest PENDING event's ages sampled during the run (-relay)
 	oldestPending []time.Duration
+	cpu           cpuCost // per order
 }
 
 func (r result) rate() float64 { return float64(r.ok) / r.elapsed.Seconds() }
@@ -84,7 +85,8 @@ func pick3(n int) [3]int {
 }
 
 // measure runs the real path and the baseline with conns connections, each after a warm-up.
-func measure(ctx context.Context, o options, w world, addr string, conns int, profile bool) (real, base result, err error) {
+func measure(ctx context.Context, o options, w world, sf *bench.Process, conns int, profile bool) (real, base result, err error) {
+	addr := sf.Addr
 	client := &fasthttp.Client{MaxConnsPerHost: conns, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	place := func(int) (time.Duration, string) {
 		c := rand.IntN(len(w.customers)) //nolint:gosec // load mix
@@ -102,7 +104,17 @@ func measure(ctx context.Context, o options, w world, addr string, conns int, pr
 	if o.relaying != nil {
 		sampled = o.relaying.sample()
 	}
+	meter := cpuMeter{adm: o.adm, database: databaseName(o.databaseURL), server: sf}
+	before, err := meter.sample(ctx)
+	if err != nil {
+		return real, base, err
+	}
 	real = parallel(conns, o.duration, place)
+	after, err := meter.sample(ctx)
+	if err != nil {
+		return real, base, err
+	}
+	real.cpu = since(before, after, real.ok)
 	if sampled != nil {
 		real.oldestPending = sampled()
 	}

@@ -17,7 +17,8 @@
 // transaction and, in a second (the real path commits two), 3 guarded stock updates in SKU order,
 // the order and its lines, the guarded wallet debit and its ledger row, the outbox rows and the
 // key's completion. It prints orders/s and p50/p99 of both, and the ratios against the targets
-// (≥ 0.5× the baseline's rate, p99 ≤ 2× the baseline's).
+// (≥ 0.5× the baseline's rate, p99 ≤ 2× the baseline's), and what an order cost in CPU on each
+// path (the storefront, the path's database backends and this process).
 //
 // Then the shopper flow, -flow-conns at once for -duration, each flow by its own signed-up
 // customer: a guest cart (X-Session-Id), 2 items added, sign-in (password grant), the merge,
@@ -33,6 +34,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -64,7 +66,8 @@ type options struct {
 	databaseURL string    // the real path's database
 	baselineURL string    // its copy, for the baseline
 	keysDir     string
-	pprofAddr   string // the storefront's pprof listener (with -profile)
+	pprofAddr   string  // the storefront's pprof listener (with -profile)
+	adm         *sql.DB // the database server, for the CPU of the backends
 }
 
 func main() {
@@ -135,6 +138,10 @@ func run(o options) (bool, error) {
 	}
 	defer dropBase()
 	o.baselineURL = baseURL
+	if o.adm, err = sql.Open("pgx", bench.AdminURL()); err != nil {
+		return false, err
+	}
+	defer func() { _ = o.adm.Close() }()
 	sf, err := startStorefront(&o)
 	if err != nil {
 		return false, err
@@ -159,7 +166,7 @@ func run(o options) (bool, error) {
 	}
 	met := true
 	for i, conns := range o.conns {
-		real, base, err := measure(ctx, o, w, sf.Addr, conns, i == 0)
+		real, base, err := measure(ctx, o, w, sf, conns, i == 0)
 		if err != nil {
 			return false, err
 		}
@@ -172,6 +179,7 @@ func run(o options) (bool, error) {
 		fmt.Printf("%3d connections  real %7.1f orders/s p50 %8v p99 %8v | raw SQL %7.1f orders/s p50 %8v p99 %8v | ratio %.2f p99× %.2f  %s\n",
 			conns, real.rate(), real.p(0.5), real.p(0.99), base.rate(), base.p(0.5), base.p(0.99), ratio, p99x,
 			verdict(ok, "ratio ≥ 0.50, p99× ≤ 2"))
+		fmt.Printf("    CPU per order: real %v | raw SQL %v\n", real.cpu, base.cpu)
 		if real.failed > 0 {
 			fmt.Printf("    real path answers other than 201: %s\n", real.failures())
 		}

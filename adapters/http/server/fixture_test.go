@@ -88,7 +88,7 @@ func postgresBackend(t *testing.T) backend {
 	u := postgres.NewUnitOfWork(db, postgres.IdempotencyStores)
 	return backend{
 		name:   "postgres",
-		idem:   idempotency.NewService(u, u, clock, 24*time.Hour, time.Minute),
+		idem:   idempotency.NewService(postgres.NewAutocommitUnitOfWork(db, postgres.IdempotencyStores), u, clock, 24*time.Hour, time.Minute),
 		outbox: postgres.NewUnitOfWork(db, func(q postgres.Querier) outboxStores { return outboxStores{postgres.NewOutbox(q)} }),
 		reader: postgres.NewOutboxReader(db),
 		clock:  clock,

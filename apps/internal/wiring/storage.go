@@ -81,11 +81,12 @@ func StorageReadiness(st Storage) Readiness {
 
 // IdempotencyService runs idempotent requests on the storage. In memory a claim goes to the key
 // table, which other requests see before the claiming unit of work ends (as a unique index shows
-// an uncommitted row); PostgreSQL claims in its own short transaction on the same stores.
+// an uncommitted row); PostgreSQL claims with single statements of their own (no transaction
+// around them: each claim step is one conditional statement) on the same stores.
 func IdempotencyService(st Storage, clock kernel.Clock, cfg config.Config) *idempotency.Service {
 	if st.memory != nil {
 		return idempotencyService(memory.NewKeysUnitOfWork(st.memory), memory.NewUnitOfWork(st.memory, memory.IdempotencyStores), clock, cfg)
 	}
-	keys := postgres.NewUnitOfWork(st.postgres, postgres.IdempotencyStores)
-	return idempotencyService(keys, keys, clock, cfg)
+	return idempotencyService(postgres.NewAutocommitUnitOfWork(st.postgres, postgres.IdempotencyStores),
+		postgres.NewUnitOfWork(st.postgres, postgres.IdempotencyStores), clock, cfg)
 }
