@@ -62,30 +62,41 @@ func (s *Stock) Lock(ctx context.Context, skuIDs []string) (map[string]inventory
 	return levelsOf(rows), nil
 }
 
-// applyChanges is the one statement of Stock.Apply: a guarded UPDATE of every row (each applies
-// only when its result keeps on_hand ≥ reserved ≥ 0 and its version matches, evaluated on the
-// row's latest version), and the audit rows of what it changed, with the true before and after.
-const applyChanges = `
-WITH c AS (
+// The parts applyChanges and takeChanges share: the changes from parameters $1 to $8 (c), the
+// guarded UPDATE of inventory by them (its FROM is each statement's own, then stockGuard), and
+// the audit rows of what it changed ($9 to $13).
+const (
+	stockChanges = `
     SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[])
         AS c (sku_id, d_on_hand, d_reserved, expected_version, reason, adjustment_reason, note, audit_id)
-), changed AS (
+`
+	stockUpdate = `
     UPDATE inventory i
-       SET on_hand = i.on_hand + c.d_on_hand, reserved = i.reserved + c.d_reserved, version = i.version + 1, updated_at = $13
-      FROM c
+       SET on_hand = i.on_hand + c.d_on_hand, reserved = i.reserved + c.d_reserved, version = i.version + 1, updated_at = $13`
+	stockGuard = `
      WHERE i.sku_id = c.sku_id
        AND i.on_hand + c.d_on_hand >= 0 AND i.reserved + c.d_reserved >= 0
        AND i.reserved + c.d_reserved <= i.on_hand + c.d_on_hand
        AND (c.expected_version = 0 OR i.version = c.expected_version)
     RETURNING c.*, i.on_hand, i.reserved, i.version
-)
+`
+	stockAudits = `
 INSERT INTO inventory_audits (id, sku_id, reason, adjustment_reason, on_hand_before, on_hand_after, reserved_before,
                               reserved_after, delta_on_hand, delta_reserved, version_after, actor_id, order_id, batch_id,
                               trace_id, note, created_at)
 SELECT audit_id, sku_id, reason, NULLIF(adjustment_reason, ''), on_hand - d_on_hand, on_hand, reserved - d_reserved,
        reserved, d_on_hand, d_reserved, version, $9::uuid, $10::uuid, $11::uuid, $12, note, $13
   FROM changed
-RETURNING sku_id, on_hand_before, on_hand_after, reserved_before, reserved_after, version_after`
+RETURNING sku_id, on_hand_before, on_hand_after, reserved_before, reserved_after, version_after
+`
+)
+
+// applyChanges is the one statement of Stock.Apply: a guarded UPDATE of every row (each applies
+// only when its result keeps on_hand ≥ reserved ≥ 0 and its version matches, evaluated on the
+// row's latest version), and the audit rows of what it changed, with the true before and after.
+const applyChanges = `
+WITH c AS (` + stockChanges + `), changed AS (` + stockUpdate + `
+      FROM c` + stockGuard + `)` + stockAudits
 
 // Apply implements inventory.Stock in one statement (applyChanges).
 func (s *Stock) Apply(ctx context.Context, cause inventory.Cause, changes []inventory.Change) ([]inventory.Audit, error) {
@@ -148,30 +159,11 @@ func auditsOf(cause inventory.Cause, changes []inventory.Change, at time.Time, w
 // latest version as applyChanges does. The result is every locked row with, where its change
 // applied, the audit's after counts.
 const takeChanges = `
-WITH c AS (
-    SELECT * FROM unnest($1::uuid[], $2::int[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::uuid[])
-        AS c (sku_id, d_on_hand, d_reserved, expected_version, reason, adjustment_reason, note, audit_id)
-), locked AS (
+WITH c AS (` + stockChanges + `), locked AS (
     SELECT ` + levelColumns + ` FROM inventory i JOIN skus s ON s.id = i.sku_id
      WHERE i.sku_id IN (SELECT sku_id FROM c) ORDER BY i.sku_id FOR UPDATE OF i
-), changed AS (
-    UPDATE inventory i
-       SET on_hand = i.on_hand + c.d_on_hand, reserved = i.reserved + c.d_reserved, version = i.version + 1, updated_at = $13
-      FROM c JOIN locked l ON l.sku_id = c.sku_id
-     WHERE i.sku_id = c.sku_id
-       AND i.on_hand + c.d_on_hand >= 0 AND i.reserved + c.d_reserved >= 0
-       AND i.reserved + c.d_reserved <= i.on_hand + c.d_on_hand
-       AND (c.expected_version = 0 OR i.version = c.expected_version)
-    RETURNING c.*, i.on_hand, i.reserved, i.version
-), audited AS (
-    INSERT INTO inventory_audits (id, sku_id, reason, adjustment_reason, on_hand_before, on_hand_after, reserved_before,
-                                  reserved_after, delta_on_hand, delta_reserved, version_after, actor_id, order_id, batch_id,
-                                  trace_id, note, created_at)
-    SELECT audit_id, sku_id, reason, NULLIF(adjustment_reason, ''), on_hand - d_on_hand, on_hand, reserved - d_reserved,
-           reserved, d_on_hand, d_reserved, version, $9::uuid, $10::uuid, $11::uuid, $12, note, $13
-      FROM changed
-    RETURNING sku_id, on_hand_before, on_hand_after, reserved_before, reserved_after, version_after
-)
+), changed AS (` + stockUpdate + `
+      FROM c JOIN locked l ON l.sku_id = c.sku_id` + stockGuard + `), audited AS (` + stockAudits + `)
 SELECT l.sku_id, l.product_id, l.on_hand, l.reserved, l.version, l.low_stock_threshold, l.updated_at,
        a.sku_id IS NOT NULL AS applied, coalesce(a.on_hand_before, 0) AS on_hand_before, coalesce(a.on_hand_after, 0) AS on_hand_after,
        coalesce(a.reserved_before, 0) AS reserved_before, coalesce(a.reserved_after, 0) AS reserved_after,
