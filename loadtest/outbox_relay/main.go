@@ -176,31 +176,13 @@ func readAll(ctx context.Context, db *postgres.DB, batch, parallel int) (float64
 	if err := db.QueryRowContext(ctx, `SELECT min(seq), max(seq) FROM outbox_events WHERE status = 'PENDING'`).Scan(&lo, &hi); err != nil {
 		return 0, err
 	}
-	ranges := make(chan int64)
 	var read atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, parallel)
-	start := time.Now()
-	for range parallel {
-		wg.Go(func() {
-			for from := range ranges {
-				if err := readRange(ctx, db, from, from+int64(batch), &read); err != nil {
-					errs <- err
-					return
-				}
-			}
-		})
-	}
-	for from := lo; from <= hi; from += int64(batch) {
-		ranges <- from
-	}
-	close(ranges)
-	wg.Wait()
-	elapsed := time.Since(start)
-	select {
-	case err := <-errs:
+	elapsed, err := inParallel(parallel, int((hi-lo)/int64(batch))+1, func(i int) error {
+		from := lo + int64(i)*int64(batch)
+		return readRange(ctx, db, from, from+int64(batch), &read)
+	})
+	if err != nil {
 		return 0, err
-	default:
 	}
 	return float64(read.Load()) / elapsed.Seconds(), nil
 }
@@ -250,6 +232,38 @@ func commit(ctx context.Context, u *postgres.UnitOfWork[*postgres.Outbox], n int
 	return out, nil
 }
 
+// inParallel runs do(0) … do(n-1), parallel at a time, and returns how long that took and the
+// first error; after an error the steps left are skipped (never left blocking the sender).
+func inParallel(parallel, n int, do func(i int) error) (time.Duration, error) {
+	steps := make(chan int)
+	var (
+		wg     sync.WaitGroup
+		once   sync.Once
+		first  error
+		failed atomic.Bool
+	)
+	start := time.Now()
+	for range parallel {
+		wg.Go(func() {
+			for i := range steps {
+				if failed.Load() {
+					continue
+				}
+				if err := do(i); err != nil {
+					once.Do(func() { first = err })
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	for i := range n {
+		steps <- i
+	}
+	close(steps)
+	wg.Wait()
+	return time.Since(start), first
+}
+
 // bare publishes msgs with a fresh writer in chunks of batch, parallel chunks at once.
 func bare(cfg kafka.WriterConfig, msgs []kafkago.Message, batch, parallel int) (float64, error) {
 	w := kafka.NewWriter(cfg)
@@ -257,32 +271,11 @@ func bare(cfg kafka.WriterConfig, msgs []kafkago.Message, batch, parallel int) (
 	if err := w.WriteMessages(context.Background(), msgs[:min(10, len(msgs))]...); err != nil { // connections, metadata
 		return 0, err
 	}
-	chunks := make(chan []kafkago.Message)
-	errs := make(chan error, parallel)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for range parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range chunks {
-				if err := w.WriteMessages(context.Background(), c...); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	for i := 0; i < len(msgs); i += batch {
-		chunks <- msgs[i:min(len(msgs), i+batch)]
-	}
-	close(chunks)
-	wg.Wait()
-	elapsed := time.Since(start)
-	select {
-	case err := <-errs:
+	elapsed, err := inParallel(parallel, (len(msgs)+batch-1)/batch, func(i int) error {
+		return w.WriteMessages(context.Background(), msgs[i*batch:min(len(msgs), (i+1)*batch)]...)
+	})
+	if err != nil {
 		return 0, err
-	default:
 	}
 	return float64(len(msgs)) / elapsed.Seconds(), nil
 }
